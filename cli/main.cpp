@@ -1,6 +1,26 @@
-// Placeholder entry point until the subcommands land (replaced in the Foundation work).
+// unpopcheck: an executable model of Linux's Xen unpopulated-alloc allocator and its checkers.
 #include <cstdio>
-int main() {
-  std::puts("unpopcheck: subcommands not wired yet");
-  return 2;
+
+#include <CLI/CLI.hpp>
+
+#include "cli/common.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"unpopcheck: model, property suites, proofs and trace replay for Xen unpopulated-alloc"};
+  app.require_subcommand(1);
+  unpop::cli::register_layout(app);
+  unpop::cli::register_simulate(app);
+  unpop::cli::register_mutants(app);
+  unpop::cli::register_explore(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return unpop::cli::kBadInput;
+  }
+  return unpop::cli::exit_code;
 }

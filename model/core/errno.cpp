@@ -7,9 +7,9 @@
 namespace unpop::err {
 namespace {
 struct Name { int v; const char* s; };
-constexpr Name kNames[] = {{0, "0"},          {-ENOENT, "-ENOENT"}, {-ENXIO, "-ENXIO"},
-                           {-ENOMEM, "-ENOMEM"}, {-EFAULT, "-EFAULT"}, {-EBUSY, "-EBUSY"},
-                           {-ENODEV, "-ENODEV"}, {-EINVAL, "-EINVAL"}};
+constexpr Name kNames[] = {{0, "0"},          {-enoent, "-ENOENT"}, {-enxio, "-ENXIO"},
+                           {-enomem, "-ENOMEM"}, {-efault, "-EFAULT"}, {-ebusy, "-EBUSY"},
+                           {-enodev, "-ENODEV"}, {-einval, "-EINVAL"}};
 }  // namespace
 
 const char* name(int ret) {

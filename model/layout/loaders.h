@@ -29,6 +29,9 @@ Layout load_iomem_text(const std::string& name, const std::string& text, Arch ar
 Layout load_layout_file(const std::string& path);
 Layout load_layout_json(const std::string& name, const std::string& text);
 
+/// Serializes a layout as the layout-file JSON (load_layout_json reads it back).
+std::string layout_to_json(const Layout& l);
+
 /// Named presets shipped with the tool.
 std::vector<std::string> preset_names();
 Layout load_preset(const std::string& name);  // throws LoadError{"preset", 0, "unknown ..."}

@@ -1,0 +1,47 @@
+#pragma once
+/// The one replayable unit: {layout, variant, page size, mutant, ops, schedule}. A property
+/// counterexample, a solver refutation and a violating trace all become a Case, saved as
+/// JSON (docs/case-format.md), and `unpopcheck explore CASE.json` replays any of them.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "model/case/op.h"
+#include "model/layout/layout.h"
+#include "model/linux/mutants.h"
+
+namespace unpop {
+
+struct Case {
+  std::string preset;              // non-empty: the layout is this preset
+  Layout layout;
+  std::string variant = "upstream";
+  std::uint64_t page_size = 4096;
+  Mutant mutant = Mutant::none;
+  std::vector<Op> ops;
+  /// Two callers: the caller that takes each next atomic step. Empty: ops run one after the
+  /// other, each to completion.
+  std::vector<int> schedule;
+
+  // Where it came from (informational, kept through save/load).
+  std::string origin;              // "check", "prove", "replay", "simulate"
+  std::optional<std::uint64_t> seed;
+  std::string reproduce;           // RapidCheck's reproduce string
+  std::string rule;                // the rule it shows broken
+  std::optional<std::size_t> failing_step;
+  nlohmann::json extra;            // anything a producer wants to keep
+};
+
+nlohmann::json case_to_json(const Case& c);
+/// Throws LoadError naming `file` and the JSON path that is wrong.
+Case case_from_json(const nlohmann::json& j, const std::string& file);
+Case load_case(const std::string& path);
+void save_case(const std::string& path, const Case& c);
+
+/// Parses a script (one op per line, `#` comments). Throws LoadError{file, line, what}.
+std::vector<Op> parse_script(const std::string& text, const std::string& file);
+
+}  // namespace unpop

@@ -1,0 +1,403 @@
+#include "model/invariants/checker.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "model/core/errno.h"
+
+namespace unpop {
+
+namespace icl = boost::icl;
+using PfnIv = PfnSet::interval_type;
+using AddrIv = AddrSet::interval_type;
+
+namespace {
+// The named range of `list` overlapping r (lowest first), if any.
+std::optional<NamedRange> hit(const std::vector<NamedRange>& list, const Range& r) {
+  for (const auto& n : list)
+    if (n.range.overlaps(r)) return n;
+  return std::nullopt;
+}
+}  // namespace
+
+Checker::Checker(const Layout& layout, const Geometry& geo, Options opt)
+    : layout_(layout), geo_(geo), opt_(opt), ram_(layout.ram), devices_(layout.devices()) {
+  for (const auto& r : ram_) ram_set_ += AddrIv::closed(r.range.start, r.range.end);
+  for (const auto& r : devices_) dev_set_ += AddrIv::closed(r.range.start, r.range.end);
+  regions_ = layout.ext_regions;
+  std::sort(regions_.begin(), regions_.end());
+}
+
+void Checker::report(const char* rule, std::string msg, std::vector<NamedRange> ranges,
+                     std::vector<std::uint64_t> pfns, std::vector<std::pair<std::string, std::int64_t>> counts) {
+  const RuleInfo* info = find_rule(rule);
+  Finding f;
+  f.rule = rule;
+  f.severity = info && info->liveness ? Severity::liveness : Severity::violation;
+  f.message = std::move(msg);
+  f.ranges = std::move(ranges);
+  f.pfns = std::move(pfns);
+  f.counts = std::move(counts);
+  f.step = step_;
+  pending_.push_back(f);
+  all_.push_back(std::move(f));
+}
+
+std::vector<Finding> Checker::take() {
+  std::vector<Finding> out;
+  out.swap(pending_);
+  return out;
+}
+
+std::vector<Finding> Checker::layout_findings() const {
+  std::vector<Finding> out;
+  auto add = [&](const char* rule, Severity sev, std::string msg, std::vector<NamedRange> rs) {
+    Finding f;
+    f.rule = rule;
+    f.severity = sev;
+    f.message = std::move(msg);
+    f.ranges = std::move(rs);
+    out.push_back(std::move(f));
+  };
+  const auto& regs = layout_.ext_regions;
+  for (std::size_t i = 0; i < regs.size(); ++i) {
+    NamedRange me{regs[i], fmt::format("extended region {}", i)};
+    for (std::size_t j = i + 1; j < regs.size(); ++j)
+      if (regs[i].overlaps(regs[j]))
+        add("region-overlap", Severity::violation,
+            fmt::format("extended regions {} and {} overlap", i, j), {me, {regs[j], fmt::format("extended region {}", j)}});
+    if (auto r = hit(ram_, regs[i]))
+      add("region-overlap", Severity::violation, fmt::format("extended region {} overlaps RAM {}", i, r->name), {me, *r});
+    if (auto d = hit(devices_, regs[i]))
+      add("region-overlap", Severity::violation, fmt::format("extended region {} overlaps {}", i, d->name), {me, *d});
+    // Xen's add_ext_regions() only emits 2 MiB-aligned regions of at least 64 MiB.
+    if (!is_aligned(regs[i].start, 2ull << 20) || !is_aligned(regs[i].size(), 2ull << 20) || regs[i].size() < (64ull << 20))
+      add("region-mismatch", Severity::warning,
+          fmt::format("extended region {} ({}) is not what Xen emits: 2 MiB-aligned and at least 64 MiB", i,
+                      to_string(regs[i])),
+          {me});
+  }
+  return out;
+}
+
+void Checker::target_built(Target t, std::optional<Range> span, const std::vector<Range>& holes, int ret) {
+  target_ = ret == 0 ? t : Target::none;
+  if (target_ != Target::xen_resource || regions_.empty()) return;
+  // The holes must be exactly the gaps between the sorted regions, the span their hull.
+  std::vector<Range> want;
+  for (std::size_t i = 1; i < regions_.size(); ++i)
+    if (regions_[i - 1].end + 1 < regions_[i].start) want.push_back({regions_[i - 1].end + 1, regions_[i].start - 1});
+  Range hull{regions_.front().start, regions_.back().end};
+  for (const auto& r : regions_) hull.end = std::max(hull.end, r.end);
+  if (span && *span != hull)
+    report("region-mismatch", fmt::format("xen_resource spans {}, the extended regions span {}", to_string(*span),
+                                          to_string(hull)),
+           {{*span, "xen_resource"}, {hull, "extended regions"}});
+  std::vector<Range> got = holes;
+  std::sort(got.begin(), got.end());
+  for (const auto& w : want)
+    if (!std::binary_search(got.begin(), got.end(), w))
+      report("region-mismatch", fmt::format("the gap {} between extended regions has no \"Unavailable space\" hole",
+                                            to_string(w)),
+             {{w, "gap"}});
+  for (const auto& g : got)
+    if (!std::binary_search(want.begin(), want.end(), g))
+      report("region-mismatch", fmt::format("hole {} is not a gap between extended regions", to_string(g)), {{g, "hole"}});
+}
+
+void Checker::check_range_against_layout(const Range& r, const char* what) {
+  if (icl::intersects(ram_set_, AddrIv::closed(r.start, r.end))) {
+    auto bank = hit(ram_, r);
+    report("ram-overlap", fmt::format("{} {} overlaps RAM {}", what, to_string(r), bank ? to_string(bank->range) : "(hot-plugged)"),
+           {{r, what}, bank.value_or(NamedRange{r, "System RAM"})});
+  }
+  if (icl::intersects(dev_set_, AddrIv::closed(r.start, r.end)) || icl::intersects(claims_, AddrIv::closed(r.start, r.end))) {
+    auto dev = hit(devices_, r);
+    report("device-overlap", fmt::format("{} {} overlaps {}", what, to_string(r), dev ? dev->name : "a runtime iomem user"),
+           {{r, what}, dev.value_or(NamedRange{r, "iomem user"})});
+  }
+}
+
+void Checker::growth(int pool, std::uint64_t, std::optional<Range> range, int ret) {
+  if (ret != 0 || !range) return;
+  const Range r = *range;
+  const Addr sec = geo_.section_size();
+  if (!is_aligned(r.start, sec) || !is_aligned(r.end + 1, sec) || r.end < r.start)
+    report("growth-misaligned",
+           fmt::format("growth {} ({} bytes) is not whole {} MiB sections", to_string(r), r.size(), sec >> 20),
+           {{r, "growth"}}, {}, {{"section_size", static_cast<std::int64_t>(sec)}});
+  check_range_against_layout(r, "growth");
+  if (target_ == Target::xen_resource) {
+    bool inside = std::any_of(regions_.begin(), regions_.end(), [&](const Range& x) { return x.contains(r); });
+    if (!inside) {
+      std::vector<NamedRange> near{{r, "growth"}};
+      for (const auto& x : regions_)
+        if (x.overlaps(r) || near.size() < 3) near.push_back({x, "extended region"});
+      report("outside-ext-region", fmt::format("growth {} is not inside one extended region", to_string(r)), near);
+    }
+  }
+  PfnIv iv = PfnIv::closed(geo_.pfn(r.start), geo_.pfn(r.end));
+  if (icl::intersects(pool_all_, iv)) {
+    auto both = pool_all_ & iv;
+    report("growth-overlap", fmt::format("growth {} overlaps pages already in the pool", to_string(r)),
+           {{r, "growth"}}, {icl::first(*both.begin())});
+  }
+  pool_[pool == kDmaPool ? 1 : 0] += iv;
+  pool_all_ += iv;
+  growths_ += AddrIv::closed(r.start, r.end);
+  if (opt_.expect_lifo && pool == kMainPool)
+    ref_lifo_.push(PageSeq::ascending(icl::first(iv), icl::length(iv)));
+}
+
+void Checker::seeded(int pool, const Range& r) {
+  PfnIv iv = PfnIv::closed(geo_.pfn(r.start), geo_.pfn(r.end));
+  pool_[pool == kDmaPool ? 1 : 0] += iv;
+  pool_all_ += iv;
+  if (opt_.expect_lifo && pool == kMainPool) ref_lifo_.push(PageSeq::ascending(icl::first(iv), icl::length(iv)));
+}
+
+void Checker::check_order(const PageSeq& pages) {
+  if (!opt_.expect_lifo || !lifo_ok_) return;
+  PageSeq want = ref_lifo_.pop(pages.size());
+  if (want == pages) return;
+  lifo_ok_ = false;  // the reference no longer knows the list: check order no further
+  std::uint64_t i = 0;
+  while (i < pages.size() && i < want.size() && pages.at(i) == want.at(i)) ++i;
+  report("order-mismatch",
+         fmt::format("page {} handed out is pfn {:#x}; page_list (LIFO) would give {:#x}", i,
+                     i < pages.size() ? pages.at(i) : 0, i < want.size() ? want.at(i) : 0),
+         {}, {i < pages.size() ? pages.at(i) : 0});
+}
+
+void Checker::check_pages_allocated(const AllocEvent& e, unsigned id) {
+  for (const PageRun& run : e.pages.runs()) {
+    PfnIv iv = PfnIv::closed(run.lo(), run.hi());
+    PfnSet outside = PfnSet(iv) - pool_all_;
+    if (!outside.empty())
+      report("not-in-pool", fmt::format("pfn {:#x} handed out is not in the pool", icl::first(*outside.begin())),
+             {{page_addr(run.lo(), run.hi()), "pages"}}, {icl::first(*outside.begin())});
+    if (icl::intersects(live_, iv)) {
+      auto both = live_ & iv;
+      Pfn p = icl::first(*both.begin());
+      std::string who;
+      auto it = owners_.find(p);
+      if (it != owners_.end())
+        for (unsigned o : it->second) who += fmt::format(" #{}({})", o, allocs_.count(o) ? allocs_.at(o).owner : "?");
+      report("double-alloc", fmt::format("pfn {:#x} handed out to #{} while live in{}", p, id, who), {}, {p});
+    }
+    check_range_against_layout(page_addr(run.lo(), run.hi()), "pages");
+  }
+  if (e.path == Path::dma && !e.pages.contiguous_ascending()) {
+    std::uint64_t gap = e.pages.first_gap();
+    report("not-contiguous",
+           fmt::format("DMA allocation #{} of {} pages is not IPA-contiguous: page {} is pfn {:#x} after {:#x}", id,
+                       e.pages.size(), gap, e.pages.at(gap), e.pages.at(gap - 1)),
+           {}, {e.pages.at(gap - 1), e.pages.at(gap)});
+  }
+  if (e.path == Path::plain) check_order(e.pages);
+}
+
+void Checker::allocated(const AllocEvent& e) {
+  const unsigned id = next_id_++;
+  if ((e.ret == 0 && e.pages.size() != e.nr_pages) || (e.ret != 0 && !e.pages.empty()))
+    report("count-mismatch",
+           fmt::format("allocation #{} returned {} with {} pages for nr_pages={}", id, err::name(e.ret), e.pages.size(),
+                       e.nr_pages),
+           {}, {}, {{"nr_pages", static_cast<std::int64_t>(e.nr_pages)}, {"pages", static_cast<std::int64_t>(e.pages.size())}});
+  if (e.ret != 0) {
+    if (opt_.liveness && !e.fault_fired && e.nr_pages > 0 && could_serve(e.nr_pages, e.path == Path::dma, e.max_addr))
+      report("spurious-enomem",
+             fmt::format("{} allocation of {} pages failed with {} although free pool pages and unused sections of "
+                         "the target hold it",
+                         to_string(e.path), e.nr_pages, err::name(e.ret)),
+             {}, {}, {{"nr_pages", static_cast<std::int64_t>(e.nr_pages)}});
+    return;
+  }
+  Alloc a{e.owner, e.caller, step_, e.path, e.source, e.pages, e.pages.size()};
+  if (e.source == Source::ram) {
+    if (opt_.liveness && target_ != Target::none && could_serve(e.nr_pages, e.path == Path::dma, e.max_addr))
+      report("ram-stolen",
+             fmt::format("{} allocation #{} of {} pages took real RAM although unpopulated space could hold it",
+                         to_string(e.path), id, e.nr_pages),
+             {}, {}, {{"nr_pages", static_cast<std::int64_t>(e.nr_pages)}});
+    for (const auto& run : e.pages.runs()) {
+      ram_live_ += PfnIv::closed(run.lo(), run.hi());
+      ram_owners_ += std::make_pair(PfnIv::closed(run.lo(), run.hi()), std::set<unsigned>{id});
+    }
+    if (a.live) allocs_.emplace(id, std::move(a));
+    return;
+  }
+  check_pages_allocated(e, id);
+  for (const PageRun& run : e.pages.runs()) {
+    PfnIv iv = PfnIv::closed(run.lo(), run.hi());
+    for (int p = 0; p < 2; ++p) live_in_pool_[p] += icl::cardinality((pool_[p] & iv) - live_);
+    live_ += iv;
+    freed_ -= iv;
+    if (e.path == Path::dma) live_dma_ += iv;
+    owners_ += std::make_pair(iv, std::set<unsigned>{id});
+  }
+  if (e.path == Path::dma && !e.pages.empty()) dma_allocs_[e.pages.front()] = {e.pages.size(), id};
+  if (a.live) allocs_.emplace(id, std::move(a));
+}
+
+void Checker::check_pages_freed(const FreeEvent& e) {
+  if (e.path == Path::dma && !e.pages.empty()) {
+    Pfn first = e.pages.front();
+    auto it = dma_allocs_.find(first);
+    bool exact = it != dma_allocs_.end() && it->second.first == e.pages.size() && e.pages.contiguous_ascending();
+    if (!exact) {
+      std::string what = it == dma_allocs_.end()
+                             ? "no DMA allocation starts there"
+                             : fmt::format("DMA allocation #{} has {} pages", it->second.second, it->second.first);
+      report("dma-free-mismatch",
+             fmt::format("DMA free of {} pages at pfn {:#x}: {}", e.pages.size(), first, what), {}, {first},
+             {{"freed", static_cast<std::int64_t>(e.pages.size())}});
+    } else {
+      dma_allocs_.erase(it);
+    }
+  }
+  for (const PageRun& run : e.pages.runs()) {
+    PfnIv iv = PfnIv::closed(run.lo(), run.hi());
+    PfnSet not_live = PfnSet(iv) - live_;
+    if (!not_live.empty()) {
+      PfnSet twice = not_live & freed_;
+      if (!twice.empty()) {
+        Pfn p = icl::first(*twice.begin());
+        report("double-free", fmt::format("pfn {:#x} given back twice", p), {}, {p});
+      } else {
+        Pfn p = icl::first(*not_live.begin());
+        bool in_pool = icl::contains(pool_all_, p);
+        report("unknown-free",
+               fmt::format("pfn {:#x} given back but {}", p, in_pool ? "never handed out" : "not in the pool"), {}, {p});
+      }
+    }
+    PfnSet live_part = PfnSet(iv) & live_;
+    PfnSet wrong = e.path == Path::dma ? live_part - live_dma_ : live_part & live_dma_;
+    if (!wrong.empty()) {
+      Pfn p = icl::first(*wrong.begin());
+      report("mixed-free",
+             fmt::format("pfn {:#x} came out of the {} path and goes back through the {} path", p,
+                         e.path == Path::dma ? "plain" : "DMA", to_string(e.path)),
+             {}, {p});
+    }
+  }
+}
+
+void Checker::release_owners(OwnerMap& owners, const PfnSet& back) {
+  // Only the segments of the pages given back are visited: O(segments * log n).
+  for (const auto& piece : back) {
+    auto range = owners.equal_range(piece);
+    std::vector<std::pair<PfnIv, std::set<unsigned>>> segs(range.first, range.second);
+    for (const auto& [seg, ids] : segs) {
+      PfnIv part = seg & piece;
+      for (unsigned id : ids) {
+        auto a = allocs_.find(id);
+        if (a == allocs_.end()) continue;
+        a->second.live -= std::min<std::uint64_t>(a->second.live, icl::length(part));
+        if (a->second.live == 0) allocs_.erase(a);
+      }
+      owners -= std::make_pair(part, ids);
+    }
+  }
+}
+
+void Checker::freed(const FreeEvent& e) {
+  if (e.nr_pages != e.pages.size())
+    report("count-mismatch", fmt::format("free of nr_pages={} gave back {} pages", e.nr_pages, e.pages.size()), {}, {},
+           {{"nr_pages", static_cast<std::int64_t>(e.nr_pages)}, {"pages", static_cast<std::int64_t>(e.pages.size())}});
+  PfnSet back;
+  for (const auto& run : e.pages.runs()) back += PfnIv::closed(run.lo(), run.hi());
+  if (e.source == Source::ram) {
+    PfnSet unknown = back - ram_live_;
+    if (!unknown.empty())
+      report("unknown-free", fmt::format("RAM pfn {:#x} given back but not taken", icl::first(*unknown.begin())), {},
+             {icl::first(*unknown.begin())});
+    ram_live_ -= back;
+    release_owners(ram_owners_, back);
+    return;
+  }
+  check_pages_freed(e);
+  PfnSet was_live = back & live_;
+  for (int p = 0; p < 2; ++p) live_in_pool_[p] -= icl::cardinality(pool_[p] & was_live);
+  live_ -= back;
+  live_dma_ -= back;
+  freed_ += was_live;
+  release_owners(owners_, was_live);
+  if (opt_.expect_lifo && e.path == Path::plain) ref_lifo_.push(e.pages);
+}
+
+void Checker::counts(const CountReport& c) {
+  int p = c.pool == kDmaPool ? 1 : 0;
+  std::uint64_t pool = icl::cardinality(pool_[p]);
+  std::uint64_t expect = pool - std::min(pool, live_in_pool_[p]);
+  if (c.counter != expect || c.actual != expect || c.pool_pages != pool)
+    report("count-mismatch",
+           fmt::format("{}: counter {} and structure {} free pages, {} pool pages; expected {} free of {} (live {})",
+                       p ? "DMA pool" : "pool", c.counter, c.actual, c.pool_pages, expect, pool, live_in_pool_[p]),
+           {}, {},
+           {{"counter", static_cast<std::int64_t>(c.counter)},
+            {"actual", static_cast<std::int64_t>(c.actual)},
+            {"expected_free", static_cast<std::int64_t>(expect)},
+            {"pool_pages", static_cast<std::int64_t>(pool)}});
+}
+
+void Checker::claimed(const Range& r, const std::string& name, bool is_ram) {
+  claims_ += AddrIv::closed(r.start, r.end);
+  if (is_ram) {
+    ram_set_ += AddrIv::closed(r.start, r.end);
+    ram_.push_back({r, name});
+  }
+  PfnIv iv = PfnIv::closed(geo_.pfn(r.start), geo_.pfn(r.end));
+  if (icl::intersects(pool_all_, iv))
+    report(is_ram ? "ram-overlap" : "device-overlap",
+           fmt::format("{} {} claimed over pool pages", name, to_string(r)), {{r, name}});
+}
+
+void Checker::kernel_bug(const std::string& what) { report("kernel-bug", what); }
+
+AddrSet Checker::target_space() const {
+  AddrSet t;
+  if (target_ == Target::xen_resource) {
+    for (const auto& r : regions_) t += AddrIv::closed(r.start, r.end);
+  } else if (target_ == Target::iomem) {
+    t += AddrIv::closed(0, iomem_span(layout_).end);
+  }
+  Range plug = pluggable_range(layout_, geo_);
+  t &= AddrIv::closed(plug.start, plug.end);
+  t -= ram_set_;
+  t -= dev_set_;
+  t -= claims_;
+  for (const auto& x : layout_.extra_mem) t -= AddrIv::closed(x.range.start, x.range.end);
+  for (const auto& g : growths_) t -= AddrIv::closed(icl::first(g), icl::last(g));
+  for (const auto& p : pool_all_) t -= AddrIv::closed(geo_.addr(icl::first(p)), geo_.addr(icl::last(p)) + geo_.page_size() - 1);
+  return t;
+}
+
+bool Checker::could_serve(std::uint64_t nr, bool contiguous, Addr max_addr) const {
+  if (target_ == Target::none) return false;
+  const Addr sec = geo_.section_size();
+  PfnSet space = pool_all_ - live_;  // free pool pages, whichever pool holds them
+  for (const auto& iv : target_space()) {
+    Addr s = align_up(icl::first(iv), sec);
+    Addr e = align_down(icl::last(iv) + 1, sec);
+    if (s < icl::first(iv) || e <= s) continue;
+    space += PfnIv::right_open(geo_.pfn(s), geo_.pfn(e));
+  }
+  if (max_addr != ~Addr{0}) space &= PfnIv::closed(0, geo_.pfn(max_addr));
+  if (!contiguous) return icl::cardinality(space) >= nr;
+  for (const auto& iv : space)
+    if (icl::length(iv) >= nr) return true;
+  return false;
+}
+
+void Checker::drained() {
+  for (const auto& [id, a] : allocs_)
+    if (a.live > 0)
+      report("leak",
+             fmt::format("allocation #{} ({} {} pages by {}, step {}) still holds {} pages", id, to_string(a.path),
+                         a.pages.size(), a.owner.empty() ? fmt::format("caller {}", a.caller) : a.owner, a.step, a.live),
+             {}, {a.pages.empty() ? 0 : a.pages.front()}, {{"live", static_cast<std::int64_t>(a.live)}});
+}
+
+}  // namespace unpop

@@ -1,0 +1,114 @@
+#pragma once
+/// Every rule of invariants.md, checked incrementally as the allocator's observable events
+/// arrive (from the model or from a trace): each event costs O(runs * log n), never a rescan.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <boost/icl/interval_map.hpp>
+#include <boost/icl/interval_set.hpp>
+#include <boost/icl/separate_interval_set.hpp>
+
+#include "model/core/geometry.h"
+#include "model/core/observer.h"
+#include "model/invariants/finding.h"
+#include "model/layout/layout.h"
+#include "model/linux/genpool.h"
+
+namespace unpop {
+
+// Membership sets: interval_set joins touching intervals, which is what "is this page in
+// the pool / live" needs.
+using PfnSet = boost::icl::interval_set<Pfn>;
+using AddrSet = boost::icl::interval_set<Addr>;
+// Owners of live pages: the set of allocation ids per page run (two ids = double-alloc).
+using OwnerMap = boost::icl::interval_map<Pfn, std::set<unsigned>>;
+
+class Checker : public Observer {
+ public:
+  struct Options {
+    bool expect_lifo = false;  // list-based allocator: check order-mismatch against a LIFO
+    bool liveness = true;      // spurious-enomem / ram-stolen
+  };
+  Checker(const Layout& layout, const Geometry& geo, Options opt);
+
+  /// region-overlap and Xen's input rules (2 MiB alignment, 64 MiB minimum) on the layout.
+  std::vector<Finding> layout_findings() const;
+  /// Usable space for the liveness rules: could `nr` pages (contiguous for DMA, below
+  /// max_addr) come from free pool pages plus unused whole sections of the target?
+  bool could_serve(std::uint64_t nr, bool contiguous, Addr max_addr) const;
+  /// Declares that all users are gone: every live allocation is a `leak`.
+  void drained();
+
+  void set_step(std::size_t s) { step_ = s; }
+  std::vector<Finding> take();  // findings since the last take()
+  const std::vector<Finding>& all() const { return all_; }
+
+  // Observer
+  void target_built(Target t, std::optional<Range> span, const std::vector<Range>& holes, int ret) override;
+  void growth(int pool, std::uint64_t nr, std::optional<Range> range, int ret) override;
+  void seeded(int pool, const Range& r) override;
+  void allocated(const AllocEvent& e) override;
+  void freed(const FreeEvent& e) override;
+  void counts(const CountReport& c) override;
+  void claimed(const Range& r, const std::string& name, bool is_ram) override;
+  void kernel_bug(const std::string& what) override;
+
+  // Views, for reports and pictures.
+  Target target() const { return target_; }
+  const PfnSet& pool() const { return pool_all_; }
+  const PfnSet& live() const { return live_; }
+  const boost::icl::separate_interval_set<Addr>& growths() const { return growths_; }
+  std::uint64_t live_pages() const { return boost::icl::cardinality(live_); }
+  std::uint64_t pool_pages() const { return boost::icl::cardinality(pool_all_); }
+  std::uint64_t ram_live_pages() const { return boost::icl::cardinality(ram_live_); }
+  struct Alloc {
+    std::string owner;
+    int caller = 0;
+    std::size_t step = 0;
+    Path path = Path::plain;
+    Source source = Source::pool;
+    PageSeq pages;
+    std::uint64_t live = 0;  // pages of it still live
+  };
+  const std::map<unsigned, Alloc>& live_allocs() const { return allocs_; }
+
+ private:
+  void report(const char* rule, std::string msg, std::vector<NamedRange> ranges = {},
+              std::vector<std::uint64_t> pfns = {}, std::vector<std::pair<std::string, std::int64_t>> counts = {});
+  void check_range_against_layout(const Range& r, const char* what);
+  void check_pages_allocated(const AllocEvent& e, unsigned id);
+  void check_pages_freed(const FreeEvent& e);
+  void check_order(const PageSeq& pages);
+  void release_owners(OwnerMap& owners, const PfnSet& back);
+  AddrSet target_space() const;
+  Range page_addr(Pfn lo, Pfn hi) const { return {geo_.addr(lo), geo_.addr(hi) + geo_.page_size() - 1}; }
+
+  Layout layout_;
+  Geometry geo_;
+  Options opt_;
+  std::vector<NamedRange> ram_, devices_;
+  AddrSet ram_set_, dev_set_, claims_;
+  std::vector<Range> regions_;  // sorted extended regions (Arm)
+  Target target_ = Target::none;
+  std::size_t step_ = 0;
+
+  PfnSet pool_[2], pool_all_;
+  boost::icl::separate_interval_set<Addr> growths_;  // separate: each growth keeps its borders
+  PfnSet live_, live_dma_, freed_, ram_live_;
+  std::uint64_t live_in_pool_[2] = {0, 0};
+  OwnerMap owners_, ram_owners_;
+  std::map<Pfn, std::pair<std::uint64_t, unsigned>> dma_allocs_;  // first pfn -> (pages, id)
+  std::map<unsigned, Alloc> allocs_;
+  unsigned next_id_ = 1;
+
+  PageList ref_lifo_;  // what page_list would hand out next
+  bool lifo_ok_ = true;
+
+  std::vector<Finding> pending_, all_;
+};
+
+}  // namespace unpop

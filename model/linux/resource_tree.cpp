@@ -1,0 +1,145 @@
+#include "model/linux/resource_tree.h"
+
+#include <algorithm>
+
+#include "model/core/errno.h"
+
+namespace unpop {
+
+ResId ResourceTree::make_root(const std::string& name, Range r) {
+  ResId id = make(name, r);
+  get(id).linked = true;
+  return id;
+}
+
+ResId ResourceTree::make(const std::string& name, Range r) {
+  nodes_.push_back(Resource{name, r, kNoRes, false, {}});
+  return static_cast<ResId>(nodes_.size() - 1);
+}
+
+ResId ResourceTree::first_overlap(ResId parent, Range r) const {
+  const auto& kids = get(parent).children;
+  // The child that starts at or before r.start may reach into r; then any child starting in r.
+  auto it = kids.upper_bound(r.start);
+  if (it != kids.begin()) {
+    auto prev = std::prev(it);
+    if (get(prev->second).range.overlaps(r)) return prev->second;
+  }
+  if (it != kids.end() && it->first <= r.end) return it->second;
+  return kNoRes;
+}
+
+ResId ResourceTree::request_conflict(ResId root, ResId node) {
+  const Range r = get(node).range;
+  const Range rr = get(root).range;
+  // kernel/resource.c __request_resource: end < start, or outside root -> conflict is root.
+  if (!r.valid() || r.start < rr.start || r.end > rr.end) return root;
+  ResId c = first_overlap(root, r);
+  if (c != kNoRes) return c;
+  link(root, node);
+  return kNoRes;
+}
+
+int ResourceTree::request(ResId root, ResId node) {
+  return request_conflict(root, node) == kNoRes ? 0 : -err::ebusy;
+}
+
+int ResourceTree::insert(ResId parent, ResId node) {
+  const Range r = get(node).range;
+  const Range pr = get(parent).range;
+  if (!r.valid() || !pr.contains(r)) return -err::ebusy;
+  // Children of parent that overlap r must lie wholly inside r: they move under `node`.
+  std::vector<ResId> adopt;
+  auto& kids = get(parent).children;
+  for (ResId c = first_overlap(parent, r); c != kNoRes;) {
+    const Range cr = get(c).range;
+    if (!r.contains(cr)) return -err::ebusy;
+    adopt.push_back(c);
+    auto it = kids.upper_bound(cr.start);
+    c = (it != kids.end() && it->first <= r.end) ? it->second : kNoRes;
+  }
+  for (ResId c : adopt) {
+    kids.erase(get(c).range.start);
+    get(c).linked = false;
+    link(node, c);
+  }
+  link(parent, node);
+  return 0;
+}
+
+std::vector<Range> ResourceTree::gaps(ResId root, Addr min, Addr max) const {
+  std::vector<Range> out;
+  const Resource& rt = get(root);
+  Addr cursor = rt.range.start;
+  bool open = true;  // whether [cursor, ...] is still inside the root
+  auto emit = [&](Addr s, Addr e) {
+    s = std::max(s, min);
+    e = std::min(e, max);
+    if (s <= e) out.push_back({s, e});
+  };
+  for (const auto& [start, id] : rt.children) {
+    const Range cr = get(id).range;
+    if (start > cursor) emit(cursor, start - 1);
+    if (cr.end == ~Addr{0}) {
+      open = false;
+      break;
+    }
+    cursor = std::max(cursor, cr.end + 1);
+  }
+  if (open && cursor <= rt.range.end) emit(cursor, rt.range.end);
+  return out;
+}
+
+int ResourceTree::allocate(ResId root, ResId node, std::uint64_t size, Addr min, Addr max,
+                           std::uint64_t align, bool ignore_children) {
+  if (size == 0) return -err::einval;
+  std::vector<Range> spaces;
+  if (ignore_children) {
+    auto r = get(root).range.intersect(Range{min, max});
+    if (r) spaces.push_back(*r);
+  } else {
+    spaces = gaps(root, min, max);
+  }
+  for (const Range& gap : spaces) {
+    // ALIGN(avail.start, align) with the overflow check of __find_resource_space.
+    Addr start = align_up(gap.start, align);
+    if (start < gap.start) continue;
+    if (start > gap.end || gap.end - start < size - 1) continue;
+    get(node).range = Range::from_size(start, size);
+    if (ignore_children) {
+      // Mutant: link without the conflict check (the kernel would refuse).
+      auto& n = get(node);
+      n.parent = root;
+      n.linked = true;
+      get(root).children.emplace(start, node);  // keeps the first child at an equal start
+      return 0;
+    }
+    return request(root, node);
+  }
+  return -err::ebusy;
+}
+
+void ResourceTree::release(ResId node) {
+  Resource& n = get(node);
+  if (!n.linked || n.parent == kNoRes) return;
+  auto& kids = get(n.parent).children;
+  auto it = kids.find(n.range.start);
+  if (it != kids.end() && it->second == node) kids.erase(it);
+  n.linked = false;
+  n.parent = kNoRes;
+}
+
+void ResourceTree::link(ResId parent, ResId node) {
+  Resource& n = get(node);
+  n.parent = parent;
+  n.linked = true;
+  get(parent).children.emplace(n.range.start, node);
+}
+
+std::vector<ResId> ResourceTree::children(ResId parent) const {
+  std::vector<ResId> out;
+  for (const auto& [s, id] : get(parent).children) out.push_back(id);
+  return out;
+}
+
+}  // namespace unpop

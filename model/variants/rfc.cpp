@@ -1,0 +1,163 @@
+// `rfc`: "[RFC PATCH 1/2] xen/unpopulated-alloc: Introduce helpers for DMA allocations" and
+// "[RFC PATCH 2/2] xen/grant-table: Use unpopulated DMAable pages instead of real RAM ones"
+// (Oleksandr Tyshchenko, 2022-05-17, Message-ID 1652810658-27810-{2,3}-git-send-email-
+// olekstysh@gmail.com). The upstream list stays for plain pages; DMA pages come from a separate
+// genpool (best fit, newest chunk first, no allocation across chunks) filled by
+// fill_dma_pool(), with no lock on that path and the `if (!res)` slip after kzalloc(tmp_res).
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "model/core/errno.h"
+#include "model/variants/dma_pages.h"
+#include "model/variants/list_pool.h"
+
+namespace unpop {
+namespace {
+
+class Rfc final : public Variant {
+ public:
+  const char* name() const override { return "rfc"; }
+
+  int init(Kernel& k) override {
+    int ret = k.layout().arch == Arch::x86_64 ? k.iomem_init() : k.arm_init();
+    if (ret == 0) {
+      if (k.layout().arch == Arch::x86_64)
+        for (const auto& r : k.layout().extra_mem) list_.seed(k, r.range);
+      have_pool_ = true;  // gen_pool_create(PAGE_SHIFT, NUMA_NO_NODE) + gen_pool_best_fit
+    }                      // on arch-init failure it returns first: dma_pool stays NULL
+    k.report_target(ret);
+    return ret;
+  }
+
+  std::unique_ptr<Task> alloc(Kernel& k, const CallCtx&, std::uint64_t nr) override {
+    return one_step([this, &k, nr](OpResult& r) {
+      if (!k.has_target()) {
+        r = balloon_alloc(k, nr);
+        return;
+      }
+      r = list_.alloc_locked(k, nr);
+    });
+  }
+
+  std::unique_ptr<Task> free(Kernel& k, const CallCtx&, const PageSeq& pages) override {
+    return one_step([this, &k, pages](OpResult& r) {
+      if (!k.has_target()) {
+        ram_free(k, pages);
+        r.source = Source::ram;
+        return;
+      }
+      list_.push(k, pages);
+    });
+  }
+
+  // gnttab_dma_alloc_pages() -> xen_alloc_unpopulated_dma_pages(dev, nr, pages). No lock: the
+  // first gen_pool_alloc, fill_dma_pool and the retry are separate steps another caller can
+  // run between.
+  std::unique_ptr<Task> dma_alloc(Kernel& k, const CallCtx&, std::uint64_t nr, const Device& d) override {
+    auto st = std::make_shared<std::optional<Pfn>>();
+    std::vector<Task::Step> steps;
+    steps.push_back([this, &k, nr, d, st](OpResult& r) {
+      if (!have_pool_) {
+        r.ret = -err::enodev;
+        return false;
+      }
+      if (d.dma_mask_bits != 64) {  // "Handle devices which support 64-bit DMA address only for now"
+        r.ret = -err::einval;
+        return false;
+      }
+      if (nr == 0) {  // gen_pool_alloc(0) returns 0: not modelled further
+        r.ret = -err::einval;
+        return false;
+      }
+      *st = pool_.alloc(nr);
+      if (*st) {
+        r.pages = range_pages(k, **st, nr);
+        return false;
+      }
+      return true;
+    });
+    steps.push_back([this, &k, nr](OpResult& r) {
+      r.ret = fill_dma_pool(k, nr);
+      return r.ret == 0;
+    });
+    steps.push_back([this, &k, nr, st](OpResult& r) {
+      *st = pool_.alloc(nr);
+      if (!*st) {
+        r.ret = -err::enomem;  // second failure
+        return false;
+      }
+      r.pages = range_pages(k, **st, nr);
+      return false;
+    });
+    return std::make_unique<Task>(std::move(steps));
+  }
+
+  // gnttab_dma_free_pages() -> xen_free_unpopulated_dma_pages(): one gen_pool_free of
+  // nr_pages from pages[0]; genpool BUG()s on a page outside every chunk or already free.
+  std::unique_ptr<Task> dma_free(Kernel& k, const CallCtx&, const PageSeq& pages, const Device&) override {
+    return one_step([this, &k, pages](OpResult&) {
+      if (!have_pool_ || pages.empty()) return;
+      if (k.mutant_is(Mutant::dma_free_to_list)) {
+        list_.push(k, pages);
+        return;
+      }
+      auto res = pool_.free(pages.front(), pages.size());
+      if (res != GenPool::FreeResult::ok) {
+        const char* why = res == GenPool::FreeResult::bug_no_chunk       ? "BUG(): address in no chunk"
+                          : res == GenPool::FreeResult::bug_beyond_chunk ? "BUG_ON(addr + size - 1 > end_addr)"
+                                                                         : "BUG_ON(remain): bits already clear";
+        k.oops(fmt::format("gen_pool_free({:#x}, {} pages): {}", pages.front(), pages.size(), why));
+      }
+    });
+  }
+
+  void report_counts(Kernel& k) const override {
+    list_.report_counts(k);
+    std::uint64_t actual = 0;
+    for (const auto& c : pool_.chunks())
+      for (const auto& [s, len] : c.free) actual += len;
+    k.obs().counts(CountReport{kDmaPool, pool_.avail(), actual, pool_.size()});
+  }
+
+  std::vector<std::string> describe() const override {
+    auto out = list_.describe();
+    for (const auto& c : pool_.chunks())
+      out.push_back(fmt::format("Xen DMA pool chunk pfn {:#x}-{:#x}: avail {} of {} pages, largest free run {}",
+                                c.first, c.last(), c.avail, c.pages,
+                                c.by_len.empty() ? 0 : c.by_len.rbegin()->first));
+    return out;
+  }
+  std::uint64_t free_pages() const override { return list_.list_count() + pool_.avail(); }
+
+ private:
+  // fill_dma_pool(nr_pages): a copy of fill_list whose pages go into a new genpool chunk.
+  int fill_dma_pool(Kernel& k, std::uint64_t nr) {
+    GrowSpec spec;
+    spec.nr_pages = nr;
+    spec.alloc_pages = round_up(nr, k.geo().pages_per_section());
+    spec.name = "Xen DMA pool";
+    spec.pool = kDmaPool;
+    spec.tmp_res_slip = true;
+    spec.finish = [&](Range r) {
+      // gen_pool_add_virt(dma_pool, vaddr, res->start, alloc_pages * PAGE_SIZE, NUMA_NO_NODE)
+      if (k.faults().hit(FaultPoint::gen_pool_add)) return -err::enomem;
+      pool_.add_chunk(k.geo().pfn(r.start), spec.alloc_pages);
+      return 0;
+    };
+    GrowResult g = k.grow(spec);
+    if (g.ret == kOops) return g.ret;
+    k.obs().growth(kDmaPool, nr, g.ret == 0 ? std::optional<Range>(g.range) : std::nullopt, g.ret);
+    return g.ret;
+  }
+
+  ListPool list_;
+  GenPool pool_;
+  bool have_pool_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Variant> make_rfc() { return std::make_unique<Rfc>(); }
+
+}  // namespace unpop

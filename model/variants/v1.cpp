@@ -1,0 +1,152 @@
+// `v1`: "[PATCH 1/2] xen/unpopulated-alloc: Introduce helpers for contiguous allocations" and
+// "[PATCH 2/2] xen/grant-table: Use unpopulated contiguous pages instead of real RAM ones"
+// (Oleksandr Tyshchenko, 2022-06-20, Message-ID 1655740136-3974-1-git-send-email-
+// olekstysh@gmail.com; branch otyshchenko1/linux unpopulated-cma1). page_list is gone: one
+// genpool serves every allocation under pool_lock, plain ones included (one contiguous range
+// from one chunk); plain frees go back page by page; the grant table falls back to
+// dma_alloc_coherent() when the contiguous allocation fails.
+#include <fmt/format.h>
+
+#include "model/core/errno.h"
+#include "model/variants/dma_pages.h"
+#include "model/variants/list_pool.h"
+
+namespace unpop {
+namespace {
+
+class V1 final : public Variant {
+ public:
+  const char* name() const override { return "v1"; }
+
+  int init(Kernel& k) override {
+    // The pool is created first and destroyed if the arch init fails.
+    int ret = k.layout().arch == Arch::x86_64 ? k.iomem_init() : k.arm_init();
+    have_pool_ = ret == 0;
+    k.report_target(ret);
+    return ret;
+  }
+
+  std::unique_ptr<Task> alloc(Kernel& k, const CallCtx&, std::uint64_t nr) override {
+    return one_step([this, &k, nr](OpResult& r) { r = alloc_pages(k, nr, false); });
+  }
+
+  std::unique_ptr<Task> free(Kernel& k, const CallCtx&, const PageSeq& pages) override {
+    return one_step([this, &k, pages](OpResult& r) {
+      if (!k.has_target()) {
+        ram_free(k, pages);
+        r.source = Source::ram;
+        return;
+      }
+      // Non-contiguous free: gen_pool_free() one page at a time, under pool_lock.
+      for (const auto& run : pages.runs())
+        for (std::uint64_t i = 0; i < run.count; ++i)
+          if (!free_range(k, run.at(i), 1)) return;
+    });
+  }
+
+  // gnttab_dma_alloc_pages(): xen_alloc_unpopulated_contiguous_pages(); on failure
+  // `goto fallback` to the dma_alloc_coherent()/dma_alloc_wc() path.
+  std::unique_ptr<Task> dma_alloc(Kernel& k, const CallCtx&, std::uint64_t nr, const Device& d) override {
+    return one_step([this, &k, nr, d](OpResult& r) {
+      r = d.dma_mask_bits != 64 ? OpResult{-err::einval, {}, Source::pool, false, {}}
+                                : alloc_pages(k, nr, true);
+      if (r.ret != 0 && r.ret != kOops) {
+        int first = r.ret;
+        r = cma_alloc(k, nr);
+        r.note = fmt::format("contiguous unpopulated allocation failed ({}): fell back to {}",
+                             err::name(first), r.note);
+      }
+    });
+  }
+
+  // gnttab_dma_free_pages(): is_xen_unpopulated_page(pages[0]) (gen_pool_has_addr) picks the
+  // contiguous free; otherwise the RAM path.
+  std::unique_ptr<Task> dma_free(Kernel& k, const CallCtx&, const PageSeq& pages, const Device&) override {
+    return one_step([this, &k, pages](OpResult& r) {
+      if (pages.empty()) return;
+      if (have_pool_ && pool_.has(pages.front(), 1)) {
+        free_range(k, pages.front(), pages.size());
+        return;
+      }
+      ram_free(k, pages);
+      r.source = Source::ram;
+    });
+  }
+
+  void report_counts(Kernel& k) const override {
+    std::uint64_t actual = 0;
+    for (const auto& c : pool_.chunks())
+      for (const auto& [s, len] : c.free) actual += len;
+    k.obs().counts(CountReport{kMainPool, pool_.avail(), actual, pool_.size()});
+  }
+
+  std::vector<std::string> describe() const override {
+    std::vector<std::string> out;
+    for (const auto& c : pool_.chunks())
+      out.push_back(fmt::format("unpopulated_pool chunk pfn {:#x}-{:#x}: avail {} of {} pages, largest free run {}",
+                                c.first, c.last(), c.avail, c.pages,
+                                c.by_len.empty() ? 0 : c.by_len.rbegin()->first));
+    return out;
+  }
+  std::uint64_t free_pages() const override { return pool_.avail(); }
+
+ private:
+  // alloc_unpopulated_pages(nr, pages, contiguous)
+  OpResult alloc_pages(Kernel& k, std::uint64_t nr, bool contiguous) {
+    OpResult r;
+    if (!k.has_target()) {
+      if (contiguous && nr > 1) {
+        r.ret = -err::enodev;
+        return r;
+      }
+      return balloon_alloc(k, nr);
+    }
+    if (nr == 0) return r;
+    // mutex_lock(&pool_lock): gen_pool_alloc, fill_pool once, retry.
+    auto first = pool_.alloc(nr);
+    if (!first) {
+      r.ret = fill_pool(k, nr);
+      if (r.ret) return r;
+      first = pool_.alloc(nr);
+      if (!first) {
+        r.ret = -err::enomem;
+        return r;
+      }
+    }
+    r.pages = range_pages(k, *first, nr);
+    return r;
+  }
+
+  bool free_range(Kernel& k, Pfn first, std::uint64_t n) {
+    auto res = pool_.free(first, n);
+    if (res == GenPool::FreeResult::ok) return true;
+    k.oops(fmt::format("gen_pool_free({:#x}, {} pages): BUG", first, n));
+    return false;
+  }
+
+  int fill_pool(Kernel& k, std::uint64_t nr) {
+    GrowSpec spec;
+    spec.nr_pages = nr;
+    spec.alloc_pages = round_up(nr, k.geo().pages_per_section());
+    spec.name = "Xen scratch";
+    spec.pool = kMainPool;
+    spec.finish = [&](Range r) {
+      if (k.faults().hit(FaultPoint::gen_pool_add)) return -err::enomem;
+      pool_.add_chunk(k.geo().pfn(r.start), spec.alloc_pages);
+      return 0;
+    };
+    GrowResult g = k.grow(spec);
+    if (g.ret == kOops) return g.ret;
+    k.obs().growth(kMainPool, nr, g.ret == 0 ? std::optional<Range>(g.range) : std::nullopt, g.ret);
+    return g.ret;
+  }
+
+  GenPool pool_;
+  bool have_pool_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Variant> make_v1() { return std::make_unique<V1>(); }
+
+}  // namespace unpop
