@@ -31,5 +31,9 @@ void register_layout(CLI::App& app);
 void register_simulate(CLI::App& app);
 void register_mutants(CLI::App& app);
 void register_explore(CLI::App& app);
+// Registered when their libraries are built (cli/CMakeLists.txt defines HAVE_UNPOP_*):
+void register_check(CLI::App& app);    // properties/: unpopcheck check (+ mutants run)
+void register_prove(CLI::App& app);    // solver/: unpopcheck prove
+void register_replay(CLI::App& app);   // traces/: unpopcheck replay
 
 }  // namespace unpop::cli

@@ -12,6 +12,15 @@ int main(int argc, char** argv) {
   unpop::cli::register_simulate(app);
   unpop::cli::register_mutants(app);
   unpop::cli::register_explore(app);
+#ifdef HAVE_UNPOP_PROPERTIES
+  unpop::cli::register_check(app);
+#endif
+#ifdef HAVE_UNPOP_SOLVER
+  unpop::cli::register_prove(app);
+#endif
+#ifdef HAVE_UNPOP_TRACES
+  unpop::cli::register_replay(app);
+#endif
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
