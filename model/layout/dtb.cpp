@@ -159,7 +159,11 @@ class Walker {
     const int bus = parents.back();
     // A bus without `ranges` (i2c, spi, mdio, ...) addresses its children in its own space.
     if (parents.size() > 1 && !d_.prop(bus, "ranges")) return out;
+    const bool hyp = d_.string_is(node, "compatible", "xen,xen");
     for (auto [addr, size] : tuples(d_, node, "reg", d_.address_cells(bus), d_.size_cells(bus))) {
+      // The hypervisor node's entries are positional (reg[0] = grant table): a zero-sized one
+      // cannot be dropped without shifting the rest, and Xen never writes one.
+      if (size == 0 && hyp) d_.fail(fmt::format("hypervisor node {}: reg[{}] has size 0", d_.name(node), out.size()));
       if (size == 0) continue;  // nothing addressable (e.g. a zero-sized placeholder)
       auto cpu = translate(d_, parents, addr);
       if (!cpu) continue;       // behind a bus without `ranges`: not memory-mapped
@@ -209,13 +213,13 @@ std::string basename(const std::string& path) {
 }  // namespace
 
 Layout load_dtb_bytes(const std::string& name, const std::string& bytes) {
+  if (bytes.size() < sizeof(fdt_header))
+    throw LoadError{name, 0, fmt::format("not a device-tree blob: {} bytes, shorter than the {}-byte header",
+                                         bytes.size(), sizeof(fdt_header))};
   // libfdt wants the blob 8-byte aligned; a std::string gives no such promise.
   std::vector<std::uint64_t> buf((bytes.size() + 7) / 8);
   std::memcpy(buf.data(), bytes.data(), bytes.size());
   const void* fdt = buf.data();
-  if (bytes.size() < sizeof(fdt_header))
-    throw LoadError{name, 0, fmt::format("not a device-tree blob: {} bytes, shorter than the {}-byte header",
-                                         bytes.size(), sizeof(fdt_header))};
   if (int err = fdt_check_full(fdt, bytes.size()))
     throw LoadError{name, 0, fmt::format("not a valid device-tree blob ({} bytes): {}", bytes.size(), fdt_strerror(err))};
   Layout l;

@@ -1,3 +1,6 @@
+#include <fstream>
+#include <iterator>
+
 #include <gtest/gtest.h>
 
 #include "model/layout/loaders.h"
@@ -87,6 +90,34 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(Iomem, MissingFile) {
   std::string msg = test::load_error([] { load_iomem("/nonexistent/iomem"); });
   EXPECT_NE(msg.find("/nonexistent/iomem: cannot open"), std::string::npos) << msg;
+}
+
+}  // namespace
+}  // namespace unpop
+
+namespace unpop {
+namespace {
+
+// Random edits of the real dump: a Layout or a LoadError with a line number, never a crash.
+TEST(Iomem, MutatedDumpsNeverCrash) {
+  std::ifstream in(test::fixture("iomem-after.txt"));
+  const std::string orig((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_FALSE(orig.empty());
+  const std::string alphabet = " -:\n0123456789abcdefxyzG";
+  std::uint64_t seed = 12345;
+  auto next = [&] { seed ^= seed << 13; seed ^= seed >> 7; seed ^= seed << 17; return seed; };
+  int rejected = 0;
+  for (int i = 0; i < 3000; ++i) {
+    std::string t = orig;
+    for (int k = 0; k < 1 + int(next() % 3); ++k) t[next() % t.size()] = alphabet[next() % alphabet.size()];
+    try {
+      load_iomem_text("m.txt", t);
+    } catch (const LoadError& e) {
+      EXPECT_EQ(e.file, "m.txt");
+      ++rejected;
+    }
+  }
+  EXPECT_GT(rejected, 0);
 }
 
 }  // namespace
