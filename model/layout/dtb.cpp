@@ -227,6 +227,12 @@ Layout load_dtb_bytes(const std::string& name, const std::string& bytes) {
   l.source = "dtb " + name;
   l.arch = Arch::arm64;
   Dtb d{fdt, name};
+  // The header's /memreserve/ entries: memblock_reserve()d by Linux (early_init_fdt_scan_reserved_mem).
+  for (int i = 0, n = fdt_num_mem_rsv(fdt); i < n; ++i) {
+    std::uint64_t addr = 0, size = 0;
+    if (fdt_get_mem_rsv(fdt, i, &addr, &size) == 0 && size && addr + (size - 1) >= addr)
+      l.reserved.push_back({Range::from_size(addr, size), "/memreserve/"});
+  }
   Walker(d, l).run();
   return l;
 }

@@ -22,9 +22,15 @@ class Builder {
  public:
   Builder() : buf_(1 << 16) {
     ok(fdt_create(buf_.data(), static_cast<int>(buf_.size())));
-    ok(fdt_finish_reservemap(buf_.data()));
   }
-  Builder& begin(const char* name) { return ok(fdt_begin_node(buf_.data(), name)); }
+  Builder& memreserve(std::uint64_t addr, std::uint64_t size) { return ok(fdt_add_reservemap_entry(buf_.data(), addr, size)); }
+  Builder& begin(const char* name) {
+    if (!reservemap_done_) {
+      ok(fdt_finish_reservemap(buf_.data()));
+      reservemap_done_ = true;
+    }
+    return ok(fdt_begin_node(buf_.data(), name));
+  }
   Builder& end() { return ok(fdt_end_node(buf_.data())); }
   Builder& cells(const char* prop, std::initializer_list<std::uint32_t> v) {
     std::vector<std::uint32_t> be;
@@ -47,6 +53,7 @@ class Builder {
     return *this;
   }
   std::vector<char> buf_;
+  bool reservemap_done_ = false;
 };
 
 Builder root() {
@@ -56,7 +63,9 @@ Builder root() {
 }
 
 TEST(DtbSynthetic, ReservedMemoryBusesAndHypervisor) {
-  Builder b = root();
+  Builder b;
+  b.memreserve(0x80000000, 0x10000);
+  b.begin("").cells("#address-cells", {2}).cells("#size-cells", {2});
   b.begin("memory@80000000").str("device_type", "memory").cells("reg", {0, 0x80000000, 0, 0x40000000, 8, 0, 0, 0x40000000}).end();
   b.begin("reserved-memory").cells("#address-cells", {2}).cells("#size-cells", {2}).empty("ranges");
   b.begin("optee@fc000000").cells("reg", {0, 0xfc000000, 0, 0x2000000}).end();
@@ -79,9 +88,11 @@ TEST(DtbSynthetic, ReservedMemoryBusesAndHypervisor) {
   Layout l = load_dtb_bytes("synthetic.dtb", b.finish());
   ASSERT_EQ(l.ram.size(), 2u);
   EXPECT_EQ(l.ram[1].range, (Range{0x800000000, 0x83fffffff}));
-  ASSERT_EQ(l.reserved.size(), 1u);
-  EXPECT_EQ(l.reserved[0].range, (Range{0xfc000000, 0xfdffffff}));
-  EXPECT_EQ(l.reserved[0].name, "optee@fc000000");
+  ASSERT_EQ(l.reserved.size(), 2u);
+  EXPECT_EQ(l.reserved[0].range, (Range{0x80000000, 0x8000ffff}));
+  EXPECT_EQ(l.reserved[0].name, "/memreserve/");
+  EXPECT_EQ(l.reserved[1].range, (Range{0xfc000000, 0xfdffffff}));
+  EXPECT_EQ(l.reserved[1].name, "optee@fc000000");
   ASSERT_EQ(l.mmio.size(), 2u);
   EXPECT_EQ(l.mmio[0].range, (Range{0x100001000, 0x1000010ff}));
   EXPECT_EQ(l.mmio[0].name, "uart@1000");
