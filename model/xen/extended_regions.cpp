@@ -153,6 +153,13 @@ Result dom0_extended_regions(const HostInput& in) {
   return res;
 }
 
+std::vector<std::string> console_lines(const Result& r, const std::string& domain) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < r.regions.size(); ++i)  // printk("%pd: extended region %d: %#"PRIx64"->%#"PRIx64)
+    out.push_back(fmt::format("{}: extended region {}: {:#x}->{:#x}", domain, i, r.regions[i].start, r.regions[i].end + 1));
+  return out;
+}
+
 namespace {
 
 // libxl master (108308feef): cut the sorted passthrough iomem ranges out of one bank's

@@ -1,3 +1,6 @@
+#include <fstream>
+#include <string>
+
 #include <gtest/gtest.h>
 
 #include "model/layout/test_util.h"
@@ -78,6 +81,16 @@ TEST(Dom0, QemuVirtMatchesTheRealBoot) {
   ASSERT_EQ(r.decisions.size(), 3u);
   EXPECT_EQ(r.decisions[0].hole, (Range{0x40000000, 0x401fffff}));
   EXPECT_FALSE(r.decisions[0].kept);
+}
+
+// The model's console lines are the real boot's (shared/fixtures/.../xen-console.txt).
+TEST(Dom0, ConsoleLinesMatchTheFixture) {
+  std::ifstream in(test::fixture("xen-console.txt"));
+  std::vector<std::string> real;
+  for (std::string line; std::getline(in, line);)
+    if (line.find("extended region") != std::string::npos) real.push_back(line.substr(line.find("d0:")));
+  ASSERT_EQ(real.size(), 2u);
+  EXPECT_EQ(console_lines(dom0_extended_regions(qemu_virt())), real);
 }
 
 TEST(Dom0, SizeBug418) {
