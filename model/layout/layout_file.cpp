@@ -316,6 +316,35 @@ nlohmann::ordered_json layout_to_json_value(const Layout& l) {
   return j;
 }
 
-std::string layout_to_json(const Layout& l) { return layout_to_json_value(l).dump(2) + "\n"; }
+namespace {
+
+bool flat(const nlohmann::ordered_json& j) {
+  if (!j.is_structured() || j.empty()) return true;
+  return j.is_object() && std::none_of(j.begin(), j.end(), [](const auto& v) { return v.is_structured(); });
+}
+
+// Like dump(2), but a range (an object of scalars) stays on one line: a layout with 40 MMIO
+// ranges is then 40 lines a human can scan and diff, not 200.
+std::string pretty(const nlohmann::ordered_json& j, int indent) {
+  const std::string pad(static_cast<std::size_t>(indent) + 2, ' '), close(static_cast<std::size_t>(indent), ' ');
+  if (flat(j) && !j.is_object()) return j.dump();
+  if (flat(j)) {
+    std::string out = "{";
+    for (auto it = j.begin(); it != j.end(); ++it)
+      out += (it == j.begin() ? "" : ", ") + nlohmann::ordered_json(it.key()).dump() + ": " + it.value().dump();
+    return out + "}";
+  }
+  std::string out = j.is_array() ? "[\n" : "{\n";
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    out += pad;
+    if (j.is_object()) out += nlohmann::ordered_json(it.key()).dump() + ": ";
+    out += pretty(it.value(), indent + 2) + (std::next(it) == j.end() ? "\n" : ",\n");
+  }
+  return out + close + (j.is_array() ? "]" : "}");
+}
+
+}  // namespace
+
+std::string layout_to_json(const Layout& l) { return pretty(layout_to_json_value(l), 0) + "\n"; }
 
 }  // namespace unpop

@@ -186,3 +186,26 @@ INSTANTIATE_TEST_SUITE_P(
 
 }  // namespace
 }  // namespace unpop
+
+namespace unpop {
+namespace {
+
+TEST(LayoutFile, WriterKeepsRangesOnOneLine) {
+  std::string text = layout_to_json(load_preset("xen-domu"));
+  EXPECT_NE(text.find("\n    {\"start\": \"0x40000000\", \"end\": \"0x7fffffff\", \"name\": \"System RAM\"}\n"),
+            std::string::npos)
+      << text;
+  EXPECT_TRUE(nlohmann::json::accept(text));
+}
+
+TEST(LayoutFile, RoundTripOfEveryLoader) {
+  for (const Layout& l : {load_dtb(test::fixture("dom0.dtb")), load_iomem(test::fixture("iomem-after.txt")),
+                          merge_layouts(load_iomem(test::fixture("iomem-before.txt")), load_dtb(test::fixture("dom0.dtb"))),
+                          load_layout_json("e.json", "{}")}) {
+    SCOPED_TRACE(l.source);
+    EXPECT_EQ(load_layout_json("rt.json", layout_to_json(l)), l);
+  }
+}
+
+}  // namespace
+}  // namespace unpop
