@@ -146,10 +146,8 @@ TEST(Dom0, IommuUsesHolesInTheHostMap) {
   // Holes: [0, 0x7ffffff] (128 MiB), [0x8010000, 0x8ffffff] (14 MiB after rounding: dropped),
   // [0x9001000, 0xfffffff] (110 MiB), [0x3eff0000, 0x3fffffff] (too small),
   // [0xc0000000, 0x400fffffff], [0x4020000000, 0x7fffffffff].
-  std::vector<Range> want = {{0x0, 0x7ffffff},
-                             {0x9200000, 0xfffffff},
-                             {0xc0000000, 0x400fffffff},
-                             {0x4020000000, 0x7fffffffff}};
+  std::vector<Range> want = {
+      {0x0, 0x7ffffff}, {0x9200000, 0xfffffff}, {0xc0000000, 0x400fffffff}, {0x4020000000, 0x7fffffffff}};
   EXPECT_EQ(r.regions, want);
 }
 
