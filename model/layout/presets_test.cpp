@@ -103,11 +103,13 @@ TEST(Presets, AllLoadAndRegionsAreWellFormed) {
         EXPECT_LT(l.ext_regions[i - 1].end, r.start);
       }
       for (const auto& m : l.ram) EXPECT_FALSE(r.overlaps(m.range));
-      for (const auto& d : l.reserved) EXPECT_FALSE(r.overlaps(d.range));
-      if (l.grant_table) {
-        EXPECT_FALSE(r.overlaps(*l.grant_table));
-      }
+      for (const auto& d : l.devices()) EXPECT_FALSE(r.overlaps(d.range)) << d.name;  // region-overlap
+      EXPECT_TRUE(iomem_span(l).contains(r)) << to_string(r);
     }
+    // RAM, reserved memory and devices are each sorted and the RAM banks disjoint.
+    for (std::size_t i = 1; i < l.ram.size(); ++i) EXPECT_LT(l.ram[i - 1].range.end, l.ram[i].range.start);
+    for (const auto& e : l.extra_mem)
+      for (const auto& m : l.ram) EXPECT_FALSE(e.range.overlaps(m.range)) << e.name;
     // Every preset survives the layout file round trip.
     EXPECT_EQ(load_layout_json(name, layout_to_json(l)), l);
   }
