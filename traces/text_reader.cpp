@@ -507,10 +507,30 @@ bool TextReader::fill(ReadError& err) {
 }
 
 ReadStatus TextReader::next(Record& out, ReadError& err) {
+  auto error = [&](std::uint64_t column, std::string expected, std::string_view found,
+                   bool fatal) {
+    err = ReadError{};
+    err.file = name_;
+    err.line = line_no_;
+    err.column = column;
+    err.expected = std::move(expected);
+    err.found.assign(found.substr(0, 40));
+    err.fatal = fatal;
+    if (fatal) done_ = true;
+    return ReadStatus::error;
+  };
+  const std::string truncated =
+      "a newline: the file ends in the middle of a line (truncated trace)";
+  if (pending_truncation_) {  // an over-long last line without its newline
+    pending_truncation_ = false;
+    return error(0, truncated, {}, true);
+  }
   while (!done_) {
+    // 1. Find the next line: `line` is all of it, or (fd input, over-long line) a piece.
     std::string_view line;
     bool complete = false;
-    if (fd_ < 0) {  // memory input
+    bool piece = false;  // fd input: the start of a line longer than the buffer allows
+    if (fd_ < 0) {
       if (mem_pos_ >= mem_.size()) {
         done_ = true;
         break;
@@ -525,9 +545,8 @@ ReadStatus TextReader::next(Record& out, ReadError& err) {
     } else {
       const void* nl = nullptr;
       while (true) {
-        nl = std::memchr(buf_.data() + begin_, '\n', end_ - begin_);
-        if (nl || eof_) break;
-        if (end_ - begin_ > opt_.max_line) break;
+        nl = end_ > begin_ ? std::memchr(buf_.data() + begin_, '\n', end_ - begin_) : nullptr;
+        if (nl || eof_ || end_ - begin_ > opt_.max_line) break;
         if (!fill(err)) {
           done_ = true;
           return ReadStatus::error;
@@ -539,62 +558,32 @@ ReadStatus TextReader::next(Record& out, ReadError& err) {
         line = std::string_view(b, len);
         begin_ += len + 1;
         complete = true;
-      } else if (end_ - begin_ > opt_.max_line) {
-        // Over-long line: report once, then drop bytes until the next newline.
-        line = std::string_view(b, end_ - begin_);
-        begin_ = end_;
-        if (discarding_) continue;
-        discarding_ = true;
-        ++line_no_;
-        err = ReadError{};
-        err.file = name_;
-        err.line = line_no_;
-        err.expected = "a line of at most " + std::to_string(opt_.max_line) + " bytes";
-        err.found.assign(line.substr(0, 40));
-        return ReadStatus::error;
       } else {
-        if (end_ == begin_) {
+        if (end_ == begin_) {  // clean end of input
           done_ = true;
+          if (discarding_) return error(0, truncated, {}, true);
           break;
         }
         line = std::string_view(b, end_ - begin_);
         begin_ = end_;
+        piece = !eof_;
       }
-      if (discarding_) {  // the tail of an over-long line (already reported)
-        discarding_ = false;
-        if (complete) continue;
-        done_ = true;
-        err = ReadError{};
-        err.file = name_;
-        err.line = line_no_;
-        err.expected = "a newline: the file ends in the middle of a line (truncated trace)";
-        err.fatal = true;
-        return ReadStatus::error;
+      if (discarding_) {  // the rest of an over-long line, already reported
+        if (complete) discarding_ = false;
+        else if (!piece) return error(0, truncated, {}, true);
+        continue;
       }
+      if (piece) discarding_ = true;
     }
-    if (fd_ < 0 && line.size() > opt_.max_line) {
-      ++line_no_;
-      err = ReadError{};
-      err.file = name_;
-      err.line = line_no_;
-      err.expected = "a line of at most " + std::to_string(opt_.max_line) + " bytes";
-      err.found.assign(line.substr(0, 40));
-      if (!complete) done_ = true;
-      err.fatal = !complete;
-      return ReadStatus::error;
-    }
+    // 2. Check it.
     ++line_no_;
-    if (!complete) {
-      done_ = true;
-      err = ReadError{};
-      err.file = name_;
-      err.line = line_no_;
-      err.column = line.size() + 1;
-      err.expected = "a newline: the file ends in the middle of a line (truncated trace)";
-      err.found.assign(line.substr(0, 40));
-      err.fatal = true;
-      return ReadStatus::error;
+    if (line.size() > opt_.max_line) {
+      if (!complete && !piece) pending_truncation_ = true;
+      return error(0, "a line of at most " + std::to_string(opt_.max_line) + " bytes", line,
+                   false);
     }
+    if (!complete) return error(line.size() + 1, truncated, line, true);
+    // 3. Parse it.
     out.clear();
     out.file.assign(name_);
     out.line = line_no_;

@@ -73,6 +73,7 @@ class TextReader final : public RecordReader {
   bool eof_ = false;
   bool done_ = false;
   bool discarding_ = false;  // skipping the rest of an over-long line
+  bool pending_truncation_ = false;
   std::uint64_t line_no_ = 0;
   std::string_view mem_;     // memory input (when fd_ < 0)
   std::size_t mem_pos_ = 0;
