@@ -117,7 +117,8 @@ ReadStatus DatReader::next(Record& out, ReadError& err) {
         p.function_address = r.probe_func;
         if (r.probe_func_sym) p.function = r.probe_func_sym;
       }
-      std::snprintf(a, sizeof a, "%llx <- %llx", r.probe_ret_ip, r.probe_func);
+      // as trace-cmd report prints it (print fmt order: function first)
+      std::snprintf(a, sizeof a, "%llx <- %llx", r.probe_func, r.probe_ret_ip);
     } else {
       p.location_address = r.probe_ip;
       if (r.probe_ip_sym) {

@@ -74,6 +74,11 @@ class FieldList {
 ///   `(fn+0x0/0x10 [xen_privcmd])`                                    module symbol
 ///   `(0x55aedf02c149)`                                               uprobe
 ///   `(ffff800080957a78 <- ffff8000809414a0)`                         trace-cmd report raw
+///
+/// Return probes: the kernel's text prints the caller first (`caller <- func`); trace-cmd
+/// report's bare-hex form prints the probed function first (`func <- caller`, the print fmt
+/// order). Both are normalised here: `location` is always the caller, `function` the probed
+/// function.
 struct ProbePrefix {
   bool present = false;
   bool is_return = false;   ///< had ` <- `

@@ -163,6 +163,9 @@ bool parse_probe_side(std::string_view s, std::string& sym, std::optional<std::u
   return true;
 }
 
+// `ffff800080957a78`: the raw `%lx` of trace-cmd report (not `0x...`, not a symbol).
+bool is_bare_address(std::string_view s) { return s.size() >= 8 && all_hex(s); }
+
 bool parse_probe_prefix(std::string_view inner, ProbePrefix& p) {
   p.clear();
   p.text.assign(inner);
@@ -174,10 +177,15 @@ bool parse_probe_prefix(std::string_view inner, ProbePrefix& p) {
   } else {
     p.is_return = true;
     std::optional<std::uint64_t> foff, fsize;
-    if (!parse_probe_side(inner.substr(0, arrow), p.location, p.location_offset,
-                          p.location_size, p.location_address, p.location_module) ||
-        !parse_probe_side(inner.substr(arrow + 4), p.function, foff, fsize, p.function_address,
-                          p.function_module))
+    std::string_view left = trim(inner.substr(0, arrow)), right = trim(inner.substr(arrow + 4));
+    // The kernel's own text output prints the caller first: kretprobes `(caller+off/size <-
+    // func)`, uretprobes `(0xCALLER <- 0xFUNC)`. `trace-cmd report` prints the event's print
+    // fmt instead, `"(%lx <- %lx)", REC->__probe_func, REC->__probe_ret_ip`: bare hex, the
+    // probed function first (verified on real captures, traces/fixtures/recorded/).
+    if (is_bare_address(left) && is_bare_address(right)) std::swap(left, right);
+    if (!parse_probe_side(left, p.location, p.location_offset, p.location_size,
+                          p.location_address, p.location_module) ||
+        !parse_probe_side(right, p.function, foff, fsize, p.function_address, p.function_module))
       return false;
   }
   p.present = true;

@@ -157,9 +157,10 @@ TEST(TextLine, UprobeAndRawAddresses) {
   Record ur = parse_ok("  t-4102 [000] ..... 401.5: xen_unpop_alloc: (0x55aedf02c2a0 <- 0x55aedf02c149) ret=0");
   EXPECT_TRUE(ur.probe.is_return);
   EXPECT_EQ(ur.probe.function_address, 0x55aedf02c149u);
+  // trace-cmd report: print fmt order, probed function first
   Record raw = parse_ok("  g-212 [001] 61.0: xen_unpop_free: (ffff800080957a78 <- ffff8000809414a0) nr_pages=1");
-  EXPECT_EQ(raw.probe.location_address, 0xffff800080957a78u);
-  EXPECT_EQ(raw.probe.function_address, 0xffff8000809414a0u);
+  EXPECT_EQ(raw.probe.function_address, 0xffff800080957a78u);
+  EXPECT_EQ(raw.probe.location_address, 0xffff8000809414a0u);
   Record raw1 = parse_ok("  g-212 [001] 61.0: xen_unpop_free: (ffff800080957a78) nr_pages=1");
   EXPECT_EQ(raw1.probe.location_address, 0xffff800080957a78u);
   Record symaddr = parse_ok("  g-212 [001] 61.0: xen_unpop_free: (xen_free_unpopulated_pages+0x0/0xb0 <ffffffff81234567>) nr_pages=1");
