@@ -1,5 +1,6 @@
 #include "traces/record.h"
 
+#include <array>
 #include <limits>
 
 namespace unpop::traces {
@@ -15,22 +16,37 @@ std::string_view to_string(RecordKind k) {
 
 namespace {
 
+// Digit values for bases up to 16; 0xff for anything else.
+constexpr auto kDigit = [] {
+  std::array<unsigned char, 256> t{};
+  for (auto& x : t) x = 0xff;
+  for (int c = '0'; c <= '9'; ++c) t[static_cast<unsigned>(c)] = static_cast<unsigned char>(c - '0');
+  for (int c = 'a'; c <= 'f'; ++c) t[static_cast<unsigned>(c)] = static_cast<unsigned char>(c - 'a' + 10);
+  for (int c = 'A'; c <= 'F'; ++c) t[static_cast<unsigned>(c)] = static_cast<unsigned char>(c - 'A' + 10);
+  return t;
+}();
+
 int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
+  unsigned d = kDigit[static_cast<unsigned char>(c)];
+  return d < 16 ? static_cast<int>(d) : -1;
 }
 
 std::optional<std::uint64_t> parse_digits(std::string_view s, unsigned base) {
   if (s.empty()) return std::nullopt;
+  // Up to 15 hex / 19 decimal digits cannot overflow: no checks in the common case.
+  const std::size_t safe = base == 16 ? 15 : 19;
   std::uint64_t v = 0;
-  for (char c : s) {
-    int d = base == 16 ? hex_digit(c) : (c >= '0' && c <= '9' ? c - '0' : -1);
-    if (d < 0) return std::nullopt;
-    if (v > (std::numeric_limits<std::uint64_t>::max() - static_cast<unsigned>(d)) / base)
+  std::size_t i = 0;
+  for (; i < s.size() && i < safe; ++i) {
+    unsigned d = kDigit[static_cast<unsigned char>(s[i])];
+    if (d >= base) return std::nullopt;
+    v = v * base + d;
+  }
+  for (; i < s.size(); ++i) {
+    unsigned d = kDigit[static_cast<unsigned char>(s[i])];
+    if (d >= base) return std::nullopt;
+    if (__builtin_mul_overflow(v, base, &v) || __builtin_add_overflow(v, d, &v))
       return std::nullopt;
-    v = v * base + static_cast<unsigned>(d);
   }
   return v;
 }
