@@ -1,0 +1,109 @@
+#include "traces/replay/report.h"
+
+#include <fmt/format.h>
+
+namespace unpop::replay {
+
+namespace {
+nlohmann::json reported_json(const Reported& v) {
+  nlohmann::json ranges = nlohmann::json::array();
+  for (const auto& r : v.finding.ranges)
+    ranges.push_back({{"start", hex(r.range.start)}, {"end", hex(r.range.end)}, {"name", r.name}});
+  nlohmann::json j{{"rule", v.finding.rule},
+                   {"file", v.at.file},
+                   {"line", v.at.line},
+                   {"timestamp", v.at.timestamp},
+                   {"task", v.at.task},
+                   {"pid", v.at.pid},
+                   {"cpu", v.at.cpu},
+                   {"message", v.finding.message},
+                   {"ranges", ranges},
+                   {"context", v.context}};
+  if (!v.finding.pfns.empty()) {
+    auto& ps = j["pfns"] = nlohmann::json::array();
+    for (auto p : v.finding.pfns) ps.push_back(hex(p));
+  }
+  if (!v.finding.counts.empty()) {
+    auto& cs = j["counts"] = nlohmann::json::object();
+    for (const auto& [k, n] : v.finding.counts) cs[k] = n;
+  }
+  return j;
+}
+
+std::string where_text(const Where& w) {
+  return fmt::format("{}:{} ({}, {}-{}, cpu {})", w.file, w.line, w.timestamp.empty() ? "-" : w.timestamp, w.task,
+                     w.pid, w.cpu);
+}
+}  // namespace
+
+nlohmann::json to_json(const Result& r) {
+  nlohmann::json j;
+  j["verdict"] = to_string(r.verdict);
+  j["events"] = r.events;
+  auto& vs = j["violations"] = nlohmann::json::array();
+  for (const auto& v : r.violations) vs.push_back(reported_json(v));
+  auto& ws = j["warnings"] = nlohmann::json::array();
+  for (const auto& w : r.warnings)
+    ws.push_back({{"kind", w.kind}, {"file", w.file}, {"line", w.line}, {"message", w.message}});
+  j["unchecked"] = r.unchecked;
+  auto& fs = j["findings"] = nlohmann::json::array();
+  for (const auto& f : r.findings) fs.push_back(reported_json(f));
+  auto& oe = j["other_events"] = nlohmann::json::object();
+  for (const auto& [k, n] : r.other_events) oe[k] = n;
+  if (r.error) j["error"] = {{"file", r.error->file}, {"line", r.error->line}, {"message", r.error->message}};
+  return j;
+}
+
+nlohmann::json usage_error_json(const std::string& file, std::uint64_t line, const std::string& message) {
+  Result r;
+  r.verdict = Verdict::unreadable;
+  r.error = InputError{file, line, message};
+  return to_json(r);
+}
+
+std::string to_text(const Result& r, const TextOptions& o) {
+  std::string out;
+  auto add = [&](const std::string& s) { out += s; out += '\n'; };
+  if (r.error) {
+    add(fmt::format("unreadable: {}{}: {}", r.error->file, r.error->line ? fmt::format(":{}", r.error->line) : "",
+                    r.error->message));
+  }
+  for (const auto& v : r.violations) {
+    const RuleInfo* info = find_rule(v.finding.rule);
+    add(fmt::format("VIOLATION {} at {}", v.finding.rule, where_text(v.at)));
+    if (info) add(fmt::format("  rule:    {}", info->text));
+    add(fmt::format("  what:    {}", v.finding.message));
+    for (const auto& nr : v.finding.ranges) add(fmt::format("  range:   {} {}", to_string(nr.range), nr.name));
+    if (!v.finding.pfns.empty()) {
+      std::string ps;
+      for (auto p : v.finding.pfns) ps += (ps.empty() ? "" : " ") + hex(p);
+      add(fmt::format("  pfns:    {}", ps));
+    }
+    for (const auto& [k, n] : v.finding.counts) add(fmt::format("  count:   {} = {}", k, n));
+    if (!v.context.empty()) {
+      add("  preceding events of the same pages:");
+      for (const auto& c : v.context) add("    " + c);
+    }
+  }
+  if (!r.violations.empty()) {
+    if (!o.cex_path.empty())
+      add(fmt::format("  look at it: unpopcheck explore {}", o.cex_path));
+    else
+      add("  look at it: add --cex case.json to this replay, then: unpopcheck explore case.json");
+  }
+  for (const auto& f : r.findings)
+    add(fmt::format("finding {} at {}: {}", f.finding.rule, where_text(f.at), f.finding.message));
+  for (const auto& w : r.warnings)
+    add(fmt::format("warning [{}] {}{}: {}", w.kind, w.file, w.line ? fmt::format(":{}", w.line) : "", w.message));
+  for (const auto& u : r.unchecked) add("unchecked: " + u);
+  if (!r.other_events.empty()) {
+    std::string s;
+    for (const auto& [k, n] : r.other_events) s += fmt::format("{}{} {}", s.empty() ? "" : ", ", k, n);
+    add("other events: " + s);
+  }
+  add(fmt::format("{} events{}; verdict: {} (exit {})", r.events, o.variant.empty() ? "" : ", variant " + o.variant,
+                  to_string(r.verdict), r.exit_code()));
+  return out;
+}
+
+}  // namespace unpop::replay
