@@ -28,6 +28,7 @@ const char* to_string(Verdict v) {
 namespace {
 constexpr std::size_t kMaxReported = 10000;  // bound on report entries (--all on a broken trace)
 constexpr std::size_t kMaxStretches = 20;
+constexpr std::uint64_t kWarningsPerKind = 5;
 
 // Findings that depend on history a lost-events marker may have hidden (contract), plus the
 // project's history-dependent rules (order, path, DMA range bookkeeping).
@@ -165,7 +166,10 @@ void Replayer::add_unchecked(std::string s) {
 }
 
 void Replayer::warn(std::string kind, const Where& at, std::string msg) {
-  if (res_.warnings.size() >= kMaxReported) return;
+  // The first few of each kind are listed, the rest counted (a lost marker early in a long
+  // trace would otherwise turn every later finding into a line).
+  auto& n = warn_counts_[kind];
+  if (++n > kWarningsPerKind || res_.warnings.size() >= kMaxReported) return;
   res_.warnings.push_back(Warning{std::move(kind), at.file, at.line, std::move(msg)});
 }
 
@@ -210,6 +214,7 @@ void Replayer::ensure_checker() {
   Checker::Options o = checker_options(opt_.variant);
   o.liveness = opt_.liveness;
   checker_ = std::make_unique<Checker>(layout_, geo_, o);
+  checker_->set_step(cur_ ? cur_->line : 0);
   for (auto& f : checker_->layout_findings()) held_.push_back(std::move(f));
   if (opt_.variant == "x86" || layout_.arch == Arch::x86_64) {
     for (const auto& x : layout_.extra_mem) {
@@ -413,6 +418,10 @@ void Replayer::on_page(const Record& r, bool alloc, Path path) {
   } else {
     if (t.open_free.open && t.open_free.path == path) {
       t.open_free.pages.add(pfn, r.line);
+      cur_lo_ = cur_hi_ = pfn;
+      // All nr_pages pages seen: the free is complete (its pages are back on the list for
+      // the next allocation, whichever task makes it).
+      if (t.open_free.nr && t.open_free.pages.pages.size() >= *t.open_free.nr) close_open_free(t);
     } else {
       if (t.open_free.open) close_open_free(t);
       if (!t.alloc[0].pages.empty() || !t.alloc[1].pages.empty() || !t.free[1 - p].pages.empty())
@@ -716,10 +725,11 @@ void Replayer::on_free(const Record& r, Path path) {
   if (!r.probe.present && !nr) throw InputError{r.file, r.line, fmt::format("{}: expected a nr_pages= field", r.name)};
   if (!nr) add_unchecked("count-mismatch of frees: the probe does not carry nr_pages");
   std::string dev = path == Path::dma ? r.fields.str("dev").value_or("dma") : t.owner;
-  if (is_probe_entry(r)) {
-    // Entry-style free: its pages follow, up to this task's next event that is not one of them.
-    if (!t.free[0].pages.empty() || !t.free[1].pages.empty() || !t.alloc[0].pages.empty() ||
-        !t.alloc[1].pages.empty())
+  if (is_probe_entry(r) && t.free[p].pages.empty()) {
+    // Entry-style free (a probe on the function's entry, no pages of this task before it): its
+    // pages follow, up to this task's next event that is not one of them. An entry probe with
+    // pages before it sits at the return (a uprobe on the trace call): return-style below.
+    if (!t.free[1 - p].pages.empty() || !t.alloc[0].pages.empty() || !t.alloc[1].pages.empty())
       flush_orphans(t, false);
     t.open_free.open = true;
     t.open_free.path = path;
@@ -855,6 +865,7 @@ bool Replayer::feed(const Record& r) {
       case RecordKind::event: break;
     }
     ++res_.events;
+    if (checker_) checker_->set_step(r.line);  // a live allocation's step is its summary's line
     std::string_view name = r.name;
     if (name.substr(0, 10) != "xen_unpop_") {
       auto it = res_.other_events.find(name);
@@ -938,6 +949,10 @@ void Replayer::finish() {
       add_unchecked("leak: the run was not declared drained (--drained)");
     }
   }
+  for (const auto& [kind, n] : warn_counts_)
+    if (n > kWarningsPerKind)
+      res_.warnings.push_back(Warning{kind, end_where_.file, 0,
+                                      fmt::format("{} more {} warnings not listed", n - kWarningsPerKind, kind)});
   res_.verdict = res_.error ? Verdict::unreadable : !res_.violations.empty() ? Verdict::violation : Verdict::ok;
 }
 

@@ -185,6 +185,7 @@ class Replayer {
   Pfn cur_lo_ = 1, cur_hi_ = 0;          // pages the current event touches (lo > hi: none)
   std::vector<Finding> held_;            // findings not from the checker, or held back
   std::set<std::string, std::less<>> unknown_names_;
+  std::map<std::string, std::uint64_t, std::less<>> warn_counts_;
   std::vector<std::string> files_;
 
   // lost events
