@@ -247,8 +247,6 @@ void Replayer::on_region(const Record& r) {
     return;
   }
   (*kind == "ext" ? trace_regions_ : trace_holes_).push_back(range);
-  cur_lo_ = geo_.pfn(range.start);
-  cur_hi_ = geo_.pfn(range.end);
 }
 
 void Replayer::on_init(const Record& r) {
