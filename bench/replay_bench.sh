@@ -1,0 +1,33 @@
+#!/bin/sh
+# Replay benchmark: a generated 1,000,000-event tracefs text trace (bench/trace_gen.py, ~85 MB),
+# timed side by side with awk splitting every field, the reader alone, and the whole replay
+# (`unpopcheck replay`: parsing + every invariant check). /usr/bin/time -v gives user/sys CPU
+# time, wall time and peak RSS; each is run 3 times and the best wall time is kept.
+#
+#   bench/replay_bench.sh [BUILD_DIR] [TRACE]
+set -eu
+BUILD=${1:-build}
+TRACE=${2:-/tmp/unpop_replay_1m.txt}
+HERE=$(dirname "$0")
+[ -f "$TRACE" ] || python3 "$HERE/trace_gen.py" -n 1000000 -o "$TRACE"
+IOMEM="$HERE/replay_iomem.txt"
+
+best() {  # best() LABEL CMD... -> "LABEL | wall | user | sys | maxrss"
+  label=$1; shift
+  bw=999; line=""
+  for i in 1 2 3; do
+    /usr/bin/time -f "%e %U %S %M" -o /tmp/unpop_bench_time "$@" >/dev/null 2>&1 || true
+    set -- "$@"
+    read -r w u s m < /tmp/unpop_bench_time
+    if [ "$(echo "$w < $bw" | bc)" = 1 ]; then bw=$w; line="| $label | $w | $u | $s | $((m / 1024)) |"; fi
+  done
+  echo "$line"
+}
+
+echo "trace: $TRACE ($(du -m "$TRACE" | cut -f1) MB, $(wc -l < "$TRACE") lines), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "| what | wall s | user s | sys s | peak RSS MiB |"
+echo "|---|---|---|---|---|"
+best "awk '{for(i=6;i<=NF;i++){split(\$i,a,\"=\")}}'" awk '{for(i=6;i<=NF;i++){split($i,a,"=")}}' "$TRACE"
+best "reader only (traces::TextReader)" "$BUILD/replay_throughput" read "$TRACE" 2>/dev/null || true
+best "unpopcheck replay (reader + every check)" "$BUILD/unpopcheck" replay --iomem "$IOMEM" "$TRACE"
+best "unpopcheck replay --variant v1 (no LIFO reference)" "$BUILD/unpopcheck" replay --iomem "$IOMEM" --variant v1 "$TRACE"
