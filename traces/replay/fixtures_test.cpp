@@ -167,17 +167,24 @@ TEST(Usage, MissingTraceFileIsExit2) {
   EXPECT_TRUE(nlohmann::json::parse(r.out).contains("error"));
 }
 
-// The counterexample opens in explore and shows the same rule.
-TEST(Cex, DoubleFreeReplaysInExplore) {
-  fs::path out = fs::temp_directory_path() / "unpop_replay_cex_test.json";
-  CliRun r = run(std::string(UNPOP_CLI) + " replay --preset qemu-virt-dom0 --cex " + out.string() +
-              " fixtures/rules/double-free.bad.txt");
-  EXPECT_EQ(r.exit, 1);
-  ASSERT_TRUE(fs::exists(out));
-  CliRun x = run(std::string(UNPOP_CLI) + " explore --json " + out.string());
-  EXPECT_EQ(x.exit, 1) << x.out;
-  EXPECT_NE(x.out.find("double-free"), std::string::npos) << x.out;
-  fs::remove(out);
+// The counterexample opens in explore; caller-side rules show again there.
+TEST(Cex, CallerSideRulesReplayInExplore) {
+  for (const char* rule : {"double-free", "unknown-free", "mixed-free", "dma-free-mismatch", "leak"}) {
+    fs::path fx = kDir / "fixtures/rules" / (std::string(rule) + ".bad.txt");
+    Expect e = read_expect(fx);
+    fs::path out = fs::temp_directory_path() / (std::string("unpop_replay_cex_") + rule + ".json");
+    CliRun r = run(std::string(UNPOP_CLI) + " replay " + e.args + " --cex " + out.string() + " " +
+                   fs::relative(fx, kDir).string());
+    EXPECT_EQ(r.exit, 1) << rule;
+    ASSERT_TRUE(fs::exists(out)) << rule;
+    auto c = nlohmann::json::parse(std::ifstream(out));
+    EXPECT_EQ(c["origin"], "replay");
+    EXPECT_TRUE(c.contains("rule"));
+    CliRun x = run(std::string(UNPOP_CLI) + " explore --json " + out.string());
+    EXPECT_EQ(x.exit, 1) << rule << x.out;
+    EXPECT_NE(x.out.find(std::string("\"rule\": \"") + rule + "\""), std::string::npos) << rule << x.out;
+    fs::remove(out);
+  }
 }
 
 // The human-readable report names the rule, the event, the context and the explore hint.
