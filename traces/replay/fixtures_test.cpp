@@ -197,3 +197,25 @@ TEST(Text, ViolationReport) {
 }
 
 }  // namespace
+
+namespace {
+// The real captures of the traces branch (uprobe recordings: tracefs text, trace_pipe,
+// trace-cmd report, trace.dat v6/v7, lost events) replay: the double-free and unknown-free
+// recordings are violations, every other one is clean.
+TEST(Recorded, CapturesReplay) {
+  fs::path dir = kDir.parent_path() / "fixtures" / "recorded";
+  if (!fs::exists(dir)) GTEST_SKIP() << "no recorded captures";
+  int n = 0;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    std::string name = e.path().filename().string();
+    if (e.path().extension() != ".txt" && e.path().extension() != ".dat") continue;
+    if (name == "RECORDING.txt") continue;
+    bool bad = name.find("double_free") != std::string::npos || name.find("unknown_free") != std::string::npos;
+    CliRun r = run(std::string(UNPOP_CLI) + " replay --json --iomem fixtures/recorded_guest_iomem.txt " +
+                   e.path().string());
+    EXPECT_EQ(r.exit, bad ? 1 : 0) << name << "\n" << r.out;
+    ++n;
+  }
+  EXPECT_GT(n, 10);
+}
+}  // namespace
