@@ -250,3 +250,17 @@ TEST(DomU, IomemCoveringTheStartOrEverything) {
 
 }  // namespace
 }  // namespace unpop::xen
+
+namespace unpop::xen {
+namespace {
+
+TEST(DomU, OverfullBankDoesNotWrap) {
+  DomUInput in = libxl_domu_input(1 * GiB, 40);
+  in.allocated[0] = ~std::uint64_t{0};
+  Result r = domu_extended_regions(in);
+  ASSERT_EQ(r.regions.size(), 1u);
+  EXPECT_EQ(r.regions[0].start, 0x200000000u);
+}
+
+}  // namespace
+}  // namespace unpop::xen
