@@ -20,6 +20,19 @@
 #include "traces/dat_backend.h"
 #include "traces/dat_layout.h"
 
+// Under a sanitizer, a failure in the decoder child must not run the parent's death callback
+// (libFuzzer's writes a "crash" artifact for an input that did not crash the caller).
+#if defined(__SANITIZE_ADDRESS__)
+#define UNPOP_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(undefined_behavior_sanitizer)
+#define UNPOP_SANITIZED 1
+#endif
+#endif
+#ifdef UNPOP_SANITIZED
+#include <sanitizer/common_interface_defs.h>
+#endif
+
 namespace unpop::traces {
 
 namespace {
@@ -216,6 +229,9 @@ std::unique_ptr<DatReader> DatReader::open(const std::string& path, ReadError& e
     // Die of the signal itself: the parent's handlers (sanitizers, libFuzzer, the
     // application's) must not run for a crash inside libtracecmd.
     for (int sig : {SIGPIPE, SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGFPE}) ::signal(sig, SIG_DFL);
+#ifdef UNPOP_SANITIZED
+    __sanitizer_set_death_callback(nullptr);
+#endif
     child_main(path, fds[1]);
   }
   ::close(fds[1]);
