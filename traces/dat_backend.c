@@ -320,13 +320,16 @@ int unpop_dat_next(struct unpop_dat *d, struct unpop_dat_record *out, char *errb
     d->keys[i] = d->strings.p + d->key_off[i];
     d->values[i] = d->strings.p + d->val_off[i];
   }
-  if (out->has_probe_ip) {
+  /* Kernel symbols only for kernel addresses (64-bit: top bit set): a uprobe's user address
+   * must not be "found" between two kallsyms entries (x86 per-CPU symbols sit near 0). */
+  if (out->has_probe_ip && (out->probe_ip >> 63)) {
     out->probe_ip_sym = tep_find_function(d->tep, out->probe_ip);
     if (out->probe_ip_sym)
       out->probe_ip_off = out->probe_ip - tep_find_function_address(d->tep, out->probe_ip);
   }
-  if (out->has_probe_func) out->probe_func_sym = tep_find_function(d->tep, out->probe_func);
-  if (out->has_probe_ret_ip) {
+  if (out->has_probe_func && (out->probe_func >> 63))
+    out->probe_func_sym = tep_find_function(d->tep, out->probe_func);
+  if (out->has_probe_ret_ip && (out->probe_ret_ip >> 63)) {
     out->probe_ret_ip_sym = tep_find_function(d->tep, out->probe_ret_ip);
     if (out->probe_ret_ip_sym)
       out->probe_ret_ip_off =

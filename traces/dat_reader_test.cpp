@@ -226,6 +226,17 @@ TEST(DatReader, EveryCutErrorsOrIsProvablyComplete) {
   }
 }
 
+TEST(DatReader, ALibtraceeventCrashIsAnErrorNotACrash) {
+  // A fuzzer input that makes libtraceevent dereference NULL while parsing event formats.
+  const fs::path p = fs::path(UNPOP_FUZZ_DIR) / "regressions" / "dat" / "libtraceevent-segv-strcmp";
+  All a = read_all(p.string());
+  ASSERT_EQ(a.errors.size(), 1u);
+  EXPECT_TRUE(a.errors[0].fatal);
+  EXPECT_NE(a.errors[0].message().find("crashed (SIGSEGV) while opening"), std::string::npos)
+      << a.errors[0].message();
+  EXPECT_TRUE(a.records.empty());
+}
+
 TEST(DatReader, NotATraceDatOrMissing) {
   ReadError err;
   EXPECT_FALSE(DatReader::open((fs::path(UNPOP_TRACES_FIXTURES) / "text" / "trace_pipe.txt").string(), err));

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <sstream>
 #include <string>
@@ -157,6 +158,43 @@ TEST(TextFixtures, ProbePrefixesOfEveryKind) {
   EXPECT_EQ(ev[6]->probe.location_address, 0x55aedf02c149u);
   EXPECT_TRUE(ev[7]->probe.is_return);
   EXPECT_EQ(ev[8]->probe.function_address, 0xffff800080957a78u);  // trace-cmd order
+}
+
+namespace {
+std::vector<std::string> summary(RecordReader& r) {
+  std::vector<std::string> out;
+  Record rec;
+  ReadError err;
+  while (true) {
+    ReadStatus s = r.next(rec, err);
+    if (s == ReadStatus::end) break;
+    if (s == ReadStatus::error)
+      out.push_back("E" + std::to_string(err.line) + ":" + std::to_string(err.column) + err.expected);
+    else
+      out.push_back("R" + std::to_string(rec.line) + rec.name + "|" + rec.body);
+  }
+  return out;
+}
+}  // namespace
+
+TEST(FuzzRegressions, TextInputsReadTheSameFromMemoryAndFromAFile) {
+  // The text fuzzer's differential, on the inputs it once failed.
+  fs::path d = fs::path(UNPOP_FUZZ_DIR) / "regressions" / "text";
+  int n = 0;
+  for (const auto& entry : fs::directory_iterator(d)) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::string data((std::istreambuf_iterator<char>(in)), {});
+    TextReaderOptions opt;
+    opt.chunk_size = 4096;
+    opt.max_line = 512;
+    auto mem = TextReader::from_memory("x", data, opt);
+    ReadError err;
+    auto file = TextReader::open(entry.path().string(), err, opt);
+    ASSERT_TRUE(file) << err.message();
+    EXPECT_EQ(summary(*mem), summary(*file)) << entry.path();
+    ++n;
+  }
+  EXPECT_GE(n, 2);
 }
 
 TEST(FuzzRegressions, EveryInputReadsWithoutCrashing) {

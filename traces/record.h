@@ -110,7 +110,7 @@ struct Record {
   std::int64_t pid = -1;
   std::optional<std::int64_t> tgid;  ///< the `record-tgid` column, when present
   std::int32_t cpu = -1;      ///< -1: unknown (e.g. a header-derived lost-events marker)
-  std::string timestamp;      ///< as printed, e.g. `52.000100` (trace.dat: formatted `%.6f`-like, 9 digits)
+  std::string timestamp;      ///< as printed, e.g. `52.000100` (trace.dat: `SEC.USEC` rounded, as trace-cmd report)
   std::uint64_t ts_ns = 0;    ///< timestamp in ns (integer clocks: the raw counter value)
   std::string flags;          ///< irq-flags column (`d..1.`, `....`), empty if none printed
   std::string system;         ///< event system, known only for trace.dat (text prints no system)

@@ -262,7 +262,8 @@ bool parse_body(std::string_view line, std::size_t pos, Record& rec, bool strict
   return true;
 }
 
-// `CPU:2 [LOST 123 EVENTS]`, `CPU:2 [123 EVENTS DROPPED]`, `CPU:2 [EVENTS DROPPED]`.
+// `CPU:2 [LOST 123 EVENTS]`, `CPU:2 [LOST EVENTS]` (kernel, count unknown),
+// `CPU:2 [123 EVENTS DROPPED]`, `CPU:2 [EVENTS DROPPED]` (trace-cmd report).
 bool parse_lost(std::string_view s, Record& rec, const Fail& fail) {
   std::size_t i = 4, j = i;
   while (j < s.size() && is_digit(s[j])) ++j;
@@ -270,7 +271,7 @@ bool parse_lost(std::string_view s, Record& rec, const Fail& fail) {
   if (!cpu || *cpu > INT32_MAX) return fail(i, "CPU number after 'CPU:'");
   rec.cpu = static_cast<std::int32_t>(*cpu);
   std::string_view rest = trim(s.substr(j));
-  if (rest == "[EVENTS DROPPED]") {
+  if (rest == "[EVENTS DROPPED]" || rest == "[LOST EVENTS]") {  // count unknown
     rec.lost.reset();
   } else {
     std::string_view num;
@@ -279,7 +280,8 @@ bool parse_lost(std::string_view s, Record& rec, const Fail& fail) {
     else if (rest.starts_with("[") && rest.ends_with(" EVENTS DROPPED]"))
       num = rest.substr(1, rest.size() - 1 - 16);
     else
-      return fail(j, "'[LOST N EVENTS]', '[N EVENTS DROPPED]' or '[EVENTS DROPPED]'");
+      return fail(j, "'[LOST N EVENTS]', '[LOST EVENTS]', '[N EVENTS DROPPED]' or "
+                     "'[EVENTS DROPPED]'");
     auto n = parse_dec(num);
     if (!n) return fail(j, "a decimal event count in the lost-events marker");
     rec.lost = *n;

@@ -251,6 +251,9 @@ TEST(TextLine, LostEvents) {
   EXPECT_EQ(a.lost, 123u);
   Record b = parse_ok("CPU:0 [3 EVENTS DROPPED]");
   EXPECT_EQ(b.lost, 3u);
+  Record k = parse_ok("CPU:3 [LOST EVENTS]");  // kernel: count unknown
+  EXPECT_EQ(k.kind, RecordKind::lost_events);
+  EXPECT_FALSE(k.lost.has_value());
   Record c = parse_ok("CPU:7 [EVENTS DROPPED]");
   EXPECT_EQ(c.kind, RecordKind::lost_events);
   EXPECT_FALSE(c.lost.has_value());
