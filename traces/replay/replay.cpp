@@ -411,6 +411,19 @@ void Replayer::on_page(const Record& r, bool alloc, Path path) {
     if (t.open_free.open) close_open_free(t);
     if (!t.free[0].pages.empty() || !t.free[1].pages.empty()) flush_orphans(t, false);
     if (!t.alloc[1 - p].pages.empty()) flush_orphans(t, false);
+    if (t.alloc[p].pages.empty() && !order_unknown_ && list_variant_ && tasks_.size() > 1) {
+      // Another task is between its own pages and its summary: hand-outs interleave (the
+      // kernel's list_lock forbids it; a user-space or unlocked path may not). Summaries then
+      // arrive in another order than the pops, so the LIFO reference cannot follow.
+      for (const auto& [pid, other] : tasks_)
+        if (other.get() != &t && (!other->alloc[0].pages.empty() || !other->alloc[1].pages.empty())) {
+          order_unknown_ = true;
+          add_unchecked(fmt::format("order-mismatch after {}:{}: allocations of {} and {} interleave (no list_lock "
+                                    "around them), so the LIFO order is not followed from there",
+                                    r.file, r.line, other->owner, t.owner));
+          break;
+        }
+    }
     t.alloc[p].add(pfn, r.line);
     empty_growth_.reset();
   } else {
