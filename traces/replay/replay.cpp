@@ -1053,6 +1053,17 @@ Case Replayer::counterexample() const {
 // ---------------------------------------------------------------------------------------------
 // Inputs
 
+namespace {
+// The reader's message without its `file:line:` prefix (the error object names those).
+std::string short_message(const traces::ReadError& err) {
+  std::string m = "expected " + err.expected;
+  if (!err.found.empty()) m += "; found '" + err.found + "'";
+  if (err.column) m += fmt::format(" (column {})", err.column);
+  if (err.byte_offset) m += fmt::format(" (at byte {})", *err.byte_offset);
+  return m;
+}
+}  // namespace
+
 Result replay_files(const std::vector<std::string>& files, Replayer& rep) {
   struct Input {
     std::unique_ptr<traces::RecordReader> reader;
@@ -1068,7 +1079,7 @@ Result replay_files(const std::vector<std::string>& files, Replayer& rep) {
       case traces::ReadStatus::record: x.have = true; return true;
       case traces::ReadStatus::end: x.have = false; x.done = true; return true;
       case traces::ReadStatus::error:
-        rep.fail(InputError{err.file.empty() ? x.reader->name() : err.file, err.line, err.message()});
+        rep.fail(InputError{err.file.empty() ? x.reader->name() : err.file, err.line, short_message(err)});
         x.have = false;
         x.done = true;
         return false;
@@ -1079,7 +1090,7 @@ Result replay_files(const std::vector<std::string>& files, Replayer& rep) {
     traces::ReadError err;
     in[i].reader = traces::open_trace(files[i], err);
     if (!in[i].reader) {
-      rep.fail(InputError{files[i], err.line, err.message()});
+      rep.fail(InputError{files[i], err.line, short_message(err)});
       rep.finish();
       return rep.result();
     }
