@@ -736,6 +736,33 @@ void Replayer::on_free(const Record& r, Path path) {
   if (!r.probe.present && !nr) throw InputError{r.file, r.line, fmt::format("{}: expected a nr_pages= field", r.name)};
   if (!nr) add_unchecked("count-mismatch of frees: the probe does not carry nr_pages");
   std::string dev = path == Path::dma ? r.fields.str("dev").value_or("dma") : t.owner;
+  if (t.free[p].pages.empty() && r.fields.has("pages")) {
+    // A kprobe on the free's entry may fetch the pages[] array (`pages={0xfffffc..,...}`,
+    // struct page pointers). With the struct page base known they are the free's pages.
+    auto raw = *r.fields.raw("pages");
+    if (raw.size() >= 2 && raw.front() == '{' && raw.back() == '}' && vmemmap_) {
+      PageSeq pages;
+      std::string_view body = raw.substr(1, raw.size() - 2);
+      while (!body.empty()) {
+        auto comma = body.find(',');
+        std::string_view tok = body.substr(0, comma);
+        auto v = traces::parse_u64(tok);
+        if (!v) v = traces::parse_hex_u64(tok);
+        if (!v || *v < *vmemmap_ || (*v - *vmemmap_) % opt_.struct_page_size != 0)
+          throw InputError{r.file, r.line,
+                           fmt::format("{}: pages= entry '{}' is not a struct page of the array at {:#x}", r.name,
+                                       tok, *vmemmap_)};
+        pages.push_back((*v - *vmemmap_) / opt_.struct_page_size);
+        if (comma == std::string_view::npos) break;
+        body.remove_prefix(comma + 1);
+      }
+      if (!t.alloc[0].pages.empty() || !t.alloc[1].pages.empty() || !t.free[1 - p].pages.empty())
+        flush_orphans(t, false);
+      do_free(path, nr.value_or(pages.size()), std::move(pages), dev, optional_u64(r, "list_count"));
+      return;
+    }
+    if (!vmemmap_) add_unchecked("pages={...} arrays of free probes: not used without --vmemmap (struct page base)");
+  }
   if (is_probe_entry(r) && t.free[p].pages.empty()) {
     // Entry-style free (a probe on the function's entry, no pages of this task before it): its
     // pages follow, up to this task's next event that is not one of them. An entry probe with
