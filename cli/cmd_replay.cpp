@@ -91,6 +91,23 @@ int run(const ReplayArgs& a, const std::vector<std::string>& extras) {
   } else {
     replay::TextOptions to;
     to.cex_path = cex_written;
+    // The same replay with --cex, for the explore hint.
+    std::string cmd = "unpopcheck replay";
+    auto opt = [&](const char* name, const std::string& v) {
+      if (!v.empty()) cmd += fmt::format(" {} {}", name, v);
+    };
+    opt("--iomem", a.iomem);
+    opt("--dtb", a.dtb);
+    opt("--preset", a.preset);
+    opt("--layout", a.layout_file);
+    opt("--page-size", a.page_size);
+    opt("--vmemmap", a.vmemmap);
+    opt("--struct-page-size", a.struct_page_size);
+    if (a.variant != "upstream") opt("--variant", a.variant);
+    if (a.drained) cmd += " --drained";
+    cmd += " --cex case.json";
+    for (const auto& t : a.traces) cmd += " " + t;
+    to.rerun_with_cex = cmd;
     to.variant = a.variant;
     std::cout << replay::to_text(res, to);
   }

@@ -88,6 +88,8 @@ std::string to_text(const Result& r, const TextOptions& o) {
   if (!r.violations.empty()) {
     if (!o.cex_path.empty())
       add(fmt::format("  look at it: unpopcheck explore {}", o.cex_path));
+    else if (!o.rerun_with_cex.empty())
+      add(fmt::format("  look at it: {} && unpopcheck explore case.json", o.rerun_with_cex));
     else
       add("  look at it: add --cex case.json to this replay, then: unpopcheck explore case.json");
   }

@@ -19,6 +19,7 @@ struct TextOptions {
   std::vector<std::string> argv_hint;  // how the replay was run, for the explore hint
   std::string cex_path;                // where --cex wrote the case ("" if not asked)
   std::string variant;
+  std::string rerun_with_cex;          // the command that writes the case, for the hint
 };
 std::string to_text(const Result& r, const TextOptions& o);
 
