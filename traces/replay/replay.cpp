@@ -971,7 +971,7 @@ void Replayer::finish() {
     }
     if (anon_[0] + anon_[1] > 0) close_stretch(true);
     if (opt_.drained) {
-      end_where_.timestamp = "end";
+      end_where_.timestamp = "end of input";
       checker_->drained();
       if (anon_[0] + anon_[1] > 0) {
         Finding f;

@@ -31,6 +31,8 @@ nlohmann::json reported_json(const Reported& v) {
 }
 
 std::string where_text(const Where& w) {
+  if (w.pid < 0)  // end of input (leak), or a marker without a task
+    return fmt::format("{}:{} ({})", w.file, w.line, w.timestamp.empty() ? "-" : w.timestamp);
   return fmt::format("{}:{} ({}, {}-{}, cpu {})", w.file, w.line, w.timestamp.empty() ? "-" : w.timestamp, w.task,
                      w.pid, w.cpu);
 }
