@@ -68,7 +68,8 @@ std::vector<fs::path> fixtures() {
   std::vector<fs::path> out;
   for (const char* sub : {"rules", "cases"})
     for (const auto& e : fs::directory_iterator(kDir / "fixtures" / sub))
-      if (e.path().extension() == ".txt") out.push_back(e.path());
+      if (e.path().extension() == ".txt" && read_expect(e.path()).exit >= 0) out.push_back(e.path());
+  // (files without expectations are the second input of another fixture, e.g. percpu_a.txt)
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -78,7 +79,6 @@ class Fixture : public ::testing::TestWithParam<fs::path> {};
 TEST_P(Fixture, MatchesItsHeader) {
   const fs::path p = GetParam();
   Expect e = read_expect(p);
-  if (e.exit < 0) GTEST_SKIP() << "no expectations (part of another fixture's input)";
   std::string rel = fs::relative(p, kDir).string();
   CliRun r = run(std::string(UNPOP_CLI) + " replay --json " + e.args + " " + rel);
   SCOPED_TRACE(rel + "\n" + r.out);
