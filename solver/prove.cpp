@@ -1,0 +1,162 @@
+#include "solver/prove.h"
+
+#include <chrono>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "model/layout/loaders.h"
+#include "model/linux/mutants.h"
+#include "solver/bmc.h"
+#include "solver/layout_checks.h"
+
+namespace unpop::solver {
+
+Layout tiny_layout(const std::string& which) {
+  // One RAM bank, a UART, the grant table, and two extended regions of one 128 MiB section each
+  // with an empty hole between them: the smallest world where a two-section growth cannot be
+  // placed although two sections are free.
+  Layout l;
+  l.name = which;
+  l.source = "solver built-in";
+  l.arch = Arch::arm64;
+  l.pa_bits = 48;
+  l.va_bits = 48;
+  l.ram = {{{0x40000000, 0x7fffffff}, "System RAM"}};
+  l.mmio = {{{0x09000000, 0x09000fff}, "pl011@9000000"}};
+  l.hypervisor_node = true;
+  l.grant_table = Range{0x38000000, 0x3803ffff};
+  l.ext_regions = {{0x80000000, 0x87ffffff}, {0x90000000, 0x97ffffff}};
+  return l;
+}
+
+namespace {
+
+bool mutant_in_variant(const MutantInfo& m, const std::string& v) {
+  std::string where = m.variants;
+  if (where.rfind("all", 0) == 0) return true;
+  std::istringstream in(where);
+  for (std::string w; in >> w;)
+    if (w == v) return true;
+  return false;
+}
+
+}  // namespace
+
+std::vector<QueryResult> prove(const ProveOptions& o) {
+  std::vector<QueryResult> out;
+  auto emit = [&](QueryResult q) {
+    if (o.progress) o.progress(q);
+    out.push_back(std::move(q));
+  };
+  auto case_for = [&](const ProveOptions::Target& t, const std::string& variant, Mutant m) {
+    Case c;
+    c.preset = t.preset;
+    c.layout = t.layout;
+    c.variant = variant;
+    c.page_size = o.page_size ? o.page_size : t.layout.default_page_size;
+    c.mutant = m;
+    return c;
+  };
+  // Part 1: the layouts.
+  if (o.layout_checks)
+    for (const auto& t : o.layouts) {
+      std::vector<std::uint64_t> ps = {4096};
+      if (t.layout.arch == Arch::arm64) ps = {4096, 16384, 65536};
+      for (auto& q : layout_checks(t.layout, t.preset.empty() ? t.layout.name : t.preset, ps, o.timeout_ms)) emit(q);
+    }
+  if (o.universal) {
+    for (std::uint64_t ps : {4096ull, 65536ull})
+      for (auto& q : universal_checks(ps, Mutant::none, o.timeout_ms, o.replay)) emit(q);
+    for (auto& q : never_usable(o.timeout_ms)) emit(q);
+    for (auto& q : wrap_checks(o.timeout_ms)) emit(q);
+  }
+  // Parts 2-3: each variant on each layout, rule x operation.
+  if (o.bmc)
+    for (const auto& t : o.layouts)
+      for (const auto& v : o.variants) {
+        BmcConfig cfg;
+        cfg.base = case_for(t, v, Mutant::none);
+        cfg.depth = o.depth;
+        cfg.timeout_ms = o.timeout_ms;
+        cfg.replay = o.replay;
+        Bmc bmc(cfg);
+        for (const auto& rule : bmc_rules())
+          for (int k = 0; k < k_count; ++k) {
+            if (!rule_applies(rule, k)) continue;
+            if ((v == "upstream" || v == "x86") && (k == k_dma_alloc || k == k_dma_free) && rule != "ram-stolen" &&
+                rule != "count-mismatch")
+              continue;  // their DMA path is CMA RAM: no pool rule can break there
+            emit(bmc.query(rule, k));
+          }
+        if (v == "rfc" && o.race_depth > 0) {
+          BmcConfig c2 = cfg;
+          c2.two_callers = true;
+          c2.depth = o.race_depth;
+          Bmc race(c2);
+          for (const char* rule : {"spurious-enomem", "double-alloc", "count-mismatch"}) emit(race.query(rule));
+        }
+      }
+  // Design limits on the small built-in layout: fragmentation and fault paths.
+  if (o.bmc) {
+    ProveOptions::Target tiny{"", tiny_layout("solver-tiny")};
+    for (const auto& v : o.variants) {
+      BmcConfig cfg;
+      cfg.base = case_for(tiny, v, Mutant::none);
+      cfg.base.page_size = 4096;
+      cfg.depth = std::min(o.depth, 3);
+      cfg.timeout_ms = o.timeout_ms;
+      cfg.replay = o.replay;
+      Bmc bmc(cfg);
+      for (const char* rule : {"spurious-enomem", "ram-stolen", "kernel-bug"}) {
+        QueryResult q = bmc.query(rule);
+        q.group = "bmc-tiny";
+        emit(q);
+      }
+    }
+  }
+  // Every mutant must be refuted by at least one query.
+  if (o.mutants) {
+    const Layout base = o.layouts.empty() ? load_preset("qemu-virt-dom0") : o.layouts.front().layout;
+    const std::string base_preset = o.layouts.empty() ? "qemu-virt-dom0" : o.layouts.front().preset;
+    for (const auto& mi : mutant_table()) {
+      if (mi.id == Mutant::none) continue;
+      std::optional<QueryResult> hit;
+      // The universal layout queries first (they catch placement mutants on every layout).
+      for (auto& q : universal_checks(4096, mi.id, o.timeout_ms, o.replay))
+        if (!hit && q.verdict == Verdict::refuted) hit = q;
+      for (const auto& v : o.variants) {
+        if (hit) break;
+        if (!mutant_in_variant(mi, v)) continue;
+        for (const auto& t : {ProveOptions::Target{base_preset, base}, ProveOptions::Target{"", tiny_layout("solver-tiny")}}) {
+          if (hit) break;
+          BmcConfig cfg;
+          cfg.base = case_for(t, v, mi.id);
+          cfg.depth = std::min(o.depth, 4);
+          cfg.timeout_ms = o.timeout_ms;
+          cfg.replay = o.replay;
+          Bmc bmc(cfg);
+          hit = bmc.first_refuted(bmc_rules());
+        }
+      }
+      if (hit) {
+        hit->group = "mutant";
+        hit->mutant = mi.name;
+        emit(*hit);
+      } else {
+        QueryResult q;
+        q.group = "mutant";
+        q.mutant = mi.name;
+        q.rule = "(any)";
+        q.op = "any";
+        q.verdict = Verdict::unknown;
+        q.expected_ok = false;
+        q.detail = "no query refuted it within the bounds";
+        emit(q);
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace unpop::solver
