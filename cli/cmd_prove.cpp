@@ -21,7 +21,7 @@ namespace {
 struct ProveCmd {
   LayoutOptions lo;
   std::string variant = "all";
-  int depth = 4;
+  int depth = 3;
   int race_depth = 6;
   unsigned timeout = 10;
   bool json = false;

@@ -40,7 +40,7 @@ const std::vector<std::string>& bmc_rules();
 /// Whether `rule` can break at an operation of kind k at all (otherwise the cell is "n/a").
 bool rule_applies(const std::string& rule, int kind);
 /// Whether the variant holds `rule` by design (the expected verdict of the default run).
-bool holds_by_design(const std::string& variant, const std::string& rule);
+bool holds_by_design(const std::string& variant, const std::string& rule, int kind = -1);
 
 class Bmc {
  public:

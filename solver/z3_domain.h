@@ -4,6 +4,7 @@
 /// *definition* (it has exactly one solution), so the result may be used under any polarity,
 /// negated goals included. Definitions accumulate in `defs` and must be asserted with the query.
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -28,8 +29,17 @@ class Z3Domain {
   B negate(const B& a) const { return !a; }
   V floor_div(const V& x, std::uint64_t m) const {
     if (m == 1) return x;
+    if (x.is_numeral()) {  // constants stay constants
+      std::uint64_t v = 0;
+      if (x.is_numeral_u64(v)) return lit(v / m);
+    }
+    // One quotient per (term, divisor): the same pfn() asked twice is the same unknown.
+    auto key = std::make_pair(Z3_get_ast_id(x.ctx(), x), m);
+    auto it = memo_->find(key);
+    if (it != memo_->end()) return it->second;
     z3::expr q = ctx_->int_const(fresh("q").c_str());
     defs_->push_back(lit(m) * q <= x && x < lit(m) * q + lit(m));
+    memo_->emplace(key, q);
     return q;
   }
   /// A fresh Int / Bool constant with a readable prefix.
@@ -46,6 +56,8 @@ class Z3Domain {
   std::string fresh(const std::string& p) const { return p + "!" + std::to_string((*counter_)++); }
   z3::context* ctx_;
   std::shared_ptr<std::vector<z3::expr>> defs_;
+  std::shared_ptr<std::map<std::pair<unsigned, std::uint64_t>, z3::expr>> memo_ =
+      std::make_shared<std::map<std::pair<unsigned, std::uint64_t>, z3::expr>>();
   std::shared_ptr<std::uint64_t> counter_ = std::make_shared<std::uint64_t>(0);
 };
 
