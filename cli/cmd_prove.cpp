@@ -23,7 +23,7 @@ struct ProveCmd {
   std::string variant = "all";
   int depth = 3;
   int race_depth = 6;
-  unsigned timeout = 10;
+  unsigned timeout = 30;
   bool json = false;
   std::string cex_dir;
   bool no_mutants = false, no_universal = false, no_replay = false, layout_only = false;
@@ -71,7 +71,7 @@ int run(const ProveCmd& c) {
                                mark(q), q.seconds, q.detail);
       if (q.cex) {
         std::string ops;
-        for (const auto& op : q.cex->ops) ops += (op.caller ? "@1 " : "") + op.text() + "; ";
+        for (const auto& op : q.cex->ops) ops += op.text() + "; ";
         std::cout << fmt::format("    counterexample: {}{}\n", ops,
                                  q.cex->schedule.empty() ? "" : fmt::format("schedule {}", fmt::join(q.cex->schedule, ",")));
         if (q.replayed) std::cout << fmt::format("    replay: {} -- {}\n", *q.replayed ? "same rule" : "DIFFERS", q.replay_note);

@@ -183,7 +183,21 @@ std::vector<QueryResult> prove(const ProveOptions& o) {
           cfg.timeout_ms = o.timeout_ms;
           cfg.replay = o.replay;
           Bmc bmc(cfg);
-          hit = bmc.first_refuted(bmc_rules());
+          BmcConfig base_cfg = cfg;
+          base_cfg.base.mutant = Mutant::none;
+          base_cfg.replay = false;
+          Bmc baseline(base_cfg);
+          // A mutant is refuted by a rule the unmutated code proves on the same layout and bound.
+          for (const auto& rule : bmc_rules()) {
+            QueryResult q = bmc.query(rule, -1);
+            if (q.verdict != Verdict::refuted || (q.replayed && !*q.replayed)) continue;
+            QueryResult b = baseline.query(rule, -1);
+            if (b.verdict != Verdict::proved) continue;
+            q.detail += fmt::format("; unmutated: {} in {:.3f}s", to_string(b.verdict), b.seconds);
+            q.seconds += b.seconds;
+            hit = q;
+            break;
+          }
         }
       }
       if (hit) {
