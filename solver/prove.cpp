@@ -28,6 +28,9 @@ Layout tiny_layout(const std::string& which) {
   l.hypervisor_node = true;
   l.grant_table = Range{0x38000000, 0x3803ffff};
   l.ext_regions = {{0x80000000, 0x87ffffff}, {0x90000000, 0x97ffffff}};
+  // "solver-one-section": a single one-section region (no fragmentation possible, so a lost
+  // section shows as spurious ENOMEM that the unmutated code cannot have).
+  if (which == "solver-one-section") l.ext_regions.pop_back();
   return l;
 }
 
@@ -175,7 +178,8 @@ std::vector<QueryResult> prove(const ProveOptions& o) {
       for (const auto& v : o.variants) {
         if (hit) break;
         if (!mutant_in_variant(mi, v) || v == "proposed") continue;
-        for (const auto& t : {ProveOptions::Target{base_preset, base}, ProveOptions::Target{"", tiny_layout("solver-tiny")}}) {
+        for (const auto& t : {ProveOptions::Target{base_preset, base}, ProveOptions::Target{"", tiny_layout("solver-tiny")},
+                              ProveOptions::Target{"", tiny_layout("solver-one-section")}}) {
           if (hit) break;
           BmcConfig cfg;
           cfg.base = case_for(t, v, mi.id);
