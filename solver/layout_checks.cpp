@@ -257,6 +257,7 @@ std::vector<QueryResult> universal_checks(std::uint64_t page_size, Mutant m, uns
       q.detail = fmt::format("regions {} {}, RAM {}, growth {}", to_string(l.ext_regions[0]), to_string(l.ext_regions[1]),
                              to_string(l.ram[0].range), to_string(Range{val(mdl, go.slot.s), val(mdl, go.slot.e)}));
       q.cex = cs;
+      q.depth = 1;
       if (replay) {
         std::string note;
         q.replayed = replay_shows(*q.cex, rule, &note);
