@@ -9,6 +9,7 @@
 #include "model/layout/loaders.h"
 #include "model/linux/mutants.h"
 #include "solver/bmc.h"
+#include "solver/inductive.h"
 #include "solver/layout_checks.h"
 
 namespace unpop::solver {
@@ -83,6 +84,18 @@ std::vector<QueryResult> prove(const ProveOptions& o) {
     for (auto& q : never_usable(o.timeout_ms)) emit(q);
     for (auto& q : wrap_checks(o.timeout_ms)) emit(q);
   }
+  // Part 2 (growth part of Inv): inductive step per variant and layout.
+  if (o.bmc)
+    for (const auto& t : o.layouts)
+      for (const auto& v : o.variants) {
+        if (v == "proposed") continue;  // places growths in explicit windows: not encoded
+        for (auto& q : inductive_growth(case_for(t, v, Mutant::none), o.timeout_ms)) emit(q);
+      }
+  // The growth mutants against the same inductive step (the unmutated Inv, the mutated growth).
+  if (o.bmc && o.mutants && !o.layouts.empty())
+    for (Mutant m : {Mutant::range_end_off_by_one, Mutant::no_section_align, Mutant::overlapping_growth, Mutant::no_holes})
+      for (auto& q : inductive_growth(case_for(o.layouts.front(), "upstream", m), o.timeout_ms))
+        if (q.verdict != Verdict::proved) emit(q);
   // Parts 2-3: each variant on each layout, rule x operation. One query per rule over every
   // operation first; only a refuted rule is asked again per operation (for the table and the
   // shortest counterexample of each column). Variants run in parallel (one Z3 context each).
