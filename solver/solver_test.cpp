@@ -9,6 +9,7 @@
 #include "model/spec/alloc_spec.h"
 #include "solver/bmc.h"
 #include "solver/grow.h"
+#include "solver/inductive.h"
 #include "solver/layout_checks.h"
 #include "solver/prove.h"
 #include "solver/z3_domain.h"
@@ -155,6 +156,24 @@ TEST(Bmc, RfcRaceIsShortestAndReplays) {
   EXPECT_EQ(q.cex->schedule.size(), 4u);
   EXPECT_TRUE(q.replayed && *q.replayed) << q.replay_note;
   EXPECT_EQ(b.query("double-alloc").verdict, Verdict::proved);
+}
+
+TEST(Inductive, GrowthPartOfInvIsInductive) {
+  for (const char* v : {"upstream", "rfc", "v1"}) {
+    Case c;
+    c.preset = "qemu-virt-dom0";
+    c.layout = load_preset("qemu-virt-dom0");
+    c.variant = v;
+    for (const auto& q : inductive_growth(c, 20000)) EXPECT_EQ(q.verdict, Verdict::proved) << v << " " << q.rule << ": " << q.detail;
+  }
+  Case m;
+  m.layout = load_preset("qemu-virt-dom0");
+  m.variant = "upstream";
+  m.mutant = Mutant::range_end_off_by_one;
+  bool misaligned = false;
+  for (const auto& q : inductive_growth(m, 20000))
+    if (q.rule == "growth-misaligned") misaligned = q.verdict == Verdict::refuted;
+  EXPECT_TRUE(misaligned);
 }
 
 // Every mutant is refuted by some query, and its counterexample replays in the model.
