@@ -30,7 +30,10 @@ std::vector<QueryResult> inductive_growth(const Case& base, unsigned timeout_ms)
     q.variant = base.variant;
     q.mutant = to_string(base.mutant);
     q.rule = rule;
-    q.op = base.variant == "rfc" ? "fill_dma_pool" : base.variant == "v1" ? "fill_pool" : "fill_list";
+    q.op = base.variant == "rfc"        ? "fill_dma_pool"
+           : base.variant == "v1"       ? "fill_pool"
+           : base.variant == "proposed" ? "grow(window)"
+                                        : "fill_list";
     if (!w.has_target) {
       q.verdict = Verdict::unknown;
       q.detail = "no target on this layout (balloon fallback)";
@@ -68,7 +71,19 @@ std::vector<QueryResult> inductive_growth(const Case& base, unsigned timeout_ms)
     s.add(nr >= 1 && fault >= 0 && fault < f_count);
     GrowParams gp{&w, geo, base.mutant, base.variant == "rfc", base.variant == "rfc" || base.variant == "v1",
                   base.variant == "rfc" ? 1 : 0, false};
-    GrowOut g = encode_grow(d, gp, c.bool_val(true), spec::fill_pages(d, nr, geo.pages_per_section()), fault, prior, "n");
+    GrowOut g = [&]() {
+      if (base.variant != "proposed")
+        return encode_grow(d, gp, c.bool_val(true), spec::fill_pages(d, nr, geo.pages_per_section()), fault, prior, "n");
+      // proposed grows whole sections in a window it chose (spec.window): any section-aligned
+      // window of any number of sections stands for its choice (an over-approximation).
+      z3::expr k = c.int_const("win_k"), secs = c.int_const("win_secs");
+      s.add(k >= 0 && secs >= 1);
+      z3::expr ws = d.mul(k, sec);
+      z3::expr pages = d.mul(secs, geo.pages_per_section());
+      z3::expr we = ws + d.mul(pages, page) - c.int_val(1);
+      gp.windowed = true;
+      return encode_grow(d, gp, c.bool_val(true), pages, fault, prior, "n", &ws, &we);
+    }();
     const Slot& n = g.slot;
     z3::expr viol = c.bool_val(false);
     if (rule == "ram-overlap") viol = g.ok && hits_any(d, n.s, n.e, w.ram);

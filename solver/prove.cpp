@@ -88,7 +88,6 @@ std::vector<QueryResult> prove(const ProveOptions& o) {
   if (o.bmc)
     for (const auto& t : o.layouts)
       for (const auto& v : o.variants) {
-        if (v == "proposed") continue;  // places growths in explicit windows: not encoded
         for (auto& q : inductive_growth(case_for(t, v, Mutant::none), o.timeout_ms)) emit(q);
       }
   // The growth mutants against the same inductive step (the unmutated Inv, the mutated growth).

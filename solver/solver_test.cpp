@@ -159,7 +159,7 @@ TEST(Bmc, RfcRaceIsShortestAndReplays) {
 }
 
 TEST(Inductive, GrowthPartOfInvIsInductive) {
-  for (const char* v : {"upstream", "rfc", "v1"}) {
+  for (const char* v : {"upstream", "rfc", "v1", "proposed"}) {
     Case c;
     c.preset = "qemu-virt-dom0";
     c.layout = load_preset("qemu-virt-dom0");
