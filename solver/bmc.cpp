@@ -339,7 +339,7 @@ struct Bmc::Impl {
     x.prd = z3::ite(done && !popped_ref, prd1 - popcount, prd1);
     expr was_live = x.plive;
     x.plive = x.plive || popped_act;
-    x.powner = z3::ite(popped_act, I(t), x.powner);
+    x.powner = z3::ite(popped_act, I(static_cast<int>(recs.size())), x.powner);
     x.pidx = z3::ite(popped_act, idx_act, x.pidx);
     x.lc = z3::ite(done, z3::ite(lc1 >= popcount, lc1 - popcount, I(0)), lc1);
     x.ll = z3::ite(done, ll1 - popcount, ll1);
@@ -422,6 +422,44 @@ struct Bmc::Impl {
     v.at("count-mismatch") = v.at("count-mismatch") || (active && !x.oops && bad);
   }
 
+  // Inductive mode (list allocators): an arbitrary state satisfying Inv instead of the boot
+  // state -- two earlier growths with the growth invariant, counters consistent, the tracked
+  // page free on the list, live in one earlier allocation, or neither -- and one pre-existing
+  // live plain allocation a free can give back.
+  State symbolic_initial() {
+    auto iv = [&](const std::string& n) { return c.int_const(("pre_" + n).c_str()); };
+    auto bv = [&](const std::string& n) { return c.bool_const(("pre_" + n).c_str()); };
+    State x{{}, {}, iv("lc"), iv("ll"), iv("vpool0"), iv("pool0"), I(0), iv("live0"), I(0), iv("ram_taken"),
+            bv("pl"), iv("pd"), bv("pl"), iv("pd"), bv("plive"), I(0), iv("pidx"), B(true), B(false),
+            {I(0), I(0)}, {I(0), I(0)}};
+    const std::uint64_t sec = geo.section_size();
+    expr pooled_pages = I(0);
+    for (int j = 0; j < 2; ++j) {
+      auto b = [&](const char* n) { return c.bool_const(fmt::format("pre_{}{}", n, j).c_str()); };
+      auto i = [&](const char* n) { return c.int_const(fmt::format("pre_{}{}", n, j).c_str()); };
+      Slot sl{b("intree"), b("mirrored"), b("mapped"), b("pooled"), i("s"), i("e"), i("tree_e"), I(0)};
+      s.add(sl.mapped == sl.pooled && slot_invariant(d, w, sl, arm, sec));
+      for (const Slot& o : slots) s.add(!(o.pooled && sl.pooled && spec::overlaps(d, o.s, o.e, sl.s, sl.e)));
+      pooled_pages = pooled_pages + z3::ite(sl.pooled, spec::pages_touched(d, sl.s, sl.e, page), I(0));
+      slots.push_back(sl);
+      slot_pages.push_back(d.floor_div(sl.e - sl.s + I(1), page));
+    }
+    std::uint64_t seeded = 0;
+    for (const auto& r : seeds) seeded += r.size() / page;
+    // One live plain allocation of k pages taken earlier (record 0).
+    expr k = iv("k");
+    Rec pre{B(true), B(true), B(false), B(false), B(true), I(0), k, I(-1), k, B(false), B(false)};
+    recs.push_back(pre);
+    rec_pools.push_back(I(0));
+    x.live.push_back(B(true));
+    x.held.push_back(B(false));
+    s.add(x.pool0 == pooled_pages + U(seeded) && x.vpool0 == x.pool0);
+    s.add(k >= I(1) && x.live0 >= k && x.lc == x.pool0 - x.live0 && x.ll == x.lc && x.ram_taken >= I(0));
+    s.add(z3::implies(x.pl, x.pd >= I(0) && x.pd < x.ll && in_pool(p) && !x.plive));
+    s.add(z3::implies(x.plive, in_pool(p) && x.pidx >= I(0) && x.pidx < k));
+    return x;
+  }
+
   State initial() {
     State x{{}, {}, I(0), I(0), I(0), I(0), I(0), I(0), I(0), I(0), B(false), I(0), B(false), I(0), B(false),
             I(-1), I(0), B(true), B(false), {I(0), I(0)}, {I(0), I(0)}};
@@ -443,7 +481,7 @@ struct Bmc::Impl {
   }
 
   void build() {
-    State x = initial();
+    State x = cfg.inductive ? symbolic_initial() : initial();
     s.add(p >= I(0));
     for (int t = 0; t < depth; ++t) {
       st.push_back(x);
@@ -770,6 +808,21 @@ QueryResult Bmc::query(const std::string& rule, int kind) {
     if (kind >= 0 && !m.two) e = e && m.step_kind[static_cast<std::size_t>(t)] == m.I(kind);
     return e;
   };
+  if (m.cfg.inductive) {
+    // Vacuity: Inv and the step must be satisfiable together (with the operation kind asked),
+    // or every "proof" would be empty.
+    m.s.push();
+    if (kind >= 0) m.s.add(m.step_kind[0] == m.I(kind));
+    z3::check_result r0 = m.s.check();
+    m.s.pop();
+    if (r0 != z3::sat) {
+      q.verdict = Verdict::unknown;
+      q.detail = r0 == z3::unsat ? "vacuous: no state satisfies Inv with this step" : "solver: " + m.s.reason_unknown();
+      q.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+      q.expected_ok = false;
+      return q;
+    }
+  }
   expr any = m.B(false);
   for (int t = 0; t < m.depth; ++t) any = any || at(t);
   m.s.push();

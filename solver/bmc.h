@@ -29,6 +29,10 @@ struct BmcConfig {
   std::uint64_t max_nr = 0;   // largest request; 0: 3 * PAGES_PER_SECTION
   unsigned timeout_ms = 10000;
   bool replay = true;
+  /// Inductive step instead of BMC (list allocators: upstream, x86, the RFC's plain path): the
+  /// pre-state is any state satisfying Inv (docs/solver.md), depth 1; a refutation is a
+  /// counterexample to induction (a state, not a replayable run).
+  bool inductive = false;
 };
 
 /// Operation kinds of the encoding (the column of the report table).

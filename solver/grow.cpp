@@ -54,6 +54,16 @@ std::string fault_op(int f, bool arm) {
   }
 }
 
+z3::expr slot_invariant(Z3Domain& d, const World& w, const Slot& x, bool arm, std::uint64_t section) {
+  z3::expr good = spec::growth_whole_sections(d, x.s, x.e, section) && x.e == x.tree_e &&
+                  !hits_any(d, x.s, x.e, w.ram) && !hits_any(d, x.s, x.e, w.devices) &&
+                  spec::contains(d, w.plug.s, w.plug.e, x.s, x.e) && x.intree && x.mapped &&
+                  !hits_any(d, x.s, x.e, w.target_children) && spec::contains(d, w.target.s, w.target.e, x.s, x.e);
+  if (arm) good = good && inside_one(d, x.s, x.e, w.regions) && x.mirrored && !hits_any(d, x.s, x.e, w.iomem_children);
+  z3::expr gone = !x.intree && !x.mirrored && !x.mapped;
+  return z3::ite(x.pooled, good, gone);
+}
+
 z3::expr misaligned(Z3Domain& d, const z3::expr& s, const z3::expr& e, std::uint64_t section) {
   return !spec::growth_whole_sections(d, s, e, section);
 }

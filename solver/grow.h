@@ -91,6 +91,11 @@ GrowOut encode_grow(Z3Domain& d, const GrowParams& p, const z3::expr& active, co
                     const z3::expr& fault, const std::vector<Slot>& prior, const std::string& tag,
                     const z3::expr* win_s = nullptr, const z3::expr* win_e = nullptr);
 
+/// The growth part of Inv for one slot: a successful growth is whole sections, in the target,
+/// off its children, RAM and devices, inside the pluggable range, linked (and mirrored on Arm,
+/// inside one region) and memremap'ed; a failed one left nothing behind.
+z3::expr slot_invariant(Z3Domain& d, const World& w, const Slot& x, bool arm, std::uint64_t section);
+
 /// Rule predicates on a growth range, from model/spec (the checker's growth() in Z3 terms).
 z3::expr misaligned(Z3Domain& d, const z3::expr& s, const z3::expr& e, std::uint64_t section);
 z3::expr hits_any(Z3Domain& d, const z3::expr& s, const z3::expr& e, const std::vector<ZRange>& list);

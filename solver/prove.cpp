@@ -90,6 +90,35 @@ std::vector<QueryResult> prove(const ProveOptions& o) {
       for (const auto& v : o.variants) {
         for (auto& q : inductive_growth(case_for(t, v, Mutant::none), o.timeout_ms)) emit(q);
       }
+  // Part 2 (page and count part of Inv) for the list allocators: any state satisfying Inv plus
+  // one alloc (with fill and any fault) or one free keeps the page and count rules.
+  if (o.bmc)
+    for (const auto& t : o.layouts)
+      for (const auto& v : o.variants) {
+        if (v != "upstream" && v != "x86" && v != "rfc") continue;
+        BmcConfig cfg;
+        cfg.base = case_for(t, v, Mutant::none);
+        cfg.depth = 1;
+        cfg.timeout_ms = o.timeout_ms;
+        cfg.replay = false;
+        cfg.inductive = true;
+        Bmc ind(cfg);
+        for (const char* rule : {"not-in-pool", "double-alloc", "count-mismatch", "order-mismatch", "kernel-bug"})
+          for (int k : {k_alloc, k_free}) {
+            if (!rule_applies(rule, k)) continue;
+            QueryResult q = ind.query(rule, k);
+            q.group = "inductive";
+            q.op = std::string(op_kind_name(k)) + " (list)";
+            q.cex.reset();
+            q.replayed.reset();
+            if (q.verdict == Verdict::proved)
+              q.detail = "Inv(s) and one operation (any request, any fault) imply the rule in s'";
+            else if (q.verdict == Verdict::refuted)
+              q.detail = "counterexample to induction (a state, not a run): " + q.detail;
+            q.expected_ok = q.verdict == Verdict::proved;
+            emit(q);
+          }
+      }
   // The growth mutants against the same inductive step (the unmutated Inv, the mutated growth).
   if (o.bmc && o.mutants && !o.layouts.empty())
     for (Mutant m : {Mutant::range_end_off_by_one, Mutant::no_section_align, Mutant::overlapping_growth, Mutant::no_holes})

@@ -176,6 +176,27 @@ TEST(Inductive, GrowthPartOfInvIsInductive) {
   EXPECT_TRUE(misaligned);
 }
 
+TEST(Inductive, ListCountsAndPagesAreInductive) {
+  auto run = [](Mutant m, const char* rule, int kind) {
+    BmcConfig cfg;
+    cfg.base.layout = load_preset("qemu-virt-dom0");
+    cfg.base.variant = "upstream";
+    cfg.base.mutant = m;
+    cfg.depth = 1;
+    cfg.inductive = true;
+    cfg.replay = false;
+    Bmc b(cfg);
+    return b.query(rule, kind).verdict;
+  };
+  for (const char* rule : {"not-in-pool", "double-alloc", "count-mismatch", "order-mismatch"})
+    EXPECT_EQ(run(Mutant::none, rule, k_alloc), Verdict::proved) << rule;
+  EXPECT_EQ(run(Mutant::none, "count-mismatch", k_free), Verdict::proved);
+  // Not vacuous: the list mutants give counterexamples to induction.
+  EXPECT_EQ(run(Mutant::pop_extra, "count-mismatch", k_alloc), Verdict::refuted);
+  EXPECT_EQ(run(Mutant::list_count_stale, "count-mismatch", k_free), Verdict::refuted);
+  EXPECT_EQ(run(Mutant::fifo_order, "order-mismatch", k_alloc), Verdict::refuted);
+}
+
 // Every mutant is refuted by some query, and its counterexample replays in the model.
 TEST(Bmc, MutantsRefutedAndReplayed) {
   ProveOptions o;
