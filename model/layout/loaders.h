@@ -14,6 +14,7 @@ namespace unpop {
 /// where the parent is a simple bus) as MMIO, PCI host `ranges` windows, and the hypervisor node
 /// (`compatible` containing "xen,xen"): reg[0] grant table, reg[1..] extended regions.
 /// /cpus' reg values are CPU ids, not addresses: skipped. Tolerates FDT_NOP tags.
+/// The header's /memreserve/ entries are reserved too (named "/memreserve/").
 Layout load_dtb(const std::string& path);
 Layout load_dtb_bytes(const std::string& name, const std::string& bytes);
 
