@@ -141,9 +141,29 @@ std::string timeline_svg(const std::vector<RunResult>& runs, const std::string& 
       if (r.series.empty()) continue;
       auto X = [&](double t) { return x + pw * t / tmax; };
       auto Y = [&](double v) { return y + ph - ph * v / vmax; };
-      std::string d = fmt::format("M{:.1f},{:.1f}", X(r.series.front().t), Y(ms[m].at(r.series.front(), r)));
-      for (std::size_t k = 1; k < r.series.size(); ++k) {  // step after: the value holds until the next event
-        d += fmt::format("H{:.1f}V{:.1f}", X(r.series[k].t), Y(ms[m].at(r.series[k], r)));
+      // Step-after line, reduced to what a pixel column can show: per half-pixel column the
+      // lowest and highest value reached and the value it ends with.
+      std::string d;
+      double cur_y = Y(ms[m].at(r.series.front(), r));
+      d = fmt::format("M{:.1f},{:.1f}", X(r.series.front().t), cur_y);
+      std::size_t k = 1;
+      while (k < r.series.size()) {
+        double col = std::floor(X(r.series[k].t) * 2);
+        double x0 = X(r.series[k].t), lo = cur_y, hi = cur_y, last = cur_y;
+        bool first = true;
+        while (k < r.series.size() && std::floor(X(r.series[k].t) * 2) == col) {
+          double yv = Y(ms[m].at(r.series[k], r));
+          if (first) lo = hi = yv, first = false;
+          lo = std::min(lo, yv);
+          hi = std::max(hi, yv);
+          last = yv;
+          ++k;
+        }
+        if (lo == cur_y && hi == cur_y) continue;  // nothing changed in this column
+        d += fmt::format("H{:.1f}", x0);
+        if (lo != hi) d += fmt::format("V{:.1f}V{:.1f}", lo == cur_y ? hi : lo, lo == cur_y ? lo : hi);
+        d += fmt::format("V{:.1f}", last);
+        cur_y = last;
       }
       d += fmt::format("H{:.1f}", X(tmax));
       o += fmt::format(R"(<path d="{}" fill="none" stroke="{}" stroke-width="{:.1f}" stroke-linejoin="round" )"
