@@ -25,6 +25,7 @@ struct ScenarioCmd {
   LayoutOptions lo;
   std::uint64_t seed = scen::kDefaultSeed;
   bool json = false;
+  bool markdown = false;
   std::string svg;
 };
 
@@ -102,7 +103,10 @@ int run(const ScenarioCmd& c) {
       std::cout << j.dump(2) << "\n";
     } else {
       for (const auto& g : groups) {
-        std::cout << "== " << g.first << "\n" << scen::results_table(g.second) << "\n";
+        if (c.markdown)
+          std::cout << "#### " << g.first << "\n\n" << scen::results_table(g.second, true) << "\n";
+        else
+          std::cout << "== " << g.first << "\n" << scen::results_table(g.second) << "\n";
       }
       std::cout << scen::column_legend();
       std::cout << fmt::format("{} runs in {:.2f} s (seed {:#x})\n", nruns, secs, c.seed);
@@ -163,6 +167,7 @@ void register_scenario(CLI::App& app) {
   c->lo.add_to(sub, false);
   sub->add_option("--seed", c->seed, "PRNG seed of the workloads (std::mt19937_64)")->capture_default_str();
   sub->add_flag("--json", c->json, "print the counters as JSON");
+  sub->add_flag("--markdown", c->markdown, "print the tables as markdown (docs/scenarios.md)");
   sub->add_option("--svg", c->svg,
                   "write charts: one file for one scenario on one layout and page size, else a directory with a "
                   "timeline per scenario and a summary per layout and page size");

@@ -26,7 +26,7 @@ std::string esc(const std::string& s) {
 double nice_ceil(double v) {
   if (v <= 0) return 1;
   double p = std::pow(10.0, std::floor(std::log10(v)));
-  for (double m : {1.0, 2.0, 2.5, 5.0, 10.0})
+  for (double m : {1.0, 1.2, 1.6, 2.0, 2.4, 3.2, 4.0, 6.0, 8.0, 10.0})  // each splits into 4 round ticks
     if (m * p >= v - 1e-9) return m * p;
   return 10 * p;
 }
@@ -114,9 +114,8 @@ std::string timeline_svg(const std::vector<RunResult>& runs, const std::string& 
   const int rows = static_cast<int>((ms.size() + cols - 1) / cols);
   const double W = left + cols * pw + (cols - 1) * gapx + 30, H = top + rows * (ph + gapy) + 10;
   double tmax = 0;
-  for (const auto& r : runs)
-    if (!r.series.empty()) tmax = std::max(tmax, r.series.back().t);
-  tmax = nice_ceil(tmax);
+  for (const auto& r : runs) tmax = std::max(tmax, r.duration);
+  if (tmax <= 0) tmax = 1;
   std::string o = fmt::format(R"(<svg xmlns="http://www.w3.org/2000/svg" width="{:.0f}" height="{:.0f}" )"
                               R"(viewBox="0 0 {:.0f} {:.0f}" font-family="DejaVu Sans, Arial, sans-serif">)"
                               "\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n",
@@ -125,6 +124,9 @@ std::string timeline_svg(const std::vector<RunResult>& runs, const std::string& 
   std::vector<std::string> vs;
   for (const auto& r : runs) vs.push_back(r.variant);
   legend(o, vs, left, 54);
+  o += fmt::format(R"(<text x="{:.1f}" y="54" font-size="11" fill="#555">coinciding lines show as nested stripes, )"
+                   R"(widest first</text>)",
+                   left + 130.0 * static_cast<double>(vs.size()) + 10);
   o += "\n";
   for (std::size_t m = 0; m < ms.size(); ++m) {
     double x = left + static_cast<double>(m % cols) * (pw + gapx);

@@ -40,6 +40,7 @@ RunResult run_workload(const Workload& w, const Layout& layout, const Geometry& 
   r.layout = layout.name;
   r.page_size = geo.page_size();
   r.events = w.events.size();
+  r.duration = w.duration;
 
   Checker checker(layout, geo, checker_options(variant));
   Metrics metrics(layout, geo);
@@ -130,6 +131,7 @@ nlohmann::json to_json(const RunResult& r) {
       {"seed", r.seed},
       {"init_ret", r.init_ret},
       {"events", r.events},
+      {"duration_s", r.duration},
       {"ram_pages_peak", c.ram_pages_peak},
       {"ram_mib_peak", c.ram_pages_peak * mib},
       {"ram_pages_total", c.ram_pages_total},

@@ -28,6 +28,7 @@ struct RunResult {
   std::uint64_t seed = kDefaultSeed;
   int init_ret = 0;
   std::size_t events = 0;
+  double duration = 0;                  // simulated seconds of the workload (before teardown)
   Counters c;
   std::vector<Sample> series;           // only when asked for
   std::vector<std::string> violations;  // the first few violation texts, if any
