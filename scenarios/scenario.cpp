@@ -145,6 +145,9 @@ nlohmann::json to_json(const RunResult& r) {
       {"pool_growths", c.growths},
       {"pool_growth_failures", c.growth_failures},
       {"pool_pages", c.pool_pages},
+      // memremap_pages() allocates a struct page (64 bytes, arm64/x86_64 without debug options) per pool
+      // page from RAM: the RAM the unpopulated pool does cost.
+      {"pool_memmap_bytes", c.pool_pages * 64},
       {"pool_live_peak", c.pool_live_peak},
       {"pool_idle_end", c.idle_end},
       {"allocs", c.allocs},
