@@ -201,8 +201,13 @@ xen::DomUInput read_domu(const Reader& rd, const json& j, const std::string& pat
     if (!a.is_array() || a.size() != in.bank.size())
       rd.fail(join(path, "allocated"),
               fmt::format("expected an array of {} sizes (one per bank)", in.bank.size()));
-    for (std::size_t i = 0; i < a.size(); ++i)
-      in.allocated.push_back(rd.u64(a[i], index(join(path, "allocated"), i)));
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      const std::string at = index(join(path, "allocated"), i);
+      in.allocated.push_back(rd.u64(a[i], at));
+      if (in.allocated[i] > in.bank[i].size())  // else ALIGN_UP_TO_2MB could wrap
+        rd.fail(at, fmt::format("{} bytes do not fit in bank[{}] ({} bytes)", hex(in.allocated[i]), i,
+                                hex(in.bank[i].size())));
+    }
     in.gpaddr_bits = bits;
   }
   if (j.contains("iomem")) in.iomem = rd.plain(j["iomem"], join(path, "iomem"));

@@ -189,6 +189,8 @@ INSTANTIATE_TEST_SUITE_P(
             "f.json: xen.domu.allocated: expected an array of 1 sizes"},
         Bad{R"({"xen": {"domu": {"allocated": [1]}}})",
             "f.json: xen.domu: needs ram_size, or bank + allocated"},
+        Bad{R"({"xen": {"domu": {"bank": [{"start": 0, "size": "1G"}], "allocated": ["2G"]}}})",
+            "f.json: xen.domu.allocated[0]: 0x80000000 bytes do not fit in bank[0] (0x40000000 bytes)"},
         Bad{"{\n  \"ram\": [\n    {\"start\": 0x10}\n  ]\n}", "f.json:3: not valid JSON"},
         Bad{"[1, 2]", "f.json: expected an object, got array"}),
     [](const ::testing::TestParamInfo<Bad>& info) { return "case" + std::to_string(info.index); });

@@ -1,6 +1,7 @@
 // Named layouts shipped with the tool. Arm presets get their extended regions from the Xen side
 // (model/xen), fed with the inputs Xen had; docs/xen-side.md gives each preset's sources.
 #include <functional>
+#include <iterator>
 #include <map>
 
 #include <fmt/format.h>
@@ -152,6 +153,9 @@ Layout server_dom0(const std::string& name, bool iommu) {
   }
   Layout l = xen::dom0_layout(name, in, mmio);
   l.source = "preset";
+  // dom0_layout names reserved-memory "reserved"; the DT would give these node names.
+  const char* names[] = {"secure-monitor@80000000", "optee@fc000000", "ramoops@8ff0000000"};
+  for (std::size_t i = 0; i < l.reserved.size() && i < std::size(names); ++i) l.reserved[i].name = names[i];
   return l;
 }
 

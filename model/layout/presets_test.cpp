@@ -169,3 +169,19 @@ TEST(Merge, DtbPlusIomem) {
 
 }  // namespace
 }  // namespace unpop
+
+namespace unpop {
+namespace {
+
+// presets/NAME.json are the presets written out as layout files (editable starting points).
+// They must stay what the C++ computes: regenerate them with layout_to_json if this fails.
+TEST(Presets, GoldenLayoutFiles) {
+  for (const auto& name : preset_names()) {
+    SCOPED_TRACE(name);
+    const std::string path = std::string(UNPOP_SOURCE_DIR) + "/presets/" + name + ".json";
+    EXPECT_EQ(load_layout_file(path), load_preset(name));
+  }
+}
+
+}  // namespace
+}  // namespace unpop

@@ -200,7 +200,8 @@ Result domu_extended_regions(const DomUInput& in) {
   const Addr top = top_of(in.gpaddr_bits);
   for (std::size_t i = 0; i < in.bank.size() && res.regions.size() < in.max_regions; ++i) {
     const Range& bank = in.bank[i];
-    const std::uint64_t allocated = i < in.allocated.size() ? in.allocated[i] : 0;
+    // More RAM than the bank holds cannot happen in libxl; clamp so the align-up cannot wrap.
+    const std::uint64_t allocated = std::min(i < in.allocated.size() ? in.allocated[i] : 0, bank.size());
     // start = bankbase + ALIGN_UP_TO_2MB(rambank_size << XC_PAGE_SHIFT)
     Range hole{bank.start + align_up(allocated, kExtRegionAlign), std::min(top, bank.end)};
     // libxl keeps the region only if unallocated.end >= start and size >= EXT_REGION_MIN_SIZE

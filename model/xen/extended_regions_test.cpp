@@ -216,3 +216,51 @@ TEST(Layouts, Dom0AndDomU) {
 
 }  // namespace
 }  // namespace unpop::xen
+
+namespace unpop::xen {
+namespace {
+
+TEST(DomU, DecisionsExplainEveryHole) {
+  // 3 GiB - 32 MiB in bank 0 -> a 32 MiB tail: dropped, with the reason.
+  Result r = domu_extended_regions(libxl_domu_input(3 * GiB - 32 * MiB, 32));
+  ASSERT_EQ(r.decisions.size(), 2u);
+  EXPECT_FALSE(r.decisions[0].kept);
+  EXPECT_EQ(r.decisions[0].why, "32 MiB unallocated: smaller than 64 MiB");
+  EXPECT_EQ(r.decisions[1].why, "bank fully allocated or above gpaddr_bits");  // bank 1 above 4 GiB
+  EXPECT_TRUE(r.regions.empty());
+}
+
+TEST(DomU, ListFullAfterIomemCuts) {
+  DomUInput in = libxl_domu_input(1 * GiB, 40);  // 4.17-style cap of 2
+  in.iomem = {Range::from_size(0x90000000, 4096), Range::from_size(0xa0000000, 4096)};
+  Result r = domu_extended_regions(in);
+  std::vector<Range> want = {{0x80000000, 0x8fffffff}, {0x90001000, 0x9fffffff}};
+  EXPECT_EQ(r.regions, want);
+  EXPECT_EQ(r.decisions.back().why, "list full (2 regions)");
+}
+
+TEST(DomU, IomemCoveringTheStartOrEverything) {
+  DomUInput in = libxl_domu_input(1 * GiB, 40);
+  in.max_regions = kMaxExtRegions;
+  in.iomem = {{0x70000000, 0x87ffffff}, {0x200000000, 0xffffffffff}};
+  Result r = domu_extended_regions(in);
+  std::vector<Range> want = {{0x88000000, 0xffffffff}};
+  EXPECT_EQ(r.regions, want);
+}
+
+}  // namespace
+}  // namespace unpop::xen
+
+namespace unpop::xen {
+namespace {
+
+TEST(DomU, OverfullBankDoesNotWrap) {
+  DomUInput in = libxl_domu_input(1 * GiB, 40);
+  in.allocated[0] = ~std::uint64_t{0};
+  Result r = domu_extended_regions(in);
+  ASSERT_EQ(r.regions.size(), 1u);
+  EXPECT_EQ(r.regions[0].start, 0x200000000u);
+}
+
+}  // namespace
+}  // namespace unpop::xen
