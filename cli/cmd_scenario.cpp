@@ -66,6 +66,7 @@ int run(const ScenarioCmd& c) {
     const bool series = !c.svg.empty();
     // Grouped by (layout, page size), in order.
     std::vector<std::pair<std::string, std::vector<scen::RunResult>>> groups;
+    std::vector<std::vector<std::string>> summaries;  // per group: "name: what the workload does"
     bool bad = false;
     for (const auto& l : layouts) {
       std::vector<std::uint64_t> sizes;
@@ -78,8 +79,10 @@ int run(const ScenarioCmd& c) {
         std::string why;
         if (!Geometry::make(l.arch, ps, g, &why)) throw LoadError{"--page-size", 0, why};
         auto& grp = groups.emplace_back(fmt::format("{}, {} pages", l.name, ps_name(ps)), std::vector<scen::RunResult>{});
+        auto& sums = summaries.emplace_back();
         for (const auto& s : scenarios) {
           scen::Workload w = scen::make_workload(s, g, c.seed);
+          sums.push_back(fmt::format("{}: {} ({} events, {:.0f} s)", s, w.summary, w.events.size(), w.duration));
           for (const auto& v : variants) {
             // `x86` is upstream with the weak-default target (iomem_resource): not a configuration
             // an Arm kernel can have (it grows over the grant-table region), so `all` skips it there.
@@ -102,11 +105,15 @@ int run(const ScenarioCmd& c) {
         for (const auto& r : g.second) j.push_back(scen::to_json(r));
       std::cout << j.dump(2) << "\n";
     } else {
-      for (const auto& g : groups) {
-        if (c.markdown)
+      for (std::size_t i = 0; i < groups.size(); ++i) {
+        const auto& g = groups[i];
+        if (c.markdown) {
           std::cout << "#### " << g.first << "\n\n" << scen::results_table(g.second, true) << "\n";
-        else
-          std::cout << "== " << g.first << "\n" << scen::results_table(g.second) << "\n";
+        } else {
+          std::cout << "== " << g.first << "\n" << scen::results_table(g.second);
+          for (const auto& line : summaries[i]) std::cout << "  " << line << "\n";
+          std::cout << "\n";
+        }
       }
       std::cout << scen::column_legend();
       std::cout << fmt::format("{} runs in {:.2f} s (seed {:#x})\n", nruns, secs, c.seed);
