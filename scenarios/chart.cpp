@@ -54,7 +54,7 @@ std::vector<Metric> metrics_for(const RunResult& any) {
       {fmt::format("2 MiB P2M superpages broken (of {})", any.c.p2m_2m_blocks),
        [](const Sample& s, const RunResult&) { return static_cast<double>(s.p2m_2m); },
        [](const RunResult& r) { return static_cast<double>(r.c.p2m_2m_broken); }},
-      {"balloon hypercalls (decrease + increase reservation)",
+      {"balloon hypercalls (decrease_reservation + populate_physmap)",
        [](const Sample& s, const RunResult&) { return static_cast<double>(s.hypercalls); },
        [](const RunResult& r) { return static_cast<double>(r.c.hypercalls()); }},
       {"unpopulated pool mapped (MiB of IPA space)", [mib](const Sample& s, const RunResult&) { return s.pool * mib; },

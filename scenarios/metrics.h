@@ -6,7 +6,7 @@
 ///  - P2M: Xen maps the guest's RAM with the largest block that fits (1 GiB, 2 MiB, 4 KiB) at its
 ///    natural alignment; a block is a superpage iff a RAM bank covers the whole aligned block.
 ///    Removing one page from a block (XENMEM_decrease_reservation -> guest_remove_page ->
-///    p2m_remove_mapping) splits it; putting the page back (XENMEM_populate_physmap) maps 4 KiB
+///    p2m_remove_mapping) splits it; putting the page back (XENMEM_populate_physmap) maps one Linux page
 ///    and Xen/Arm never merges the block again. So a block counts as broken from the first page
 ///    ever removed from it, and stays broken.
 ///  - Hypercalls: gnttab_dma_alloc_pages()/gnttab_dma_free_pages() call xenmem_reservation_decrease /
@@ -37,7 +37,7 @@ struct Counters {
   // Claim 2: P2M superpages of guest RAM broken (distinct blocks, ever).
   std::uint64_t p2m_2m_broken = 0, p2m_1g_broken = 0;
   std::uint64_t p2m_2m_blocks = 0, p2m_1g_blocks = 0;   // superpage blocks the RAM has at boot
-  // Claim 3: XENMEM_decrease_reservation / XENMEM_increase_reservation (populate) hypercalls.
+  // Claim 3: XENMEM_decrease_reservation / XENMEM_populate_physmap hypercalls (xenmem_reservation_decrease/_increase).
   std::uint64_t hc_decrease = 0, hc_increase = 0;
   std::uint64_t hypercalls() const { return hc_decrease + hc_increase; }
   // Price: pool growths ("Xen scratch" / "Xen DMA pool" sections), idle IPA space, failures.

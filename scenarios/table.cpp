@@ -67,7 +67,7 @@ std::string column_legend() {
   return "RAM peak: most guest RAM held at once (CMA + ballooned); CMA peak: of it, through gnttab_dma_alloc_pages;\n"
          "2M/1G broken: distinct 2 MiB / 1 GiB P2M superpage blocks of guest RAM that lost a page / superpage "
          "blocks at boot;\n"
-         "hypercalls: XENMEM_decrease_reservation + XENMEM_increase_reservation calls; growths: pool growths "
+         "hypercalls: XENMEM_decrease_reservation + XENMEM_populate_physmap calls; growths: pool growths "
          "(sections mapped);\n"
          "pool MiB: unpopulated IPA space mapped at the end; idle MiB: of it, not handed out when the teardown "
          "starts;\n"
