@@ -134,7 +134,7 @@ std::string timeline_svg(const std::vector<RunResult>& runs, const std::string& 
     double vmax = 0;
     for (const auto& r : runs)
       for (const auto& s : r.series) vmax = std::max(vmax, ms[m].at(s, r));
-    vmax = nice_ceil(vmax * 1.05);
+    vmax = std::max(4.0, nice_ceil(vmax * 1.05));  // integer ticks for small counts
     o += fmt::format(R"(<text x="{:.1f}" y="{:.1f}" font-size="14" font-weight="bold">{}</text>)", x, y - 8,
                      esc(ms[m].title));
     axes(o, x, y, pw, ph, vmax, tmax, true, "simulated time (s)");
@@ -207,7 +207,7 @@ std::string summary_svg(const std::vector<RunResult>& runs, const std::string& t
     double y = top + static_cast<double>(m / cols) * (ph + gapy) + 18;
     double vmax = 0;
     for (const auto& r : runs) vmax = std::max(vmax, ms[m].total(r));
-    vmax = nice_ceil(vmax * 1.1);
+    vmax = std::max(4.0, nice_ceil(vmax * 1.1));
     std::string t = ms[m].title;
     if (m == 0) t = "peak " + t;
     if (m == 4) t = "unpopulated pool idle before teardown (MiB)";
@@ -228,6 +228,9 @@ std::string summary_svg(const std::vector<RunResult>& runs, const std::string& t
                          R"(<title>{} {}: {}</title></rect>)",
                          bx, y + ph - bh, std::max(1.0, bw - 1), bh, variant_colour(vars[v]), esc(scen[s]),
                          esc(vars[v]), num(val));
+        if (val > 0)  // the value on top, so a reader needs no ruler
+          o += fmt::format(R"(<text x="{:.1f}" y="{:.1f}" font-size="8" text-anchor="middle" fill="#222">{}</text>)",
+                           bx + std::max(1.0, bw - 1) / 2, y + ph - bh - 3, num(val));
         if (val == 0)  // a visible zero mark, so "zero" is not mistaken for "missing"
           o += fmt::format(R"(<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="2" fill="{}"/>)", bx, y + ph - 2,
                            std::max(1.0, bw - 1), variant_colour(vars[v]));
