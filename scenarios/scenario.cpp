@@ -12,14 +12,15 @@
 namespace unpop::scen {
 namespace {
 
-void absorb(RunResult& r, const std::vector<Finding>& fs) {
+// Tallies the checker's findings into the counters (and keeps the first violation texts).
+void absorb(Counters& c, std::vector<std::string>& texts, const std::vector<Finding>& fs) {
   for (const auto& f : fs) {
-    ++r.c.by_rule[f.rule];
+    ++c.by_rule[f.rule];
     if (f.severity == Severity::violation) {
-      ++r.c.violations;
-      if (r.violations.size() < 3) r.violations.push_back(f.text());
+      ++c.violations;
+      if (texts.size() < 3) texts.push_back(f.text());
     } else if (f.severity == Severity::liveness) {
-      ++r.c.liveness;
+      ++c.liveness;
     }
   }
 }
@@ -45,10 +46,10 @@ RunResult run_workload(const Workload& w, const Layout& layout, const Geometry& 
   Checker checker(layout, geo, checker_options(variant));
   Metrics metrics(layout, geo);
   Tee tee({&checker, &metrics});
-  absorb(r, checker.layout_findings());
+  absorb(metrics.counters(), r.violations, checker.layout_findings());
   Model model(ModelConfig{layout, geo, variant, Mutant::none}, &tee);
   r.init_ret = model.init_ret();
-  absorb(r, checker.take());
+  absorb(metrics.counters(), r.violations, checker.take());
 
   struct Held {
     PageSeq pages;
@@ -81,7 +82,7 @@ RunResult run_workload(const Workload& w, const Layout& layout, const Geometry& 
       OpResult res = model.run(call);
       if (res.ret == 0) held[e.handle] = Held{std::move(res.pages), dma};
     }
-    absorb(r, checker.take());
+    absorb(metrics.counters(), r.violations, checker.take());
     if (model.kernel().oopsed()) {
       r.oopsed = true;
       r.violations.push_back(fmt::format("kernel oopsed at event {} ({})", i, e.owner));
@@ -95,16 +96,15 @@ RunResult run_workload(const Workload& w, const Layout& layout, const Geometry& 
         r.series.push_back(s);
     }
   }
-  if (!idle_taken) metrics.counters().idle_end = metrics.counters().pool_pages - metrics.counters().pool_live_now;
+  if (!idle_taken) {
+    auto& mc = metrics.counters();
+    mc.idle_end = mc.pool_pages - mc.pool_live_now;
+  }
   if (!r.oopsed) {
     checker.drained();
-    absorb(r, checker.take());
+    absorb(metrics.counters(), r.violations, checker.take());
   }
-  Counters checked = r.c;  // the checker's tallies gathered so far
   r.c = metrics.counters();
-  r.c.violations = checked.violations;
-  r.c.liveness = checked.liveness;
-  r.c.by_rule = checked.by_rule;
   r.wall_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   return r;
 }

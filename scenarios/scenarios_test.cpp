@@ -148,6 +148,16 @@ TEST(ScenarioCounters, RepopulatedBlocksStayBroken) {
   EXPECT_EQ(r.c.ram_pages_peak, 2025u);
 }
 
+// A violation is counted and its text kept: the `x86` variant (target iomem_resource) on an Arm
+// layout grows its first section at 0x40000000, over the grant-table frames at 0x40200000.
+TEST(ScenarioCounters, ViolationsAreCountedAndNamed) {
+  auto r = run_workload(one_buffer(100, false), testing::qemu_dom0(), geo(4096), "x86");
+  EXPECT_EQ(r.c.violations, 1u);
+  EXPECT_EQ(rule(r, "device-overlap"), 1u);
+  ASSERT_EQ(r.violations.size(), 1u);
+  EXPECT_NE(r.violations[0].find("grant table"), std::string::npos);
+}
+
 // Every workload: sorted in time, each free gives back a live handle, every handle freed once.
 TEST(Workloads, BalancedSortedAndDeterministic) {
   for (std::uint64_t ps : {4096ull, 16384ull, 65536ull})
