@@ -29,7 +29,8 @@ struct ScenarioCmd {
   std::string svg;
 };
 
-std::vector<std::string> split_list(const std::string& s, const std::vector<std::string>& all, const char* what) {
+std::vector<std::string> split_list(const std::string& s, const std::vector<std::string>& all,
+                                    const char* what) {
   if (s == "all") return all;
   std::vector<std::string> out;
   std::stringstream ss(s);
@@ -78,11 +79,13 @@ int run(const ScenarioCmd& c) {
         Geometry g;
         std::string why;
         if (!Geometry::make(l.arch, ps, g, &why)) throw LoadError{"--page-size", 0, why};
-        auto& grp = groups.emplace_back(fmt::format("{}, {} pages", l.name, ps_name(ps)), std::vector<scen::RunResult>{});
+        auto& grp = groups.emplace_back(fmt::format("{}, {} pages", l.name, ps_name(ps)),
+                                        std::vector<scen::RunResult>{});
         auto& sums = summaries.emplace_back();
         for (const auto& s : scenarios) {
           scen::Workload w = scen::make_workload(s, g, c.seed);
-          sums.push_back(fmt::format("{}: {} ({} events, {:.0f} s)", s, w.summary, w.events.size(), w.duration));
+          sums.push_back(
+              fmt::format("{}: {} ({} events, {:.0f} s)", s, w.summary, w.events.size(), w.duration));
           for (const auto& v : variants) {
             // `x86` is upstream with the weak-default target (iomem_resource): not a configuration
             // an Arm kernel can have (it grows over the grant-table region), so `all` skips it there.
@@ -130,17 +133,20 @@ int run(const ScenarioCmd& c) {
           for (const auto& r : runs)
             if (r.scenario == s) rs.push_back(r);
           if (rs.empty()) continue;
-          std::string title = fmt::format("{} on {}, {} pages", s, rs.front().layout, ps_name(rs.front().page_size));
-          auto path = single ? out
-                             : out / fmt::format("{}-{}-{}.svg", s, rs.front().layout, ps_name(rs.front().page_size));
+          std::string title =
+              fmt::format("{} on {}, {} pages", s, rs.front().layout, ps_name(rs.front().page_size));
+          auto path =
+              single ? out
+                     : out / fmt::format("{}-{}-{}.svg", s, rs.front().layout, ps_name(rs.front().page_size));
           write_file(path, scen::timeline_svg(rs, title));
           ++charts;
         }
         if (scenarios.size() > 1 && !runs.empty()) {
           std::string title = fmt::format("all scenarios on {}, {} pages", runs.front().layout,
                                           ps_name(runs.front().page_size));
-          write_file(out / fmt::format("summary-{}-{}.svg", runs.front().layout, ps_name(runs.front().page_size)),
-                     scen::summary_svg(runs, title));
+          write_file(
+              out / fmt::format("summary-{}-{}.svg", runs.front().layout, ps_name(runs.front().page_size)),
+              scen::summary_svg(runs, title));
           ++charts;
         }
       }
@@ -163,11 +169,12 @@ int run(const ScenarioCmd& c) {
 
 void register_scenario(CLI::App& app) {
   auto c = std::make_shared<ScenarioCmd>();
-  auto* sub = app.add_subcommand(
-      "scenario",
-      "run realistic workloads (pv-display, pv-display-churn, virtio-backends, domain-build, mixed) through the "
-      "variants and measure RAM/CMA taken, P2M superpages broken, balloon hypercalls, pool growth, idle space and "
-      "failures (docs/scenarios.md)");
+  auto* sub = app.add_subcommand("scenario",
+                                 "run realistic workloads (pv-display, pv-display-churn, virtio-backends, "
+                                 "domain-build, mixed) through the "
+                                 "variants and measure RAM/CMA taken, P2M superpages broken, balloon "
+                                 "hypercalls, pool growth, idle space and "
+                                 "failures (docs/scenarios.md)");
   sub->add_option("name", c->name, "a scenario, a comma-separated list, or `all`")->required();
   sub->add_option("--variant", c->variant, "upstream, rfc, v1, x86, proposed, a comma-separated list, or all")
       ->capture_default_str();
@@ -175,9 +182,10 @@ void register_scenario(CLI::App& app) {
   sub->add_option("--seed", c->seed, "PRNG seed of the workloads (std::mt19937_64)")->capture_default_str();
   sub->add_flag("--json", c->json, "print the counters as JSON");
   sub->add_flag("--markdown", c->markdown, "print the tables as markdown (docs/scenarios.md)");
-  sub->add_option("--svg", c->svg,
-                  "write charts: one file for one scenario on one layout and page size, else a directory with a "
-                  "timeline per scenario and a summary per layout and page size");
+  sub->add_option(
+      "--svg", c->svg,
+      "write charts: one file for one scenario on one layout and page size, else a directory with a "
+      "timeline per scenario and a summary per layout and page size");
   sub->callback([c]() { exit_code = run(*c); });
 }
 

@@ -13,11 +13,16 @@ namespace {
 std::string esc(const std::string& s) {
   std::string o;
   for (char ch : s) {
-    if (ch == '&') o += "&amp;";
-    else if (ch == '<') o += "&lt;";
-    else if (ch == '>') o += "&gt;";
-    else if (ch == '"') o += "&quot;";
-    else o += ch;
+    if (ch == '&')
+      o += "&amp;";
+    else if (ch == '<')
+      o += "&lt;";
+    else if (ch == '>')
+      o += "&gt;";
+    else if (ch == '"')
+      o += "&quot;";
+    else
+      o += ch;
   }
   return o;
 }
@@ -42,8 +47,8 @@ double width_for(std::size_t i) { return std::max(1.3, 7.5 - 1.6 * static_cast<d
 
 struct Metric {
   std::string title;
-  std::function<double(const Sample&, const RunResult&)> at;        // timeline value
-  std::function<double(const RunResult&)> total;                      // summary value
+  std::function<double(const Sample&, const RunResult&)> at;  // timeline value
+  std::function<double(const RunResult&)> total;              // summary value
 };
 
 std::vector<Metric> metrics_for(const RunResult& any) {
@@ -57,11 +62,14 @@ std::vector<Metric> metrics_for(const RunResult& any) {
       {"balloon hypercalls (decrease_reservation + populate_physmap)",
        [](const Sample& s, const RunResult&) { return static_cast<double>(s.hypercalls); },
        [](const RunResult& r) { return static_cast<double>(r.c.hypercalls()); }},
-      {"unpopulated pool mapped (MiB of IPA space)", [mib](const Sample& s, const RunResult&) { return s.pool * mib; },
+      {"unpopulated pool mapped (MiB of IPA space)",
+       [mib](const Sample& s, const RunResult&) { return s.pool * mib; },
        [mib](const RunResult& r) { return r.c.pool_pages * mib; }},
-      {"unpopulated pool idle (MiB)", [mib](const Sample& s, const RunResult&) { return (s.pool - s.pool_live) * mib; },
+      {"unpopulated pool idle (MiB)",
+       [mib](const Sample& s, const RunResult&) { return (s.pool - s.pool_live) * mib; },
        [mib](const RunResult& r) { return r.c.idle_end * mib; }},
-      {"allocation failures", [](const Sample& s, const RunResult&) { return static_cast<double>(s.failures); },
+      {"allocation failures",
+       [](const Sample& s, const RunResult&) { return static_cast<double>(s.failures); },
        [](const RunResult& r) { return static_cast<double>(r.c.alloc_failures); }},
   };
 }
@@ -77,30 +85,36 @@ void legend(std::string& o, const std::vector<std::string>& variants, double x, 
 
 void axes(std::string& o, double x, double y, double w, double h, double ymax, double xmax, bool xticks,
           const std::string& xlabel) {
-  o += fmt::format(R"(<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" fill="#fafafa" stroke="#bbb"/>)", x,
-                   y, w, h);
+  o += fmt::format(
+      R"(<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" fill="#fafafa" stroke="#bbb"/>)", x, y, w,
+      h);
   for (int k = 0; k <= 4; ++k) {
     double v = ymax * k / 4, yy = y + h - h * k / 4;
-    o += fmt::format(R"(<line x1="{:.1f}" y1="{:.1f}" x2="{:.1f}" y2="{:.1f}" stroke="#e3e3e3"/>)", x, yy, x + w, yy);
-    o += fmt::format(R"(<text x="{:.1f}" y="{:.1f}" font-size="11" text-anchor="end" fill="#444">{}</text>)", x - 4,
-                     yy + 4, num(v));
+    o += fmt::format(R"(<line x1="{:.1f}" y1="{:.1f}" x2="{:.1f}" y2="{:.1f}" stroke="#e3e3e3"/>)", x, yy,
+                     x + w, yy);
+    o += fmt::format(R"(<text x="{:.1f}" y="{:.1f}" font-size="11" text-anchor="end" fill="#444">{}</text>)",
+                     x - 4, yy + 4, num(v));
   }
   if (xticks) {
     for (int k = 0; k <= 4; ++k) {
       double v = xmax * k / 4, xx = x + w * k / 4;
-      o += fmt::format(R"(<text x="{:.1f}" y="{:.1f}" font-size="11" text-anchor="middle" fill="#444">{}</text>)", xx,
-                       y + h + 14, num(v));
+      o += fmt::format(
+          R"(<text x="{:.1f}" y="{:.1f}" font-size="11" text-anchor="middle" fill="#444">{}</text>)", xx,
+          y + h + 14, num(v));
     }
-    o += fmt::format(R"(<text x="{:.1f}" y="{:.1f}" font-size="11" text-anchor="middle" fill="#444">{}</text>)",
-                     x + w / 2, y + h + 28, esc(xlabel));
+    o += fmt::format(
+        R"(<text x="{:.1f}" y="{:.1f}" font-size="11" text-anchor="middle" fill="#444">{}</text>)", x + w / 2,
+        y + h + 28, esc(xlabel));
   }
 }
 
 }  // namespace
 
 std::string variant_colour(const std::string& v) {
-  static const std::map<std::string, std::string> c = {{"upstream", "#d62728"}, {"x86", "#ff7f0e"},
-                                                       {"rfc", "#1f77b4"},      {"v1", "#2ca02c"},
+  static const std::map<std::string, std::string> c = {{"upstream", "#d62728"},
+                                                       {"x86", "#ff7f0e"},
+                                                       {"rfc", "#1f77b4"},
+                                                       {"v1", "#2ca02c"},
                                                        {"proposed", "#9467bd"}};
   auto it = c.find(v);
   return it == c.end() ? "#555555" : it->second;
@@ -120,13 +134,15 @@ std::string timeline_svg(const std::vector<RunResult>& runs, const std::string& 
                               R"(viewBox="0 0 {:.0f} {:.0f}" font-family="DejaVu Sans, Arial, sans-serif">)"
                               "\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n",
                               W, H, W, H);
-  o += fmt::format(R"(<text x="{:.1f}" y="26" font-size="18" font-weight="bold">{}</text>)", left, esc(title));
+  o +=
+      fmt::format(R"(<text x="{:.1f}" y="26" font-size="18" font-weight="bold">{}</text>)", left, esc(title));
   std::vector<std::string> vs;
   for (const auto& r : runs) vs.push_back(r.variant);
   legend(o, vs, left, 54);
-  o += fmt::format(R"(<text x="{:.1f}" y="54" font-size="11" fill="#555">coinciding lines show as nested stripes, )"
-                   R"(widest first</text>)",
-                   left + 130.0 * static_cast<double>(vs.size()) + 10);
+  o += fmt::format(
+      R"(<text x="{:.1f}" y="54" font-size="11" fill="#555">coinciding lines show as nested stripes, )"
+      R"(widest first</text>)",
+      left + 130.0 * static_cast<double>(vs.size()) + 10);
   o += "\n";
   for (std::size_t m = 0; m < ms.size(); ++m) {
     double x = left + static_cast<double>(m % cols) * (pw + gapx);
@@ -168,10 +184,11 @@ std::string timeline_svg(const std::vector<RunResult>& runs, const std::string& 
         cur_y = last;
       }
       d += fmt::format("H{:.1f}", X(tmax));
-      o += fmt::format(R"(<path d="{}" fill="none" stroke="{}" stroke-width="{:.1f}" stroke-linejoin="round" )"
-                       R"(opacity="0.9"><title>{}</title></path>)"
-                       "\n",
-                       d, variant_colour(r.variant), width_for(i), esc(r.variant));
+      o +=
+          fmt::format(R"(<path d="{}" fill="none" stroke="{}" stroke-width="{:.1f}" stroke-linejoin="round" )"
+                      R"(opacity="0.9"><title>{}</title></path>)"
+                      "\n",
+                      d, variant_colour(r.variant), width_for(i), esc(r.variant));
     }
   }
   o += "</svg>\n";
@@ -199,7 +216,8 @@ std::string summary_svg(const std::vector<RunResult>& runs, const std::string& t
                               R"(viewBox="0 0 {:.0f} {:.0f}" font-family="DejaVu Sans, Arial, sans-serif">)"
                               "\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n",
                               W, H, W, H);
-  o += fmt::format(R"(<text x="{:.1f}" y="26" font-size="18" font-weight="bold">{}</text>)", left, esc(title));
+  o +=
+      fmt::format(R"(<text x="{:.1f}" y="26" font-size="18" font-weight="bold">{}</text>)", left, esc(title));
   legend(o, vars, left, 54);
   o += "\n";
   for (std::size_t m = 0; m < ms.size(); ++m) {
@@ -211,14 +229,16 @@ std::string summary_svg(const std::vector<RunResult>& runs, const std::string& t
     std::string t = ms[m].title;
     if (m == 0) t = "peak " + t;
     if (m == 4) t = "unpopulated pool idle before teardown (MiB)";
-    o += fmt::format(R"(<text x="{:.1f}" y="{:.1f}" font-size="14" font-weight="bold">{}</text>)", x, y - 8, esc(t));
+    o += fmt::format(R"(<text x="{:.1f}" y="{:.1f}" font-size="14" font-weight="bold">{}</text>)", x, y - 8,
+                     esc(t));
     axes(o, x, y, pw, ph, vmax, 0, false, "");
     const double gw = pw / static_cast<double>(scen.size());
     const double bw = (gw - 14) / static_cast<double>(vars.size());
     for (std::size_t s = 0; s < scen.size(); ++s) {
       double gx = x + gw * static_cast<double>(s) + 7;
-      o += fmt::format(R"(<text x="{:.1f}" y="{:.1f}" font-size="11" text-anchor="middle" fill="#222">{}</text>)",
-                       gx + (gw - 14) / 2, y + ph + 14, esc(scen[s]));
+      o += fmt::format(
+          R"(<text x="{:.1f}" y="{:.1f}" font-size="11" text-anchor="middle" fill="#222">{}</text>)",
+          gx + (gw - 14) / 2, y + ph + 14, esc(scen[s]));
       for (std::size_t v = 0; v < vars.size(); ++v) {
         const RunResult* r = find(scen[s], vars[v]);
         if (!r) continue;
@@ -229,11 +249,12 @@ std::string summary_svg(const std::vector<RunResult>& runs, const std::string& t
                          bx, y + ph - bh, std::max(1.0, bw - 1), bh, variant_colour(vars[v]), esc(scen[s]),
                          esc(vars[v]), num(val));
         if (val > 0)  // the value on top, so a reader needs no ruler
-          o += fmt::format(R"(<text x="{:.1f}" y="{:.1f}" font-size="8" text-anchor="middle" fill="#222">{}</text>)",
-                           bx + std::max(1.0, bw - 1) / 2, y + ph - bh - 3, num(val));
+          o += fmt::format(
+              R"(<text x="{:.1f}" y="{:.1f}" font-size="8" text-anchor="middle" fill="#222">{}</text>)",
+              bx + std::max(1.0, bw - 1) / 2, y + ph - bh - 3, num(val));
         if (val == 0)  // a visible zero mark, so "zero" is not mistaken for "missing"
-          o += fmt::format(R"(<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="2" fill="{}"/>)", bx, y + ph - 2,
-                           std::max(1.0, bw - 1), variant_colour(vars[v]));
+          o += fmt::format(R"(<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="2" fill="{}"/>)", bx,
+                           y + ph - 2, std::max(1.0, bw - 1), variant_colour(vars[v]));
       }
     }
     o += "\n";

@@ -36,17 +36,18 @@ struct Counters {
   std::uint64_t ram_pages_total = 0;                    // pages ever taken (sum over allocations)
   // Claim 2: P2M superpages of guest RAM broken (distinct blocks, ever).
   std::uint64_t p2m_2m_broken = 0, p2m_1g_broken = 0;
-  std::uint64_t p2m_2m_blocks = 0, p2m_1g_blocks = 0;   // superpage blocks the RAM has at boot
-  // Claim 3: XENMEM_decrease_reservation / XENMEM_populate_physmap hypercalls (xenmem_reservation_decrease/_increase).
+  std::uint64_t p2m_2m_blocks = 0, p2m_1g_blocks = 0;  // superpage blocks the RAM has at boot
+  // Claim 3: XENMEM_decrease_reservation / XENMEM_populate_physmap hypercalls
+  // (xenmem_reservation_decrease/_increase).
   std::uint64_t hc_decrease = 0, hc_increase = 0;
   std::uint64_t hypercalls() const { return hc_decrease + hc_increase; }
   // Price: pool growths ("Xen scratch" / "Xen DMA pool" sections), idle IPA space, failures.
   std::uint64_t growths = 0, growth_failures = 0;
-  std::uint64_t pool_pages = 0;                          // every page growth (or seeding) mapped
-  std::uint64_t pool_live_now = 0, pool_live_peak = 0;   // of them, handed out
-  std::uint64_t idle_end = 0;                            // pool pages not handed out, before teardown
+  std::uint64_t pool_pages = 0;                         // every page growth (or seeding) mapped
+  std::uint64_t pool_live_now = 0, pool_live_peak = 0;  // of them, handed out
+  std::uint64_t idle_end = 0;                           // pool pages not handed out, before teardown
   std::uint64_t allocs = 0, alloc_failures = 0, dma_failures = 0;
-  std::uint64_t ram_allocs = 0;                          // allocations served from RAM (CMA or balloon)
+  std::uint64_t ram_allocs = 0;  // allocations served from RAM (CMA or balloon)
   // What the invariant checker said.
   std::uint64_t violations = 0, liveness = 0;
   std::map<std::string, std::uint64_t> by_rule;

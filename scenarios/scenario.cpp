@@ -26,14 +26,22 @@ void absorb(Counters& c, std::vector<std::string>& texts, const std::vector<Find
 }
 
 Sample sample(double t, const Counters& c) {
-  return {t, c.ram_pages_now, c.cma_pages_now, c.pool_pages, c.pool_live_now, c.p2m_2m_broken, c.p2m_1g_broken,
-          c.hypercalls(), c.alloc_failures, c.growths};
+  return {t,
+          c.ram_pages_now,
+          c.cma_pages_now,
+          c.pool_pages,
+          c.pool_live_now,
+          c.p2m_2m_broken,
+          c.p2m_1g_broken,
+          c.hypercalls(),
+          c.alloc_failures,
+          c.growths};
 }
 
 }  // namespace
 
-RunResult run_workload(const Workload& w, const Layout& layout, const Geometry& geo, const std::string& variant,
-                       bool series) {
+RunResult run_workload(const Workload& w, const Layout& layout, const Geometry& geo,
+                       const std::string& variant, bool series) {
   auto t0 = std::chrono::steady_clock::now();
   RunResult r;
   r.scenario = w.name;
@@ -109,7 +117,9 @@ RunResult run_workload(const Workload& w, const Layout& layout, const Geometry& 
   return r;
 }
 
-std::vector<std::string> default_presets() { return {"qemu-virt-dom0", "xen-domu", "x86-pvh-dom0", "server-dom0"}; }
+std::vector<std::string> default_presets() {
+  return {"qemu-virt-dom0", "xen-domu", "x86-pvh-dom0", "server-dom0"};
+}
 
 std::vector<std::uint64_t> page_sizes(Arch a) {
   std::vector<std::uint64_t> out;

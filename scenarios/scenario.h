@@ -18,8 +18,8 @@ namespace unpop::scen {
 /// The counters at one instant (after the last event at that simulated time).
 struct Sample {
   double t = 0;
-  std::uint64_t ram = 0, cma = 0, pool = 0, pool_live = 0, p2m_2m = 0, p2m_1g = 0, hypercalls = 0, failures = 0,
-                growths = 0;
+  std::uint64_t ram = 0, cma = 0, pool = 0, pool_live = 0, p2m_2m = 0, p2m_1g = 0, hypercalls = 0,
+                failures = 0, growths = 0;
 };
 
 struct RunResult {
@@ -28,7 +28,7 @@ struct RunResult {
   std::uint64_t seed = kDefaultSeed;
   int init_ret = 0;
   std::size_t events = 0;
-  double duration = 0;                  // simulated seconds of the workload (before teardown)
+  double duration = 0;  // simulated seconds of the workload (before teardown)
   Counters c;
   std::vector<Sample> series;           // only when asked for
   std::vector<std::string> violations;  // the first few violation texts, if any
@@ -36,8 +36,8 @@ struct RunResult {
   double wall_ms = 0;
 };
 
-RunResult run_workload(const Workload& w, const Layout& layout, const Geometry& geo, const std::string& variant,
-                       bool series = false);
+RunResult run_workload(const Workload& w, const Layout& layout, const Geometry& geo,
+                       const std::string& variant, bool series = false);
 
 /// The presets the scenarios run on by default, and the page sizes of an arch.
 std::vector<std::string> default_presets();

@@ -114,8 +114,8 @@ TEST(ScenarioCounters, BalloonFallbackBatchesHypercalls) {
   EXPECT_EQ(r.c.p2m_2m_broken, 2u);
   EXPECT_EQ(r.c.violations, 0u);
   Metrics m16(l, geo(16384)), m64(l, geo(65536));
-  EXPECT_EQ(m16.balloon_batches(1000), 1u);   // 2048 frames per call
-  EXPECT_EQ(m64.balloon_batches(8193), 2u);   // 8192 frames per call
+  EXPECT_EQ(m16.balloon_batches(1000), 1u);  // 2048 frames per call
+  EXPECT_EQ(m64.balloon_batches(8193), 2u);  // 8192 frames per call
 }
 
 // RAM 0x40000000-0xbfffffff: two whole 1 GiB blocks (1024 blocks of 2 MiB); a CMA buffer at the
@@ -194,7 +194,8 @@ TEST(Workloads, BalancedSortedAndDeterministic) {
     for (const auto& e : w.events) n.push_back(e.nr);
     return n;
   };
-  EXPECT_NE(sizes(make_workload("pv-display-churn", geo(4096), 7)), sizes(make_workload("pv-display-churn", geo(4096))))
+  EXPECT_NE(sizes(make_workload("pv-display-churn", geo(4096), 7)),
+            sizes(make_workload("pv-display-churn", geo(4096))))
       << "another seed, another churn";
 }
 

@@ -19,8 +19,8 @@ std::string rule(const Counters& c, const char* id) {
 }
 
 std::vector<std::string> header() {
-  return {"scenario", "variant", "RAM peak MiB", "CMA peak MiB", "2M broken", "1G broken", "hypercalls",
-          "growths", "pool MiB", "idle MiB", "fails", "viol", "ram-stolen", "spur-enomem"};
+  return {"scenario", "variant",  "RAM peak MiB", "CMA peak MiB", "2M broken", "1G broken",  "hypercalls",
+          "growths",  "pool MiB", "idle MiB",     "fails",        "viol",      "ram-stolen", "spur-enomem"};
 }
 
 std::vector<std::string> row(const RunResult& r) {
@@ -64,12 +64,15 @@ std::string results_table(const std::vector<RunResult>& runs, bool markdown) {
 }
 
 std::string column_legend() {
-  return "RAM peak: most guest RAM held at once (CMA + ballooned); CMA peak: of it, through gnttab_dma_alloc_pages;\n"
-         "2M/1G broken: distinct 2 MiB / 1 GiB P2M superpage blocks of guest RAM that lost a page / superpage "
+  return "RAM peak: most guest RAM held at once (CMA + ballooned); CMA peak: of it, through "
+         "gnttab_dma_alloc_pages;\n"
+         "2M/1G broken: distinct 2 MiB / 1 GiB P2M superpage blocks of guest RAM that lost a page / "
+         "superpage "
          "blocks at boot;\n"
          "hypercalls: XENMEM_decrease_reservation + XENMEM_populate_physmap calls; growths: pool growths "
          "(sections mapped);\n"
-         "pool MiB: unpopulated IPA space mapped at the end; idle MiB: of it, not handed out when the teardown "
+         "pool MiB: unpopulated IPA space mapped at the end; idle MiB: of it, not handed out when the "
+         "teardown "
          "starts;\n"
          "fails: failed allocations / allocations; viol: invariant violations (must be 0); ram-stolen, "
          "spur-enomem: liveness findings.\n";

@@ -61,10 +61,11 @@ Workload pv_display(const std::string& name, const Geometry& g, std::uint64_t se
     for (int i = 0; i < nbuf[c]; ++i)
       bufs[c].push_back(b.alloc(t, uhd, fmt::format("display conn{} buf{} UHD", c, i), true));
   }
-  return b.finish(kDisplayEnd,
-                  fmt::format("1 to 4 connectors come up with {} Full HD buffers ({} pages each), then are resized "
-                              "to 4K UHD ({} pages each), gnttab_dma_alloc_pages",
-                              bufs_text(nbuf), fhd, uhd));
+  return b.finish(
+      kDisplayEnd,
+      fmt::format("1 to 4 connectors come up with {} Full HD buffers ({} pages each), then are resized "
+                  "to 4K UHD ({} pages each), gnttab_dma_alloc_pages",
+                  bufs_text(nbuf), fhd, uhd));
 }
 
 Workload pv_display_churn(const std::string& name, const Geometry& g, std::uint64_t seed) {
@@ -89,10 +90,11 @@ Workload pv_display_churn(const std::string& name, const Geometry& g, std::uint6
                              fmt::format("display conn{} {}", bufs[i].conn, big ? "UHD" : "FHD"), true);
     ++reallocs;
   }
-  return b.finish(kChurnEnd, fmt::format("{} buffers on 4 connectors ({}), then for one simulated hour a random "
-                                         "buffer is freed and reallocated as Full HD ({} pages) or 4K UHD ({} "
-                                         "pages) every {:.0f} s on average ({} reallocations)",
-                                         bufs.size(), bufs_text(nbuf), fhd, uhd, kChurnMeanInterval, reallocs));
+  return b.finish(kChurnEnd,
+                  fmt::format("{} buffers on 4 connectors ({}), then for one simulated hour a random "
+                              "buffer is freed and reallocated as Full HD ({} pages) or 4K UHD ({} "
+                              "pages) every {:.0f} s on average ({} reallocations)",
+                              bufs.size(), bufs_text(nbuf), fhd, uhd, kChurnMeanInterval, reallocs));
 }
 
 Workload virtio_backends(const std::string& name, const Geometry&, std::uint64_t seed) {
@@ -102,12 +104,14 @@ Workload virtio_backends(const std::string& name, const Geometry&, std::uint64_t
     b.alloc(0, kNetbackPending, fmt::format("netback vif1 queue{}", q), false);
   std::vector<std::vector<int>> out(kVirtioBackends);
   int maps = 0;
-  for (double t = exp_interval(rng, kVirtioMeanInterval); t < kVirtioEnd; t += exp_interval(rng, kVirtioMeanInterval)) {
+  for (double t = exp_interval(rng, kVirtioMeanInterval); t < kVirtioEnd;
+       t += exp_interval(rng, kVirtioMeanInterval)) {
     std::size_t d = below(rng, kVirtioBackends);
     auto& o = out[d];
     bool map = o.empty() || (o.size() < kVirtioMaxOutstanding && below(rng, 2) == 0);
     if (map) {
-      o.push_back(b.alloc(t, 1 + below(rng, kVirtioMaxGrants), fmt::format("virtio backend {} grant map", d), false));
+      o.push_back(
+          b.alloc(t, 1 + below(rng, kVirtioMaxGrants), fmt::format("virtio backend {} grant map", d), false));
       ++maps;
     } else {
       std::size_t i = below(rng, o.size());
@@ -115,11 +119,12 @@ Workload virtio_backends(const std::string& name, const Geometry&, std::uint64_t
       o.erase(o.begin() + static_cast<std::ptrdiff_t>(i));
     }
   }
-  return b.finish(kVirtioEnd, fmt::format("netback: {} queues x {} pending pages for the whole run; {} user-space "
-                                          "virtio backends map 1-{} grants per request through gntdev (at most {} "
-                                          "mappings outstanding each): {} maps in {:.0f} s",
-                                          kNetbackQueues, kNetbackPending, kVirtioBackends, kVirtioMaxGrants,
-                                          kVirtioMaxOutstanding, maps, kVirtioEnd));
+  return b.finish(kVirtioEnd,
+                  fmt::format("netback: {} queues x {} pending pages for the whole run; {} user-space "
+                              "virtio backends map 1-{} grants per request through gntdev (at most {} "
+                              "mappings outstanding each): {} maps in {:.0f} s",
+                              kNetbackQueues, kNetbackPending, kVirtioBackends, kVirtioMaxGrants,
+                              kVirtioMaxOutstanding, maps, kVirtioEnd));
 }
 
 Workload domain_build(const std::string& name, const Geometry& g, std::uint64_t) {
@@ -133,9 +138,10 @@ Workload domain_build(const std::string& name, const Geometry& g, std::uint64_t)
     h[i] = b.alloc(t, per, fmt::format("privcmd mmapbatch {}", i), false);
   }
   double end = kBatchInterval * (batches + 1);
-  return b.finish(end, fmt::format("the toolstack maps a 1 GiB guest through privcmd in {} MiB batches ({} pages "
-                                   "each, {} batches, at most {} mapped at once)",
-                                   kBatchBytes >> 20, per, batches, kBatchWindow));
+  return b.finish(end,
+                  fmt::format("the toolstack maps a 1 GiB guest through privcmd in {} MiB batches ({} pages "
+                              "each, {} batches, at most {} mapped at once)",
+                              kBatchBytes >> 20, per, batches, kBatchWindow));
 }
 
 void shift(Workload& w, double dt) {
@@ -145,13 +151,17 @@ void shift(Workload& w, double dt) {
 
 }  // namespace
 
-std::uint64_t pages_for(std::uint64_t bytes, const Geometry& g) { return (bytes + g.page_size() - 1) / g.page_size(); }
+std::uint64_t pages_for(std::uint64_t bytes, const Geometry& g) {
+  return (bytes + g.page_size() - 1) / g.page_size();
+}
 
 std::vector<std::string> scenario_names() {
   return {"pv-display", "pv-display-churn", "virtio-backends", "domain-build", "mixed"};
 }
 
-std::string scenario_summary(const std::string& name, const Geometry& g) { return make_workload(name, g).summary; }
+std::string scenario_summary(const std::string& name, const Geometry& g) {
+  return make_workload(name, g).summary;
+}
 
 Workload make_workload(const std::string& name, const Geometry& g, std::uint64_t seed) {
   if (name == "pv-display") return pv_display(name, g, seed);
@@ -159,20 +169,23 @@ Workload make_workload(const std::string& name, const Geometry& g, std::uint64_t
   if (name == "virtio-backends") return virtio_backends(name, g, seed);
   if (name == "domain-build") return domain_build(name, g, seed);
   if (name == "mixed") {
-    std::vector<Workload> parts = {pv_display("pv-display", g, seed), pv_display_churn("pv-display-churn", g, seed),
-                                   virtio_backends("virtio-backends", g, seed), domain_build("domain-build", g, seed)};
+    std::vector<Workload> parts = {
+        pv_display("pv-display", g, seed), pv_display_churn("pv-display-churn", g, seed),
+        virtio_backends("virtio-backends", g, seed), domain_build("domain-build", g, seed)};
     shift(parts[3], kMixedBuildAt);
     for (auto& p : parts)
       for (auto& e : p.events) e.owner = p.name + ": " + e.owner;
     Workload w = merge_workloads(name, parts);
-    w.summary = fmt::format("all four at once on one dom0: pv-display and pv-display-churn (two display backends), "
-                            "virtio-backends, and domain-build starting at t={:.0f} s",
-                            kMixedBuildAt);
+    w.summary = fmt::format(
+        "all four at once on one dom0: pv-display and pv-display-churn (two display backends), "
+        "virtio-backends, and domain-build starting at t={:.0f} s",
+        kMixedBuildAt);
     return w;
   }
-  throw std::invalid_argument(fmt::format("unknown scenario '{}' (known: pv-display, pv-display-churn, "
-                                          "virtio-backends, domain-build, mixed, all)",
-                                          name));
+  throw std::invalid_argument(
+      fmt::format("unknown scenario '{}' (known: pv-display, pv-display-churn, "
+                  "virtio-backends, domain-build, mixed, all)",
+                  name));
 }
 
 int WorkloadBuilder::alloc(double t, std::uint64_t nr, std::string owner, bool dma) {
@@ -184,7 +197,8 @@ int WorkloadBuilder::alloc(double t, std::uint64_t nr, std::string owner, bool d
 }
 
 void WorkloadBuilder::free(double t, int handle) {
-  if (handle < 0 || handle >= w_.handles || !live_[handle]) throw std::logic_error("workload frees a dead handle");
+  if (handle < 0 || handle >= w_.handles || !live_[handle])
+    throw std::logic_error("workload frees a dead handle");
   live_[handle] = false;
   w_.events.push_back({t, Event::Kind::free, 0, handle, owners_[handle], false});
 }
@@ -204,7 +218,8 @@ Workload WorkloadBuilder::finish(double duration, std::string summary) {
   }
   w_.duration = duration;
   w_.summary = std::move(summary);
-  std::stable_sort(w_.events.begin(), w_.events.end(), [](const Event& a, const Event& b) { return a.t < b.t; });
+  std::stable_sort(w_.events.begin(), w_.events.end(),
+                   [](const Event& a, const Event& b) { return a.t < b.t; });
   return w_;
 }
 
@@ -223,7 +238,8 @@ Workload merge_workloads(const std::string& name, const std::vector<Workload>& p
     w.duration = std::max(w.duration, p.duration);
   }
   w.handles = base;
-  std::stable_sort(w.events.begin(), w.events.end(), [](const Event& a, const Event& b) { return a.t < b.t; });
+  std::stable_sort(w.events.begin(), w.events.end(),
+                   [](const Event& a, const Event& b) { return a.t < b.t; });
   std::vector<int> live(static_cast<std::size_t>(base), 0);
   std::vector<std::string> owner(static_cast<std::size_t>(base));
   std::vector<int> order;

@@ -15,19 +15,19 @@ inline constexpr std::uint64_t kDefaultSeed = 0x5ce7a7105eedULL;
 
 struct Event {
   enum class Kind { alloc, dma_alloc, free };
-  double t = 0;            // simulated seconds since the start
+  double t = 0;  // simulated seconds since the start
   Kind kind = Kind::alloc;
-  std::uint64_t nr = 0;    // alloc / dma_alloc: pages
-  int handle = 0;          // alloc: the buffer it creates; free: the buffer it gives back
-  std::string owner;       // "pv-display conn2 buf1", for leak reports
-  bool teardown = false;   // part of the final "all users gone" phase
+  std::uint64_t nr = 0;   // alloc / dma_alloc: pages
+  int handle = 0;         // alloc: the buffer it creates; free: the buffer it gives back
+  std::string owner;      // "pv-display conn2 buf1", for leak reports
+  bool teardown = false;  // part of the final "all users gone" phase
 };
 
 struct Workload {
   std::string name;
-  std::string summary;     // one line: what it does, with its sizes in pages
-  double duration = 0;     // end of the workload proper; the teardown runs at this time
-  int handles = 0;         // buffer handles used: 0 .. handles-1
+  std::string summary;        // one line: what it does, with its sizes in pages
+  double duration = 0;        // end of the workload proper; the teardown runs at this time
+  int handles = 0;            // buffer handles used: 0 .. handles-1
   std::vector<Event> events;  // sorted by t (stable)
 };
 
