@@ -3,7 +3,16 @@
 set -u
 BIN=$1
 SRC=$2
-FIX=$SRC/../shared/fixtures/qemu-virt-2g-dom0
+# shared/ sits beside the checkout (CI) or beside one of its parents (worktrees).
+FIX=""
+for d in "$SRC/.." "$SRC/../.." "$SRC/../../.."; do
+  [[ -d "$d/shared/fixtures/qemu-virt-2g-dom0" ]] && FIX="$d/shared/fixtures/qemu-virt-2g-dom0" && break
+done
+if [[ -z $FIX ]]; then
+  echo "cli_test: ../shared/fixtures not found beside $SRC"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
 fails=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "model/core/errno.h"
+#include "model/spec/alloc_spec.h"
 
 namespace unpop {
 
@@ -123,7 +124,7 @@ void Checker::growth(int pool, std::uint64_t, std::optional<Range> range, int re
   if (ret != 0 || !range) return;
   const Range r = *range;
   const Addr sec = geo_.section_size();
-  if (!is_aligned(r.start, sec) || !is_aligned(r.end + 1, sec) || r.end < r.start)
+  if (!spec::growth_whole_sections(spec::U64{}, r.start, r.end, sec))
     report("growth-misaligned",
            fmt::format("growth {} ({} bytes) is not whole {} MiB sections", to_string(r), r.size(), sec >> 20),
            {{r, "growth"}}, {}, {{"section_size", static_cast<std::int64_t>(sec)}});

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "model/core/errno.h"
+#include "model/spec/alloc_spec.h"
 
 namespace unpop {
 
@@ -102,9 +103,9 @@ int ResourceTree::allocate(ResId root, ResId node, std::uint64_t size, Addr min,
   }
   for (const Range& gap : spaces) {
     // ALIGN(avail.start, align) with the overflow check of __find_resource_space.
-    Addr start = align_up(gap.start, align);
-    if (start < gap.start) continue;
-    if (start > gap.end || gap.end - start < size - 1) continue;
+    auto fit = spec::fit_in_gap(spec::U64{}, gap.start, gap.end, size, align);
+    if (!fit.fits) continue;
+    Addr start = fit.start;
     get(node).range = Range::from_size(start, size);
     if (ignore_children) {
       // Mutant: link without the conflict check (the kernel would refuse).

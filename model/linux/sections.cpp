@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "model/spec/alloc_spec.h"
+
 namespace unpop {
 
 std::vector<RegionUse> region_usability(const Layout& l, const Geometry& g) {
@@ -18,9 +20,10 @@ std::vector<RegionUse> region_usability(const Layout& l, const Geometry& g) {
       out.push_back(u);
       continue;
     }
-    Addr s = align_up(in->start, sec);
-    Addr e = align_down(in->end + 1, sec);  // exclusive
-    if (s < in->start || e <= s) {
+    auto w = spec::section_window(spec::U64{}, in->start, in->end, sec);
+    Addr s = w.start;
+    Addr e = w.end;  // exclusive
+    if (!w.usable) {
       u.wasted_bytes = r.size();
       u.why = r.size() < sec ? fmt::format("smaller than one {} MiB section", sec >> 20)
                              : fmt::format("no whole {} MiB-aligned section inside (next boundary {:#x})", sec >> 20, s);

@@ -3,13 +3,14 @@
 #include <fmt/format.h>
 
 #include "model/core/errno.h"
+#include "model/spec/alloc_spec.h"
 
 namespace unpop {
 
 int ListPool::fill_list(Kernel& k, std::uint64_t nr_pages) {
   GrowSpec spec;
   spec.nr_pages = nr_pages;
-  spec.alloc_pages = round_up(nr_pages, k.geo().pages_per_section());
+  spec.alloc_pages = spec::fill_pages(spec::U64{}, nr_pages, k.geo().pages_per_section());
   spec.name = "Xen scratch";
   spec.pool = kMainPool;
   spec.finish = [&](Range r) {
@@ -28,8 +29,8 @@ int ListPool::fill_list(Kernel& k, std::uint64_t nr_pages) {
 
 OpResult ListPool::alloc_locked(Kernel& k, std::uint64_t nr) {
   OpResult r;
-  if (list_count_ < nr) {
-    r.ret = fill_list(k, nr - list_count_);
+  if (spec::list_needs_fill(spec::U64{}, list_count_, nr)) {
+    r.ret = fill_list(k, spec::list_fill_request(spec::U64{}, list_count_, nr));
     if (r.ret) return r;
   }
   std::uint64_t n = k.mutant_is(Mutant::pop_extra) ? nr + 1 : nr;

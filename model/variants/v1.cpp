@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "model/core/errno.h"
+#include "model/spec/alloc_spec.h"
 #include "model/variants/dma_pages.h"
 #include "model/variants/list_pool.h"
 
@@ -127,7 +128,7 @@ class V1 final : public Variant {
   int fill_pool(Kernel& k, std::uint64_t nr) {
     GrowSpec spec;
     spec.nr_pages = nr;
-    spec.alloc_pages = round_up(nr, k.geo().pages_per_section());
+    spec.alloc_pages = spec::fill_pages(spec::U64{}, nr, k.geo().pages_per_section());
     spec.name = "Xen scratch";
     spec.pool = kMainPool;
     spec.finish = [&](Range r) {

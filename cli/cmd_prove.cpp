@@ -1,0 +1,141 @@
+// unpopcheck prove: Z3 proofs and refutations of the rules (docs/solver.md). Prints a table
+// rule x operation -> proved / refuted / unknown with the time, each refutation's
+// counterexample and whether the model replays it; --cex DIR saves them as case files.
+#ifdef HAVE_UNPOP_SOLVER
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <map>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/common.h"
+#include "model/layout/loaders.h"
+#include "model/variants/variant.h"
+#include "solver/prove.h"
+
+namespace unpop::cli {
+namespace {
+
+struct ProveCmd {
+  LayoutOptions lo;
+  std::string variant = "all";
+  int depth = 3;
+  int race_depth = 6;
+  unsigned timeout = 30;
+  bool json = false;
+  std::string cex_dir;
+  bool no_mutants = false, no_universal = false, no_replay = false, layout_only = false;
+};
+
+std::string mark(const solver::QueryResult& q) {
+  std::string v = solver::to_string(q.verdict);
+  if (!q.expected_ok) v += "!";
+  return v;
+}
+
+int run(const ProveCmd& c) {
+  solver::ProveOptions o;
+  try {
+    if (c.variant == "all")
+      o.variants = variant_names();
+    else if (make_variant(c.variant))
+      o.variants = {c.variant};
+    else
+      throw LoadError{"--variant", 0, "unknown variant '" + c.variant + "'"};
+    if (c.lo.preset == "all") {
+      for (const auto& p : preset_names()) o.layouts.push_back({p, load_preset(p)});
+    } else if (c.lo.given()) {
+      o.layouts.push_back({c.lo.preset, c.lo.load()});
+    } else {
+      o.layouts.push_back({"qemu-virt-dom0", load_preset("qemu-virt-dom0")});
+    }
+    if (!c.lo.page_size.empty()) o.page_size = c.lo.page_size_bytes(o.layouts.front().layout);
+  } catch (const LoadError& e) {
+    std::cerr << "unpopcheck prove: " << e.what() << "\n";
+    return kBadInput;
+  }
+  o.depth = c.depth;
+  o.race_depth = c.race_depth;
+  o.timeout_ms = c.timeout * 1000;
+  o.mutants = !c.no_mutants && !c.layout_only;
+  o.universal = !c.no_universal;
+  o.bmc = !c.layout_only;
+  o.replay = !c.no_replay;
+  if (!c.json)
+    o.progress = [](const solver::QueryResult& q) {
+      std::cout << fmt::format("{:<10} {:<9} {:<21} {:<20} {:<30} {:<9} {:>7.3f}s {}\n", q.group,
+                               q.variant.empty() ? "-" : q.variant, q.mutant == "none" ? q.rule : q.mutant + ":" + q.rule,
+                               q.op, q.verdict == solver::Verdict::refuted && q.cex ? "cex " + std::to_string(q.depth) + " ops" : "",
+                               mark(q), q.seconds, q.detail);
+      if (q.cex) {
+        std::string ops;
+        for (const auto& op : q.cex->ops) ops += op.text() + "; ";
+        std::cout << fmt::format("    counterexample: {}{}\n", ops,
+                                 q.cex->schedule.empty() ? "" : fmt::format("schedule {}", fmt::join(q.cex->schedule, ",")));
+        if (q.replayed) std::cout << fmt::format("    replay: {} -- {}\n", *q.replayed ? "same rule" : "DIFFERS", q.replay_note);
+      }
+      std::cout.flush();
+    };
+  auto t0 = std::chrono::steady_clock::now();
+  auto results = solver::prove(o);
+  double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  int proved = 0, refuted = 0, unknown = 0, unexpected = 0, replay_bad = 0, saved = 0;
+  for (const auto& q : results) {
+    proved += q.verdict == solver::Verdict::proved;
+    refuted += q.verdict == solver::Verdict::refuted;
+    unknown += q.verdict == solver::Verdict::unknown;
+    unexpected += !q.expected_ok;
+    replay_bad += q.replayed && !*q.replayed;
+  }
+  if (!c.cex_dir.empty()) {
+    std::filesystem::create_directories(c.cex_dir);
+    int i = 0;
+    for (const auto& q : results)
+      if (q.cex) {
+        std::string f = fmt::format("{}/{:03}-{}-{}-{}.json", c.cex_dir, i++, q.variant.empty() ? q.group : q.variant,
+                                    q.mutant == "none" ? q.rule : q.mutant, q.op);
+        for (auto& ch : f)
+          if (ch == ' ' || ch == '@' || ch == '(' || ch == ')') ch = '_';
+        save_case(f, *q.cex);
+        ++saved;
+      }
+  }
+  if (c.json) {
+    nlohmann::json j;
+    j["results"] = results;
+    j["summary"] = {{"proved", proved}, {"refuted", refuted}, {"unknown", unknown}, {"unexpected", unexpected},
+                    {"replay_differs", replay_bad}, {"seconds", total}};
+    std::cout << j.dump(2) << "\n";
+  } else {
+    std::cout << fmt::format(
+        "\n{} queries in {:.1f}s: {} proved, {} refuted, {} unknown; {} not as the design says (marked !); {} "
+        "counterexamples did not replay{}\n",
+        results.size(), total, proved, refuted, unknown, unexpected, replay_bad,
+        saved ? fmt::format("; {} saved under {}", saved, c.cex_dir) : "");
+  }
+  return unexpected || replay_bad ? kFindings : kClean;
+}
+
+}  // namespace
+
+void register_prove(CLI::App& app) {
+  auto cmd = std::make_shared<ProveCmd>();
+  auto* sub = app.add_subcommand("prove", "Z3 proofs and refutations of the invariants (docs/solver.md)");
+  cmd->lo.add_to(sub, false);
+  sub->add_option("--variant", cmd->variant, "upstream, rfc, v1, x86, proposed or all")->capture_default_str();
+  sub->add_option("--depth", cmd->depth, "BMC bound in operations")->capture_default_str();
+  sub->add_option("--race-depth", cmd->race_depth, "two-caller BMC bound in atomic steps (0: off)")->capture_default_str();
+  sub->add_option("--timeout", cmd->timeout, "seconds per query (a timeout is reported as unknown)")->capture_default_str();
+  sub->add_flag("--json", cmd->json, "JSON output");
+  sub->add_option("--cex", cmd->cex_dir, "save every counterexample as a case file in DIR");
+  sub->add_flag("--no-mutants", cmd->no_mutants, "skip the mutant queries");
+  sub->add_flag("--no-universal", cmd->no_universal, "skip the all-layouts queries");
+  sub->add_flag("--no-replay", cmd->no_replay, "do not replay counterexamples through the model");
+  sub->add_flag("--layout-only", cmd->layout_only, "only the layout checks (part 1)");
+  sub->callback([cmd]() { exit_code = run(*cmd); });
+}
+
+}  // namespace unpop::cli
+#endif

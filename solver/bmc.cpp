@@ -1,0 +1,891 @@
+#include "solver/bmc.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <map>
+
+#include <boost/icl/interval_set.hpp>
+#include <fmt/format.h>
+
+#include "model/case/runner.h"
+#include "model/core/errno.h"
+#include "model/spec/alloc_spec.h"
+#include "solver/grow.h"
+#include "solver/z3_domain.h"
+
+namespace unpop::solver {
+
+const char* op_kind_name(int k) {
+  static const char* n[] = {"alloc", "free", "dma_alloc", "dma_free"};
+  return k >= 0 && k < k_count ? n[k] : "any";
+}
+
+const std::vector<std::string>& bmc_rules() {
+  static const std::vector<std::string> r = {
+      "ram-overlap",  "device-overlap", "outside-ext-region", "growth-misaligned", "growth-overlap",
+      "not-in-pool",  "double-alloc",   "not-contiguous",     "count-mismatch",    "order-mismatch",
+      "kernel-bug",   "spurious-enomem", "ram-stolen"};
+  return r;
+}
+
+bool rule_applies(const std::string& rule, int kind) {
+  bool allocs = kind == k_alloc || kind == k_dma_alloc;
+  if (rule == "count-mismatch" || rule == "kernel-bug") return true;
+  if (rule == "not-contiguous") return kind == k_dma_alloc;
+  if (rule == "order-mismatch") return kind == k_alloc;
+  return allocs;
+}
+
+bool holds_by_design(const std::string& variant, const std::string& rule, int kind) {
+  if (rule == "spurious-enomem") return variant == "proposed";
+  if (rule == "ram-stolen") return variant == "rfc" || variant == "proposed";
+  // The RFC's `if (!res)` slip after kzalloc(tmp_res) in fill_dma_pool (Arm only).
+  if (rule == "kernel-bug") return !(variant == "rfc" && (kind == k_dma_alloc || kind < 0));
+  // The iomem target knows nothing of the Arm grant-table region (not an iomem resource).
+  if (rule == "device-overlap") return variant != "x86";
+  return true;
+}
+
+namespace {
+
+using z3::expr;
+using Clock = std::chrono::steady_clock;
+
+enum class Kind { list, genpool, none };
+
+struct Rec {
+  expr made, ok, dma, ram, list, s, n, chunk, popped, rev, fired;
+};
+
+struct State {
+  std::vector<expr> live, held;  // per record
+  expr lc, ll, vpool0, pool0, pool1, live0, live1, ram_taken;
+  expr pl, pd, prl, prd, plive, powner, pidx, lifo_ok;
+  expr oops;
+  expr pc[2], cn[2];  // two callers: RFC DMA phase (0 idle, 1 first alloc failed, 2 filled), request
+};
+
+}  // namespace
+
+struct Bmc::Impl {
+  BmcConfig cfg;
+  Geometry geo;
+  z3::context c;
+  Z3Domain d{c};
+  z3::solver s{c};
+  World w;
+  std::string variant;
+  Mutant mut;
+  std::uint64_t pps, page;
+  bool arm = true;
+  bool list_plain = false;   // plain allocations come off page_list
+  bool gp_dma = false;       // RFC DMA genpool (pool 1)
+  bool gp_plain = false;     // V1: one genpool for everything (pool 0)
+  bool proposed = false;
+  bool cma_dma = false;      // upstream/x86: DMA from CMA RAM
+  bool v1_fallback = false;  // V1: DMA falls back to CMA
+  std::vector<Range> seeds;  // x86 xen_extra_mem
+  std::vector<Range> free_sections;  // concrete whole sections of the target's usable space
+  std::uint64_t ram_pages = 0;
+
+  expr p;  // tracked pfn
+  std::vector<Slot> slots;
+  std::vector<expr> slot_pages;
+  std::vector<Rec> recs;
+  std::vector<State> st;      // st[t] = state before step t
+  std::vector<expr> kind, nr, ref, fault, who, starts;  // per step
+  std::map<std::string, std::vector<expr>> viol;        // rule -> per step
+  std::vector<expr> step_kind;  // kind of the op completing/acting at step t (for the column)
+  int depth = 0;
+  bool two = false;
+
+  explicit Impl(const BmcConfig& cf) : cfg(cf), w{true, true, {c.int_val(0), c.int_val(0)}, {}, {}, {c.int_val(0), c.int_val(0)}, {}, {}, {}, {c.int_val(0), c.int_val(0)}}, p(c.int_const("p")) {
+    geo = case_geometry(cfg.base);
+    variant = cfg.base.variant;
+    mut = cfg.base.mutant;
+    pps = geo.pages_per_section();
+    page = geo.page_size();
+    const Layout& l = cfg.base.layout;
+    bool use_iomem = variant == "x86" || l.arch == Arch::x86_64;
+    arm = !use_iomem;
+    w = world_from_layout(c, l, geo, use_iomem, mut);
+    list_plain = variant == "upstream" || variant == "x86" || variant == "rfc";
+    gp_dma = variant == "rfc";
+    gp_plain = variant == "v1";
+    proposed = variant == "proposed";
+    cma_dma = variant == "upstream" || variant == "x86";
+    v1_fallback = variant == "v1";
+    if (use_iomem && (variant == "upstream" || variant == "x86" || variant == "rfc"))
+      for (const auto& r : l.extra_mem) seeds.push_back(r.range);
+    for (const auto& r : l.ram) ram_pages = std::max<std::uint64_t>(ram_pages, r.range.size() / page);
+    two = cfg.two_callers && variant == "rfc";
+    depth = cfg.depth;
+    if (cfg.max_nr == 0) cfg.max_nr = 3 * pps;
+    compute_free_sections();
+    s.set("timeout", cfg.timeout_ms);
+    if (const char* a = std::getenv("UNPOP_Z3_ARITH")) s.set("arith.solver", static_cast<unsigned>(std::atoi(a)));
+    build();
+  }
+
+  // ---- helpers -----------------------------------------------------------------------------
+  expr I(std::int64_t v) { return c.int_val(static_cast<int64_t>(v)); }
+  expr U(std::uint64_t v) { return c.int_val(static_cast<uint64_t>(v)); }
+  expr B(bool b) { return c.bool_val(b); }
+  expr pfn(const expr& a) { return d.floor_div(a, page); }
+  expr sum(const std::vector<expr>& v) {
+    expr out = I(0);
+    for (const auto& e : v) out = out + e;
+    return out;
+  }
+
+  void compute_free_sections() {
+    namespace icl = boost::icl;
+    using Iv = icl::interval_set<Addr>::interval_type;
+    const Layout& l = cfg.base.layout;
+    icl::interval_set<Addr> space;
+    Range plug = pluggable_range(l, geo);
+    if (arm) {
+      for (const auto& r : l.ext_regions) space += Iv::closed(r.start, r.end);
+    } else {
+      space += Iv::closed(0, iomem_span(l).end);
+    }
+    space &= Iv::closed(plug.start, plug.end);
+    for (const auto& r : l.ram) space -= Iv::closed(r.range.start, r.range.end);
+    for (const auto& r : l.devices()) space -= Iv::closed(r.range.start, r.range.end);
+    for (const auto& r : l.extra_mem) space -= Iv::closed(r.range.start, r.range.end);
+    const Addr sec = geo.section_size();
+    for (const auto& iv : space) {
+      auto win = spec::section_window(spec::U64{}, icl::first(iv), icl::last(iv), sec);
+      if (!win.usable) continue;
+      for (Addr a = win.start; a < win.end && free_sections.size() < 16; a += sec) free_sections.push_back({a, a + sec - 1});
+    }
+  }
+
+  // Is the concrete section i still free (no growth made it pool)?
+  expr section_free(std::size_t i) {
+    expr ok = B(true);
+    for (std::size_t j = 0; j < slots.size(); ++j)
+      ok = ok && !(slots[j].pooled && spec::overlaps(d, U(free_sections[i].start), U(free_sections[i].end), slots[j].s, slots[j].e));
+    return ok;
+  }
+  // Under-approximation of Checker::could_serve (if this holds, the checker's holds too).
+  expr could_serve(const State& x, const expr& n, bool contiguous) {
+    expr free_sec = I(0), any_sec = B(false);
+    for (std::size_t i = 0; i < free_sections.size(); ++i) {
+      expr f = section_free(i);
+      free_sec = free_sec + z3::ite(f, I(1), I(0));
+      any_sec = any_sec || f;
+    }
+    if (!w.has_target) return B(false);
+    if (contiguous) return any_sec && n <= U(pps);
+    expr free_pool = x.pool0 + x.pool1 - x.live0 - x.live1;
+    return free_pool + free_sec * U(pps) >= n;
+  }
+
+  // Pfn range of slot j (as the checker counts a growth: PFN_DOWN(start)..PFN_DOWN(end)).
+  expr in_slot_pages(std::size_t j, const expr& x) {
+    return slots[j].pooled && pfn(slots[j].s) <= x && x <= pfn(slots[j].e);
+  }
+  expr in_pool(const expr& x) {
+    expr o = B(false);
+    for (std::size_t j = 0; j < slots.size(); ++j) o = o || in_slot_pages(j, x);
+    for (const auto& r : seeds) o = o || (U(r.start / page) <= x && x <= U(r.end / page));
+    return o;
+  }
+  expr in_live_range(const State& x, const expr& q) {
+    expr o = B(false);
+    for (std::size_t j = 0; j < recs.size(); ++j)
+      o = o || (x.live[j] && !recs[j].list && !recs[j].ram && recs[j].s <= q && q < recs[j].s + recs[j].n);
+    return o;
+  }
+
+  // ---- genpool (lib/genalloc.c best fit, newest chunk first), exact over the records -----
+  struct GpOut {
+    expr ok, start, chunk;
+  };
+  GpOut gp_alloc(const State& x, int pool, const expr& n, const std::vector<Slot>& ss, const std::vector<expr>& pages) {
+    expr ok = B(false), start = I(0), chunk = I(-1);
+    for (std::size_t j = 0; j < ss.size(); ++j) {  // oldest first; a later chunk overrides
+      expr is_chunk = ss[j].pooled && ss[j].pool == I(pool);
+      expr cs = pfn(ss[j].s), ce = cs + pages[j] - I(1);
+      std::vector<std::size_t> mine;
+      for (std::size_t r = 0; r < recs.size(); ++r) mine.push_back(r);
+      auto in_j = [&](std::size_t r) { return x.held[r] && recs[r].chunk == I(static_cast<int>(j)); };
+      expr used = I(0);
+      for (std::size_t r : mine) used = used + z3::ite(in_j(r), recs[r].n, I(0));
+      expr avail = pages[j] - used;
+      std::vector<expr> cands{cs};
+      for (std::size_t r : mine) cands.push_back(z3::ite(in_j(r), recs[r].s + recs[r].n, ce + I(1)));
+      expr found = B(false), best_s = I(0), best_len = I(0);
+      for (const expr& cnd : cands) {
+        expr valid = cnd <= ce;
+        expr next = ce + I(1);
+        for (std::size_t r : mine) {
+          valid = valid && !(in_j(r) && recs[r].s <= cnd && cnd < recs[r].s + recs[r].n);
+          next = z3::ite(in_j(r) && recs[r].s >= cnd && recs[r].s < next, recs[r].s, next);
+        }
+        expr len = next - cnd;
+        expr fits = valid && spec::run_fits(d, len, n);
+        expr take = fits && (!found || spec::better_fit(d, len, cnd, best_len, best_s));
+        best_s = z3::ite(take, cnd, best_s);
+        best_len = z3::ite(take, len, best_len);
+        found = found || fits;
+      }
+      expr chunk_ok = is_chunk && spec::chunk_may_serve(d, avail, n) && found;
+      start = z3::ite(chunk_ok, best_s, start);
+      chunk = z3::ite(chunk_ok, I(static_cast<int>(j)), chunk);
+      ok = ok || chunk_ok;
+    }
+    return {ok, start, chunk};
+  }
+  expr gp_avail(const State& x, int pool) {
+    expr tot = I(0);
+    for (std::size_t j = 0; j < slots.size(); ++j)
+      tot = tot + z3::ite(slots[j].pooled && slots[j].pool == I(pool), slot_pages[j], I(0));
+    for (std::size_t r = 0; r < recs.size(); ++r)
+      tot = tot - z3::ite(x.held[r] && !recs[r].list && !recs[r].ram && rec_pool(r) == I(pool), recs[r].n, I(0));
+    return tot;
+  }
+  expr gp_size(int pool) {
+    expr tot = I(0);
+    for (std::size_t j = 0; j < slots.size(); ++j)
+      tot = tot + z3::ite(slots[j].pooled && slots[j].pool == I(pool), slot_pages[j], I(0));
+    return tot;
+  }
+  std::vector<expr> rec_pools;
+  expr rec_pool(std::size_t r) { return rec_pools[r]; }
+
+  // ---- one growth, recorded as a slot ----------------------------------------------------
+  GrowOut grow(State& x, const expr& active, const expr& alloc_pages, const expr& f, int pool, bool slip,
+               bool gp_add, const std::string& tag, std::map<std::string, expr>& v) {
+    GrowParams gpar{&w, geo, mut, slip, gp_add, pool, false};
+    GrowOut g = encode_grow(d, gpar, active, alloc_pages, f, slots, tag);
+    // Checker::growth() on success.
+    const expr& gs = g.slot.s;
+    const expr& ge = g.slot.e;
+    expr okg = g.ok;
+    v.at("growth-misaligned") = v.at("growth-misaligned") || (okg && misaligned(d, gs, ge, geo.section_size()));
+    v.at("ram-overlap") = v.at("ram-overlap") || (okg && hits_any(d, gs, ge, w.ram));
+    v.at("device-overlap") = v.at("device-overlap") || (okg && hits_any(d, gs, ge, w.devices));
+    if (arm) v.at("outside-ext-region") = v.at("outside-ext-region") || (okg && !inside_one(d, gs, ge, w.regions));
+    expr ov = B(false);
+    for (std::size_t j = 0; j < slots.size(); ++j)
+      ov = ov || (slots[j].pooled && spec::overlaps(d, pfn(gs), pfn(ge), pfn(slots[j].s), pfn(slots[j].e)));
+    for (const auto& r : seeds) ov = ov || spec::overlaps(d, pfn(gs), pfn(ge), U(r.start / page), U(r.end / page));
+    v.at("growth-overlap") = v.at("growth-overlap") || (okg && ov);
+    expr touched = spec::pages_touched(d, gs, ge, page);
+    if (pool == 0) {
+      x.pool0 = z3::ite(okg, x.pool0 + touched, x.pool0);
+    } else {
+      x.pool1 = z3::ite(okg, x.pool1 + touched, x.pool1);
+    }
+    slots.push_back(g.slot);
+    slot_pages.push_back(alloc_pages);
+    return g;
+  }
+
+  // ---- list allocator (upstream, x86, the RFC's plain path) ------------------------------
+  // fill_list + pop, under list_lock. Returns the record fields.
+  void list_alloc(State& x, const expr& active, const expr& n, const expr& f, Rec& r, std::map<std::string, expr>& v,
+                  int t) {
+    expr need = active && spec::list_needs_fill(d, x.lc, n);
+    expr req = spec::list_fill_request(d, x.lc, n);
+    expr ap = z3::ite(need, spec::fill_pages(d, req, pps), U(pps));
+    GrowOut g = grow(x, need, ap, f, 0, false, false, fmt::format("g{}", t), v);
+    // fill_list pushes the new pages ascending: p gets depth (last - p); the rest move down.
+    expr okg = g.ok;
+    expr gfirst = pfn(g.slot.s);
+    expr in_new = okg && gfirst <= p && p < gfirst + ap;
+    expr pl1 = x.pl || in_new;
+    expr pd1 = z3::ite(in_new, gfirst + ap - I(1) - p, z3::ite(okg && x.pl, x.pd + ap, x.pd));
+    expr lc1 = z3::ite(okg, x.lc + ap, x.lc);
+    expr ll1 = z3::ite(okg, x.ll + ap, x.ll);
+    expr vp1 = z3::ite(okg, x.vpool0 + ap, x.vpool0);
+    // The checker's reference LIFO gets the growth's pages as the checker counts them.
+    expr touched = spec::pages_touched(d, g.slot.s, g.slot.e, page);
+    expr rin_new = okg && gfirst <= p && p < gfirst + touched;
+    expr prl1 = x.prl || rin_new;
+    expr prd1 = z3::ite(rin_new, gfirst + touched - I(1) - p, z3::ite(okg && x.prl, x.prd + touched, x.prd));
+    expr fill_failed = need && !okg;
+    expr go = active && !fill_failed && !g.oops;
+    expr popcount = mut == Mutant::pop_extra ? n + I(1) : n;
+    expr bug = go && ll1 < popcount;  // BUG_ON(!pg)
+    expr done = go && !bug;
+    // Pop.
+    expr popped_act = B(false), idx_act = I(0);
+    if (mut == Mutant::fifo_order) {
+      popped_act = pl1 && pd1 >= ll1 - popcount;
+      idx_act = ll1 - I(1) - pd1;
+    } else {
+      popped_act = pl1 && pd1 < popcount;
+      idx_act = pd1;
+    }
+    popped_act = done && popped_act;
+    expr popped_ref = done && prl1 && prd1 < popcount;
+    // Checker: order (LIFO reference), pool membership, double-alloc.
+    v.at("order-mismatch") = v.at("order-mismatch") ||
+                          (done && x.lifo_ok && ((popped_act != popped_ref) || (popped_act && idx_act != prd1)));
+    v.at("not-in-pool") = v.at("not-in-pool") || (popped_act && !in_pool(p));
+    v.at("double-alloc") = v.at("double-alloc") || (popped_act && (x.plive || in_live_range(x, p)));
+    v.at("count-mismatch") = v.at("count-mismatch") || (done && popcount != n);
+    v.at("kernel-bug") = v.at("kernel-bug") || bug || g.oops;
+    x.lifo_ok = x.lifo_ok && !(done && ((popped_act != popped_ref) || (popped_act && idx_act != prd1)));
+    // New state.
+    x.pl = z3::ite(done, pl1 && !popped_act, pl1);
+    // LIFO: the pages left move up by popcount; FIFO pops from the bottom, depths stay.
+    x.pd = z3::ite(done && !popped_act, mut == Mutant::fifo_order ? pd1 : pd1 - popcount, pd1);
+    x.prl = z3::ite(done, prl1 && !popped_ref, prl1);
+    x.prd = z3::ite(done && !popped_ref, prd1 - popcount, prd1);
+    expr was_live = x.plive;
+    x.plive = x.plive || popped_act;
+    x.powner = z3::ite(popped_act, I(static_cast<int>(recs.size())), x.powner);
+    x.pidx = z3::ite(popped_act, idx_act, x.pidx);
+    x.lc = z3::ite(done, z3::ite(lc1 >= popcount, lc1 - popcount, I(0)), lc1);
+    x.ll = z3::ite(done, ll1 - popcount, ll1);
+    x.vpool0 = vp1;
+    // live_in_pool: pages handed out that were not live (all of them unless double-alloc).
+    x.live0 = z3::ite(done, x.live0 + popcount, x.live0);
+    (void)was_live;
+    x.oops = x.oops || bug || g.oops;
+    r.ok = done;
+    r.list = B(true);
+    r.popped = popcount;
+    r.fired = g.fired;
+    // spurious-enomem: a failed fill without an injected fault while space remains.
+    expr failed = active && fill_failed && !g.oops;
+    v.at("spurious-enomem") = v.at("spurious-enomem") || (failed && !g.fired && could_serve(x, n, false));
+  }
+
+  void list_push_record(State& x, const expr& active, std::size_t j, int t) {
+    (void)t;
+    // xen_free_unpopulated_pages(): push pages[0..k-1] in order.
+    expr k = recs[j].popped;
+    expr mine = active && x.plive && x.powner == I(static_cast<int>(j));
+    expr newd = k - I(1) - x.pidx;
+    x.pd = z3::ite(mine, newd, z3::ite(active && x.pl, x.pd + k, x.pd));
+    x.pl = x.pl || mine;
+    x.prd = z3::ite(mine, newd, z3::ite(active && x.prl, x.prd + k, x.prd));
+    x.prl = x.prl || mine;
+    x.plive = x.plive && !mine;
+    x.ll = z3::ite(active, x.ll + k, x.ll);
+    if (mut != Mutant::list_count_stale) x.lc = z3::ite(active, x.lc + k, x.lc);
+    x.live0 = z3::ite(active, x.live0 - k, x.live0);
+  }
+
+  // ---- genpool allocation with one fill and a retry (RFC DMA: unlocked; V1: under the lock)
+  void gp_alloc_op(State& x, const expr& active, const expr& n, const expr& f, int pool, bool slip, Rec& r,
+                   std::map<std::string, expr>& v, int t, bool dma_path, expr* failed_out) {
+    GpOut a1 = gp_alloc(x, pool, n, slots, slot_pages);
+    expr need = active && !a1.ok;
+    GrowOut g = grow(x, need, spec::fill_pages(d, n, pps), f, pool, slip, true, fmt::format("g{}", t), v);
+    expr go = need && g.ok;
+    GpOut a2 = gp_alloc(x, pool, n, slots, slot_pages);
+    expr ok = (active && a1.ok) || (go && a2.ok);
+    r.ok = ok;
+    r.s = z3::ite(active && a1.ok, a1.start, a2.start);
+    r.chunk = z3::ite(active && a1.ok, a1.chunk, a2.chunk);
+    r.rev = B(mut == Mutant::dma_reverse) && r.n > I(1);
+    r.fired = g.fired;
+    x.oops = x.oops || g.oops;
+    v.at("kernel-bug") = v.at("kernel-bug") || g.oops;
+    // Checker on the pages handed out.
+    expr dbl = B(false);
+    for (std::size_t k = 0; k < recs.size(); ++k)
+      dbl = dbl || (x.live[k] && !recs[k].list && !recs[k].ram && spec::overlaps(d, r.s, r.s + n - I(1), recs[k].s, recs[k].s + recs[k].n - I(1)));
+    dbl = dbl || (x.plive && r.s <= p && p < r.s + n);
+    v.at("double-alloc") = v.at("double-alloc") || (ok && dbl);
+    if (dma_path) v.at("not-contiguous") = v.at("not-contiguous") || (ok && r.rev);
+    if (pool == 0)
+      x.live0 = z3::ite(ok, x.live0 + n, x.live0);
+    else
+      x.live1 = z3::ite(ok, x.live1 + n, x.live1);
+    *failed_out = active && !ok && !g.oops;
+  }
+
+  // Count reports after an op (Checker::counts).
+  void counts(const State& x, const expr& active, std::map<std::string, expr>& v) {
+    expr bad = B(false);
+    if (list_plain) {
+      expr expect = x.pool0 - x.live0;
+      bad = bad || x.lc != expect || x.ll != expect || x.vpool0 != x.pool0;
+    }
+    if (gp_dma) {
+      expr expect = x.pool1 - x.live1;
+      expr avail = gp_avail(x, 1);
+      bad = bad || avail != expect || gp_size(1) != x.pool1;
+    }
+    if (gp_plain) {
+      expr expect = x.pool0 - x.live0;
+      bad = bad || gp_avail(x, 0) != expect || gp_size(0) != x.pool0;
+    }
+    v.at("count-mismatch") = v.at("count-mismatch") || (active && !x.oops && bad);
+  }
+
+  // Inductive mode (list allocators): an arbitrary state satisfying Inv instead of the boot
+  // state -- two earlier growths with the growth invariant, counters consistent, the tracked
+  // page free on the list, live in one earlier allocation, or neither -- and one pre-existing
+  // live plain allocation a free can give back.
+  State symbolic_initial() {
+    auto iv = [&](const std::string& n) { return c.int_const(("pre_" + n).c_str()); };
+    auto bv = [&](const std::string& n) { return c.bool_const(("pre_" + n).c_str()); };
+    State x{{}, {}, iv("lc"), iv("ll"), iv("vpool0"), iv("pool0"), I(0), iv("live0"), I(0), iv("ram_taken"),
+            bv("pl"), iv("pd"), bv("pl"), iv("pd"), bv("plive"), I(0), iv("pidx"), B(true), B(false),
+            {I(0), I(0)}, {I(0), I(0)}};
+    const std::uint64_t sec = geo.section_size();
+    expr pooled_pages = I(0);
+    for (int j = 0; j < 2; ++j) {
+      auto b = [&](const char* n) { return c.bool_const(fmt::format("pre_{}{}", n, j).c_str()); };
+      auto i = [&](const char* n) { return c.int_const(fmt::format("pre_{}{}", n, j).c_str()); };
+      Slot sl{b("intree"), b("mirrored"), b("mapped"), b("pooled"), i("s"), i("e"), i("tree_e"), I(0)};
+      s.add(sl.mapped == sl.pooled && slot_invariant(d, w, sl, arm, sec));
+      for (const Slot& o : slots) s.add(!(o.pooled && sl.pooled && spec::overlaps(d, o.s, o.e, sl.s, sl.e)));
+      pooled_pages = pooled_pages + z3::ite(sl.pooled, spec::pages_touched(d, sl.s, sl.e, page), I(0));
+      slots.push_back(sl);
+      slot_pages.push_back(d.floor_div(sl.e - sl.s + I(1), page));
+    }
+    std::uint64_t seeded = 0;
+    for (const auto& r : seeds) seeded += r.size() / page;
+    // One live plain allocation of k pages taken earlier (record 0).
+    expr k = iv("k");
+    Rec pre{B(true), B(true), B(false), B(false), B(true), I(0), k, I(-1), k, B(false), B(false)};
+    recs.push_back(pre);
+    rec_pools.push_back(I(0));
+    x.live.push_back(B(true));
+    x.held.push_back(B(false));
+    s.add(x.pool0 == pooled_pages + U(seeded) && x.vpool0 == x.pool0);
+    s.add(k >= I(1) && x.live0 >= k && x.lc == x.pool0 - x.live0 && x.ll == x.lc && x.ram_taken >= I(0));
+    s.add(z3::implies(x.pl, x.pd >= I(0) && x.pd < x.ll && in_pool(p) && !x.plive));
+    s.add(z3::implies(x.plive, in_pool(p) && x.pidx >= I(0) && x.pidx < k));
+    return x;
+  }
+
+  State initial() {
+    State x{{}, {}, I(0), I(0), I(0), I(0), I(0), I(0), I(0), I(0), B(false), I(0), B(false), I(0), B(false),
+            I(-1), I(0), B(true), B(false), {I(0), I(0)}, {I(0), I(0)}};
+    // x86: every xen_extra_mem page freed into the list at init, range after range.
+    std::uint64_t total = 0;
+    for (const auto& r : seeds) total += r.size() / page;
+    std::uint64_t later = total;
+    for (const auto& r : seeds) {
+      std::uint64_t lo = r.start / page, hi = r.end / page;
+      later -= hi - lo + 1;
+      expr in = U(lo) <= p && p <= U(hi);
+      x.pd = z3::ite(in, U(later + hi) - p, x.pd);
+      x.pl = x.pl || in;
+    }
+    x.prl = x.pl;
+    x.prd = x.pd;
+    x.lc = x.ll = x.vpool0 = x.pool0 = U(total);
+    return x;
+  }
+
+  void build() {
+    State x = cfg.inductive ? symbolic_initial() : initial();
+    s.add(p >= I(0));
+    for (int t = 0; t < depth; ++t) {
+      st.push_back(x);
+      std::map<std::string, expr> v;
+      for (const auto& rule : bmc_rules()) v.emplace(rule, B(false));
+      expr K = c.int_const(fmt::format("kind{}", t).c_str());
+      expr N = c.int_const(fmt::format("nr{}", t).c_str());
+      expr R = c.int_const(fmt::format("ref{}", t).c_str());
+      expr F = c.int_const(fmt::format("fault{}", t).c_str());
+      expr W = c.int_const(fmt::format("who{}", t).c_str());
+      kind.push_back(K);
+      nr.push_back(N);
+      ref.push_back(R);
+      fault.push_back(F);
+      who.push_back(W);
+      s.add(K >= I(0) && K < I(k_count));
+      s.add(N >= I(1) && N <= U(cfg.max_nr));
+      s.add(F >= I(0) && F < I(f_count));
+      if (!cfg.faults || two) s.add(F == I(f_none));
+      // The race is on the RFC's unlocked DMA path: with two callers only DMA calls run (the
+      // plain path is one atomic step under list_lock and cannot interleave inside itself).
+      if (two) s.add(K == I(k_dma_alloc) || K == I(k_dma_free));
+      s.add(W >= I(0) && W <= I(two ? 1 : 0));
+      expr act = !x.oops;
+
+      // Two callers (RFC): a caller in the middle of an unlocked DMA allocation continues it.
+      expr cont = B(false), cont_pc = I(0), cont_n = I(0);
+      if (two) {
+        cont = z3::ite(W == I(0), x.pc[0], x.pc[1]) != I(0);
+        cont_pc = z3::ite(W == I(0), x.pc[0], x.pc[1]);
+        cont_n = z3::ite(W == I(0), x.cn[0], x.cn[1]);
+      }
+      expr startop = act && !cont;
+      expr is_alloc = startop && K == I(k_alloc);
+      expr is_free = startop && K == I(k_free);
+      expr is_dalloc = startop && K == I(k_dma_alloc);
+      expr is_dfree = startop && K == I(k_dma_free);
+      step_kind.push_back(z3::ite(cont, I(k_dma_alloc), K));
+
+      Rec r{B(false), B(false), B(false), B(false), B(false), I(0), N, I(-1), N, B(false), B(false)};
+      expr rpool = I(0);
+
+      // Frees must name a live allocation of their own path (well-behaved callers).
+      auto pick = [&](const expr& is_op, bool dma) {
+        expr okref = B(false);
+        for (std::size_t j = 0; j < recs.size(); ++j)
+          okref = okref || (R == I(static_cast<int>(j)) && x.live[j] && (dma ? recs[j].dma : !recs[j].dma));
+        s.add(z3::implies(is_op, okref));
+      };
+      pick(is_free, false);
+      pick(is_dfree, true);
+      auto sel = [&](std::size_t j, const expr& is_op) { return is_op && R == I(static_cast<int>(j)); };
+
+      std::vector<expr> live1 = x.live, held1 = x.held;
+      // ---- alloc ----
+      if (list_plain) {
+        State y = x;
+        Rec rr = r;
+        list_alloc(y, is_alloc, N, F, rr, v, t);
+        merge(x, y, is_alloc);
+        r.ok = z3::ite(is_alloc, rr.ok, r.ok);
+        r.list = z3::ite(is_alloc, B(true), r.list);
+        r.popped = z3::ite(is_alloc, rr.popped, r.popped);
+        r.fired = r.fired || (is_alloc && rr.fired);
+      } else if (gp_plain) {
+        State y = x;
+        Rec rr = r;
+        expr failed = B(false);
+        gp_alloc_op(y, is_alloc, N, F, 0, false, rr, v, t, false, &failed);
+        merge(x, y, is_alloc);
+        r.ok = z3::ite(is_alloc, rr.ok, r.ok);
+        r.s = z3::ite(is_alloc, rr.s, r.s);
+        r.chunk = z3::ite(is_alloc, rr.chunk, r.chunk);
+        r.fired = r.fired || (is_alloc && rr.fired);
+        v.at("spurious-enomem") = v.at("spurious-enomem") || (failed && !rr.fired && could_serve(x, N, false));
+      }
+      // ---- dma_alloc ----
+      if (cma_dma) {
+        expr ok = is_dalloc && F != I(f_cma) && x.ram_taken + N <= U(ram_pages);
+        expr fired = is_dalloc && F == I(f_cma);
+        r.ok = z3::ite(is_dalloc, ok, r.ok);
+        r.ram = z3::ite(is_dalloc, B(true), r.ram);
+        r.fired = r.fired || fired;
+        x.ram_taken = z3::ite(ok, x.ram_taken + N, x.ram_taken);
+        v.at("ram-stolen") = v.at("ram-stolen") || (ok && could_serve(x, N, true));
+      } else if (gp_dma && !two) {
+        State y = x;
+        Rec rr = r;
+        expr failed = B(false);
+        gp_alloc_op(y, is_dalloc, N, F, 1, true, rr, v, t, true, &failed);
+        merge(x, y, is_dalloc);
+        r.ok = z3::ite(is_dalloc, rr.ok, r.ok);
+        r.s = z3::ite(is_dalloc, rr.s, r.s);
+        r.chunk = z3::ite(is_dalloc, rr.chunk, r.chunk);
+        r.rev = z3::ite(is_dalloc, rr.rev, r.rev);
+        r.fired = r.fired || (is_dalloc && rr.fired);
+        rpool = z3::ite(is_dalloc, I(1), rpool);
+        v.at("spurious-enomem") = v.at("spurious-enomem") || (failed && !rr.fired && could_serve(x, N, true));
+      } else if (gp_dma && two) {
+        rfc_two_callers(x, r, rpool, v, t, is_dalloc, cont, cont_pc, cont_n, W, N);
+      } else if (gp_plain) {
+        State y = x;
+        Rec rr = r;
+        expr failed = B(false);
+        gp_alloc_op(y, is_dalloc, N, F, 0, false, rr, v, t, true, &failed);
+        merge(x, y, is_dalloc);
+        // V1 falls back to dma_alloc_coherent() when the contiguous allocation fails.
+        expr fb = failed;
+        expr fb_ok = fb && x.ram_taken + N <= U(ram_pages);
+        r.ok = z3::ite(is_dalloc, rr.ok || fb_ok, r.ok);
+        r.s = z3::ite(is_dalloc, rr.s, r.s);
+        r.chunk = z3::ite(is_dalloc, rr.chunk, r.chunk);
+        r.rev = z3::ite(is_dalloc, rr.rev, r.rev);
+        r.ram = z3::ite(is_dalloc, fb, r.ram);
+        r.fired = r.fired || (is_dalloc && rr.fired);
+        x.ram_taken = z3::ite(fb_ok, x.ram_taken + N, x.ram_taken);
+        // the pages the pool handed out are not RAM: undo the live count for the fallback.
+        v.at("ram-stolen") = v.at("ram-stolen") || (fb_ok && could_serve(x, N, true));
+      }
+      // ---- free / dma_free of record j ----
+      for (std::size_t j = 0; j < recs.size(); ++j) {
+        expr fj = sel(j, is_free);
+        expr dj = sel(j, is_dfree);
+        live1[j] = live1[j] && !fj && !dj;
+        if (list_plain) {
+          list_push_record(x, fj, j, t);
+        } else if (gp_plain) {
+          held1[j] = held1[j] && !fj;
+          x.live0 = z3::ite(fj && !recs[j].ram, x.live0 - recs[j].n, x.live0);
+        }
+        if (cma_dma) {
+          x.ram_taken = z3::ite(dj, x.ram_taken - recs[j].n, x.ram_taken);
+        } else if (gp_dma) {
+          if (mut == Mutant::dma_free_to_list) {
+            // DMA pages pushed to page_list: genpool keeps them allocated.
+            expr in = dj && recs[j].s <= p && p < recs[j].s + recs[j].n;
+            expr k = recs[j].n;
+            x.pd = z3::ite(in, k - I(1) - (p - recs[j].s), z3::ite(dj && x.pl, x.pd + k, x.pd));
+            x.pl = x.pl || in;
+            x.ll = z3::ite(dj, x.ll + k, x.ll);
+            x.lc = z3::ite(dj, x.lc + k, x.lc);
+          } else {
+            held1[j] = held1[j] && !dj;
+          }
+          x.live1 = z3::ite(dj, x.live1 - recs[j].n, x.live1);
+        } else if (gp_plain) {
+          expr from_pool = !recs[j].ram;
+          held1[j] = held1[j] && !(dj && from_pool);
+          x.live0 = z3::ite(dj && from_pool, x.live0 - recs[j].n, x.live0);
+          x.ram_taken = z3::ite(dj && recs[j].ram, x.ram_taken - recs[j].n, x.ram_taken);
+        }
+      }
+      x.live = live1;
+      x.held = held1;
+      // ---- the record of an allocation completing at this step ----
+      if (two) {
+        r.made = is_alloc || r.made;  // rfc_two_callers set made/dma for DMA completions
+      } else {
+        r.made = is_alloc || is_dalloc;
+        r.dma = is_dalloc;
+      }
+      // A fault is only chosen where it fires (so every `fail` op of a counterexample matters).
+      s.add(z3::implies(F != I(f_none), r.fired));
+      rec_pools.push_back(rpool);
+      recs.push_back(r);
+      x.live.push_back(r.made && r.ok);
+      x.held.push_back(r.made && r.ok && !r.ram && !r.list);
+      counts(x, act, v);
+      for (auto& [rule, e] : v) viol[rule].push_back(act && e);
+    }
+    for (const auto& def : d.defs()) s.add(def);
+  }
+
+  void merge(State& x, const State& y, const expr& cond) {
+    auto m = [&](expr& a, const expr& b) { a = z3::ite(cond, b, a); };
+    for (std::size_t i = 0; i < x.live.size(); ++i) {
+      m(x.live[i], y.live[i]);
+      m(x.held[i], y.held[i]);
+    }
+    m(x.lc, y.lc); m(x.ll, y.ll); m(x.vpool0, y.vpool0); m(x.pool0, y.pool0); m(x.pool1, y.pool1);
+    m(x.live0, y.live0); m(x.live1, y.live1); m(x.ram_taken, y.ram_taken);
+    m(x.pl, y.pl); m(x.pd, y.pd); m(x.prl, y.prl); m(x.prd, y.prd); m(x.plive, y.plive);
+    m(x.powner, y.powner); m(x.pidx, y.pidx); m(x.lifo_ok, y.lifo_ok); m(x.oops, y.oops);
+    for (int i = 0; i < 2; ++i) {
+      m(x.pc[i], y.pc[i]);
+      m(x.cn[i], y.cn[i]);
+    }
+  }
+
+  // RFC xen_alloc_unpopulated_dma_pages() without a lock: gen_pool_alloc, fill_dma_pool and
+  // the retry are separate steps; `who` takes the next step.
+  void rfc_two_callers(State& x, Rec& r, expr& rpool, std::map<std::string, expr>& v, int t, const expr& is_dalloc,
+                       const expr& cont, const expr& cont_pc, const expr& cont_n, const expr& W, const expr& N) {
+    expr act = !x.oops;
+    expr phase1 = is_dalloc;
+    expr phase2 = act && cont && cont_pc == I(1);
+    expr phase3 = act && cont && cont_pc == I(2);
+    expr n = z3::ite(cont, cont_n, N);
+    // Phase 1 and 3: gen_pool_alloc.
+    GpOut a = gp_alloc(x, 1, n, slots, slot_pages);
+    // Phase 2: fill_dma_pool.
+    GrowOut g = grow(x, phase2, spec::fill_pages(d, n, pps), I(f_none), 1, true, true, fmt::format("g{}", t), v);
+    expr ok13 = (phase1 || phase3) && a.ok;
+    expr done_fail = (phase2 && !g.ok) || (phase3 && !a.ok);
+    expr completes = ok13 || done_fail;
+    r.made = completes;
+    r.dma = completes;
+    r.ok = ok13;
+    r.s = a.start;
+    r.n = n;
+    r.chunk = a.chunk;
+    r.rev = B(mut == Mutant::dma_reverse) && n > I(1);
+    rpool = z3::ite(completes, I(1), rpool);
+    expr dbl = B(false);
+    for (std::size_t k = 0; k < recs.size(); ++k)
+      dbl = dbl || (x.live[k] && !recs[k].list && !recs[k].ram && spec::overlaps(d, r.s, r.s + n - I(1), recs[k].s, recs[k].s + recs[k].n - I(1)));
+    v.at("double-alloc") = v.at("double-alloc") || (ok13 && dbl);
+    v.at("not-contiguous") = v.at("not-contiguous") || (ok13 && r.rev);
+    x.live1 = z3::ite(ok13, x.live1 + n, x.live1);
+    // Next phase of the caller.
+    expr next_pc = z3::ite(phase1 && !a.ok, I(1), z3::ite(phase2 && g.ok, I(2), I(0)));
+    for (int i = 0; i < 2; ++i) {
+      expr me = W == I(i) && (phase1 || phase2 || phase3);
+      x.pc[i] = z3::ite(me, next_pc, x.pc[i]);
+      x.cn[i] = z3::ite(me && phase1, N, x.cn[i]);
+    }
+    // The failed retry: the checker's spurious-enomem (no fault is injected with two callers).
+    v.at("spurious-enomem") = v.at("spurious-enomem") || (phase3 && !a.ok && could_serve(x, n, true));
+    v.at("kernel-bug") = v.at("kernel-bug") || g.oops;
+    x.oops = x.oops || g.oops;
+    // Which ops start: in two-caller mode a step is "starting" only when the caller is idle.
+    starts.push_back(act && !cont);
+  }
+
+  // ---- counterexample -> Case ------------------------------------------------------------
+  Case extract(const z3::model& m, int last) {
+    Case cs = cfg.base;
+    cs.ops.clear();
+    cs.schedule.clear();
+    cs.origin = "prove";
+    auto val = [&](const expr& e) -> std::int64_t {
+      expr v = m.eval(e, true);
+      std::int64_t out = 0;
+      if (v.is_numeral_i64(out)) return out;
+      return 0;
+    };
+    auto tru = [&](const expr& e) { return m.eval(e, true).is_true(); };
+    std::map<int, int> rec_op;  // record (step) -> case op index
+    int pending[2] = {-1, -1};  // two callers: the op index of a DMA allocation in progress
+    for (int t = 0; t <= last; ++t) {
+      int k = static_cast<int>(val(kind[t]));
+      int f = static_cast<int>(val(fault[t]));
+      int wh = static_cast<int>(val(who[t]));
+      bool cont = two && val(wh == 0 ? st[t].pc[0] : st[t].pc[1]) != 0;
+      if (cont) {
+        cs.schedule.push_back(wh);
+        if (tru(recs[t].made)) {
+          rec_op[t] = pending[wh];
+          pending[wh] = -1;
+        }
+        continue;
+      }
+      if (f != f_none) {
+        Op fo = parse_op(fault_op(f, arm));
+        fo.caller = wh;
+        cs.ops.push_back(fo);
+        if (two) cs.schedule.push_back(wh);
+      }
+      Op op;
+      op.caller = wh;
+      switch (k) {
+        case k_alloc: op.kind = Op::Kind::alloc; op.nr = static_cast<std::uint64_t>(val(nr[t])); break;
+        case k_dma_alloc: op.kind = Op::Kind::dma_alloc; op.nr = static_cast<std::uint64_t>(val(nr[t])); break;
+        case k_free:
+        case k_dma_free: {
+          op.kind = k == k_free ? Op::Kind::free : Op::Kind::dma_free;
+          int j = static_cast<int>(val(ref[t]));
+          op.ref = rec_op.count(j) ? rec_op[j] : -1;
+          break;
+        }
+      }
+      int idx = static_cast<int>(cs.ops.size());
+      cs.ops.push_back(op);
+      if (two) cs.schedule.push_back(wh);
+      if (tru(recs[t].made)) {
+        rec_op[t] = idx;
+      } else if (two && k == k_dma_alloc) {
+        pending[wh] = idx;
+      }
+    }
+    cs.extra = nlohmann::json{{"tracked_pfn", val(p)}, {"depth", last + 1}};
+    return cs;
+  }
+
+  std::string describe(const z3::model& m, int last) {
+    std::string out;
+    auto val = [&](const expr& e) -> std::int64_t {
+      std::int64_t o = 0;
+      m.eval(e, true).is_numeral_i64(o);
+      return o;
+    };
+    for (std::size_t j = 0; j < slots.size() && j <= static_cast<std::size_t>(last); ++j)
+      if (m.eval(slots[j].pooled, true).is_true())
+        out += fmt::format("growth {}; ", to_string(Range{static_cast<Addr>(val(slots[j].s)), static_cast<Addr>(val(slots[j].e))}));
+    out += fmt::format("tracked pfn {:#x}", val(p));
+    return out;
+  }
+};
+
+Bmc::Bmc(const BmcConfig& cfg) : impl_(std::make_unique<Impl>(cfg)) {}
+Bmc::~Bmc() = default;
+
+QueryResult Bmc::query(const std::string& rule, int kind) {
+  Impl& m = *impl_;
+  QueryResult q;
+  q.group = m.two ? "bmc-2" : "bmc";
+  q.variant = m.variant;
+  q.mutant = to_string(m.mut);
+  q.rule = rule;
+  q.op = m.two ? "race" : op_kind_name(kind);
+  auto t0 = Clock::now();
+  auto at = [&](int t) {
+    expr e = m.viol.at(rule)[static_cast<std::size_t>(t)];
+    if (kind >= 0 && !m.two) e = e && m.step_kind[static_cast<std::size_t>(t)] == m.I(kind);
+    return e;
+  };
+  if (m.cfg.inductive) {
+    // Vacuity: Inv and the step must be satisfiable together (with the operation kind asked),
+    // or every "proof" would be empty.
+    m.s.push();
+    if (kind >= 0) m.s.add(m.step_kind[0] == m.I(kind));
+    z3::check_result r0 = m.s.check();
+    m.s.pop();
+    if (r0 != z3::sat) {
+      q.verdict = Verdict::unknown;
+      q.detail = r0 == z3::unsat ? "vacuous: no state satisfies Inv with this step" : "solver: " + m.s.reason_unknown();
+      q.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+      q.expected_ok = false;
+      return q;
+    }
+  }
+  expr any = m.B(false);
+  for (int t = 0; t < m.depth; ++t) any = any || at(t);
+  m.s.push();
+  m.s.add(any);
+  z3::check_result r = m.s.check();
+  m.s.pop();
+  std::string why;
+  if (r == z3::unknown) why = m.s.reason_unknown();
+  if (r == z3::unsat) {
+    q.verdict = Verdict::proved;
+    q.depth = m.depth;
+    q.detail = fmt::format("no run of up to {} {} breaks it", m.depth, m.two ? "atomic steps of two callers" : "operations");
+  } else if (r == z3::unknown) {
+    q.verdict = Verdict::unknown;
+    q.detail = "solver: " + why;
+  } else {
+    // Shortest: the first step at which it can break.
+    for (int t = 0; t < m.depth; ++t) {
+      m.s.push();
+      m.s.add(at(t));
+      z3::check_result rt = m.s.check();
+      if (rt == z3::sat) {
+        z3::model mdl = m.s.get_model();
+        q.verdict = Verdict::refuted;
+        q.depth = t + 1;
+        Case cs = m.extract(mdl, t);
+        cs.rule = rule;
+        q.detail = m.describe(mdl, t);
+        q.cex = cs;
+        m.s.pop();
+        break;
+      }
+      m.s.pop();
+      if (rt == z3::unknown) {
+        q.verdict = Verdict::unknown;
+        q.detail = "solver: " + m.s.reason_unknown();
+        break;
+      }
+    }
+  }
+  q.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  if (q.cex && m.cfg.replay) {
+    std::string note;
+    q.replayed = replay_shows(*q.cex, rule, &note);
+    q.replay_note = note;
+  }
+  // Safety rules must be proved. Liveness rules depend on the layout and the bound: on a
+  // preset they are informational; the design findings are asserted on the small layout.
+  // The x86 variant's device-overlap depends on where the layout puts its grant table (not an
+  // iomem resource): informational too. The RFC's slip needs the Arm mirror.
+  bool informational = rule == "spurious-enomem" || rule == "ram-stolen" || (m.variant == "x86" && rule == "device-overlap");
+  bool holds = holds_by_design(m.variant, rule, kind) || (rule == "kernel-bug" && !m.arm);
+  q.expected_ok = q.verdict != Verdict::unknown && (informational || (q.verdict == Verdict::proved) == holds);
+  if (m.mut != Mutant::none) q.expected_ok = q.verdict != Verdict::unknown;
+  return q;
+}
+
+std::optional<QueryResult> Bmc::first_refuted(const std::vector<std::string>& rules) {
+  for (const auto& r : rules) {
+    QueryResult q = query(r, -1);
+    if (q.verdict == Verdict::refuted) return q;
+  }
+  return std::nullopt;
+}
+
+}  // namespace unpop::solver

@@ -1,0 +1,65 @@
+#pragma once
+/// Bounded model checking of one variant (and mutant) on one layout: the operations of the
+/// model (alloc, free, dma_alloc, dma_free, each with an optional injected fault) unrolled K
+/// times as a Z3 relation, the checker's rules as predicates on each step, and every
+/// satisfying assignment turned back into a Case the model replays.
+///
+/// State (per step): the growths made so far (slots: range, flags), one record per completed
+/// allocation (range for genpool/RAM allocations, count for list allocations), the kernel's
+/// counters (list_count, list length, pool sizes as the variant and as the checker count
+/// them), one tracked page p (a symbolic pfn: its place on page_list and on the checker's
+/// reference LIFO, whether it is live and in which allocation), and per caller the phase of an
+/// unlocked RFC DMA allocation in progress. Page-level rules hold for every page iff no p
+/// violates them, so one symbolic page is exact for them.
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/case/case.h"
+#include "solver/result.h"
+
+namespace unpop::solver {
+
+struct BmcConfig {
+  Case base;                  // layout/preset, variant, page size, mutant; ops empty
+  int depth = 4;              // operations (atomic steps with two callers)
+  bool two_callers = false;   // only meaningful where the variant has unlocked steps (rfc)
+  bool faults = true;         // allow one injected fault per operation
+  std::uint64_t max_nr = 0;   // largest request; 0: 3 * PAGES_PER_SECTION
+  unsigned timeout_ms = 10000;
+  bool replay = true;
+  /// Inductive step instead of BMC (list allocators: upstream, x86, the RFC's plain path): the
+  /// pre-state is any state satisfying Inv (docs/solver.md), depth 1; a refutation is a
+  /// counterexample to induction (a state, not a replayable run).
+  bool inductive = false;
+};
+
+/// Operation kinds of the encoding (the column of the report table).
+enum OpKind : int { k_alloc = 0, k_free = 1, k_dma_alloc = 2, k_dma_free = 3, k_count = 4 };
+const char* op_kind_name(int k);
+
+/// Rules the BMC checks (rule ids of invariants.md and of the project's checker).
+const std::vector<std::string>& bmc_rules();
+/// Whether `rule` can break at an operation of kind k at all (otherwise the cell is "n/a").
+bool rule_applies(const std::string& rule, int kind);
+/// Whether the variant holds `rule` by design (the expected verdict of the default run).
+bool holds_by_design(const std::string& variant, const std::string& rule, int kind = -1);
+
+class Bmc {
+ public:
+  explicit Bmc(const BmcConfig& cfg);
+  ~Bmc();
+  /// Is there a run of at most `depth` operations whose last operation (of kind `kind`, or
+  /// any kind if -1) breaks `rule`? Shortest counterexample on refutation (replayed through
+  /// the model when cfg.replay).
+  QueryResult query(const std::string& rule, int kind = -1);
+  /// Any rule at all (for mutant hunting): the first refuted rule of `rules`.
+  std::optional<QueryResult> first_refuted(const std::vector<std::string>& rules);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace unpop::solver

@@ -1,0 +1,182 @@
+#include "solver/grow.h"
+
+#include <fmt/format.h>
+
+#include "model/core/errno.h"
+#include "model/linux/kernel.h"
+#include "model/spec/alloc_spec.h"
+
+namespace unpop::solver {
+
+namespace {
+ZRange lit_range(z3::context& c, const Range& r) {
+  return {c.int_val(static_cast<std::uint64_t>(r.start)), c.int_val(static_cast<std::uint64_t>(r.end))};
+}
+z3::expr neg(z3::context& c, int e) { return c.int_val(-e); }
+}  // namespace
+
+World world_from_layout(z3::context& c, const Layout& l, const Geometry& g, bool use_iomem, Mutant m) {
+  // The model's own kernel world computes the target, its holes and iomem's top level.
+  Kernel k(l, g, m, nullptr);
+  int ret = use_iomem ? k.iomem_init() : k.arm_init();
+  World w{!use_iomem, ret == 0, lit_range(c, Range{0, 0}), {}, {}, lit_range(c, iomem_span(l)), {}, {}, {},
+          lit_range(c, k.pluggable())};
+  if (ret == 0) {
+    w.target = lit_range(c, k.tree().get(k.target()).range);
+    for (ResId id : k.tree().children(k.target())) w.target_children.push_back(lit_range(c, k.tree().get(id).range));
+  }
+  for (ResId id : k.tree().children(k.iomem())) w.iomem_children.push_back(lit_range(c, k.tree().get(id).range));
+  for (const auto& r : l.ram) w.ram.push_back(lit_range(c, r.range));
+  for (const auto& r : l.devices()) w.devices.push_back(lit_range(c, r.range));
+  for (const auto& r : l.ext_regions) w.regions.push_back(lit_range(c, r));
+  return w;
+}
+
+const char* fault_name(int f) {
+  static const char* names[] = {"none",          "kzalloc(res)",   "allocate_resource", "kzalloc(tmp_res)",
+                                "request_resource", "kzalloc(pgmap)", "memremap_pages",    "gen_pool_add",
+                                "balloon",       "dma_alloc"};
+  return f >= 0 && f < f_count ? names[f] : "?";
+}
+
+std::string fault_op(int f, bool arm) {
+  switch (f) {
+    case f_kz_res: return "fail kzalloc 1";
+    case f_alloc_res: return "fail allocate_resource 1";
+    case f_kz_tmp: return "fail kzalloc 2";
+    case f_req_res: return "fail request_resource 1";
+    case f_kz_pgmap: return arm ? "fail kzalloc 3" : "fail kzalloc 2";
+    case f_memremap: return "fail memremap_pages 1";
+    case f_gp_add: return "fail gen_pool_add 1";
+    case f_balloon: return "fail balloon 1";
+    case f_cma: return "fail dma_alloc 1";
+    default: return "";
+  }
+}
+
+z3::expr slot_invariant(Z3Domain& d, const World& w, const Slot& x, bool arm, std::uint64_t section) {
+  z3::expr good = spec::growth_whole_sections(d, x.s, x.e, section) && x.e == x.tree_e &&
+                  !hits_any(d, x.s, x.e, w.ram) && !hits_any(d, x.s, x.e, w.devices) &&
+                  spec::contains(d, w.plug.s, w.plug.e, x.s, x.e) && x.intree && x.mapped &&
+                  !hits_any(d, x.s, x.e, w.target_children) && spec::contains(d, w.target.s, w.target.e, x.s, x.e);
+  if (arm) good = good && inside_one(d, x.s, x.e, w.regions) && x.mirrored && !hits_any(d, x.s, x.e, w.iomem_children);
+  z3::expr gone = !x.intree && !x.mirrored && !x.mapped;
+  return z3::ite(x.pooled, good, gone);
+}
+
+z3::expr misaligned(Z3Domain& d, const z3::expr& s, const z3::expr& e, std::uint64_t section) {
+  return !spec::growth_whole_sections(d, s, e, section);
+}
+
+z3::expr hits_any(Z3Domain& d, const z3::expr& s, const z3::expr& e, const std::vector<ZRange>& list) {
+  z3::expr out = d.ctx().bool_val(false);
+  for (const auto& r : list) out = out || spec::overlaps(d, s, e, r.s, r.e);
+  return out;
+}
+
+z3::expr inside_one(Z3Domain& d, const z3::expr& s, const z3::expr& e, const std::vector<ZRange>& list) {
+  z3::expr out = d.ctx().bool_val(false);
+  for (const auto& r : list) out = out || spec::contains(d, r.s, r.e, s, e);
+  return out;
+}
+
+GrowOut encode_grow(Z3Domain& d, const GrowParams& p, const z3::expr& active, const z3::expr& alloc_pages,
+                    const z3::expr& fault, const std::vector<Slot>& prior, const std::string& tag,
+                    const z3::expr* win_s, const z3::expr* win_e) {
+  z3::context& c = d.ctx();
+  const World& w = *p.w;
+  const std::uint64_t page = p.geo.page_size();
+  const bool mut_align = p.mutant == Mutant::no_section_align;
+  const std::uint64_t align = mut_align ? page : p.geo.section_size();
+  const z3::expr F = c.bool_val(false), T = c.bool_val(true);
+  auto is = [&](int f) { return fault == c.int_val(f); };
+
+  z3::expr size = d.mul(alloc_pages, page);
+  z3::expr min = win_s ? *win_s : w.plug.s;
+  z3::expr max = win_e ? *win_e : w.plug.e;
+  z3::expr top = z3::ite(w.target.e < max, w.target.e, max);
+
+  // allocate_resource(): the lowest candidate ALIGN(max(x, min)) over x in {target start,
+  // child end + 1} that stays inside [min, top] and overlaps no child (exact first fit; see
+  // docs/solver.md for why these candidates give the kernel's gap walk).
+  std::vector<ZRange> kids = w.target_children;
+  std::vector<z3::expr> kid_on;
+  for (std::size_t i = 0; i < kids.size(); ++i) kid_on.push_back(T);
+  for (const Slot& s : prior) {
+    kids.push_back({s.s, s.tree_e});
+    kid_on.push_back(s.intree);
+  }
+  const bool ignore_children = p.mutant == Mutant::overlapping_growth;
+  std::vector<z3::expr> xs{w.target.s};
+  if (!ignore_children)
+    for (const auto& k : kids) xs.push_back(k.e + c.int_val(1));
+  z3::expr found = F;
+  z3::expr best = c.int_val(0);
+  for (std::size_t i = 0; i < xs.size(); ++i) {
+    z3::expr lo = z3::ite(xs[i] < min, min, xs[i]);
+    auto fit = spec::fit_in_gap(d, lo, top, size, align);
+    z3::expr ok = fit.fits;
+    if (i > 0) ok = ok && kid_on[i - 1];  // a candidate after a child that exists
+    if (!ignore_children)
+      for (std::size_t j = 0; j < kids.size(); ++j)
+        ok = ok && !(kid_on[j] && spec::overlaps(d, fit.start, fit.start + size - c.int_val(1), kids[j].s, kids[j].e));
+    z3::expr take = ok && (!found || fit.start < best);
+    best = z3::ite(take, fit.start, best);
+    found = found || ok;
+  }
+  z3::expr start = d.int_var(tag + "_s");
+  z3::expr tree_e = start + size - c.int_val(1);
+  z3::expr end = p.mutant == Mutant::range_end_off_by_one ? tree_e + c.int_val(1) : tree_e;
+
+  // Steps of Kernel::grow, each a guard over the ones before.
+  z3::expr at_alloc = active && !is(f_kz_res);
+  z3::expr placed = at_alloc && !is(f_alloc_res) && found;
+  z3::expr mirror_conflict = !spec::contains(d, w.iomem_span.s, w.iomem_span.e, start, end) ||
+                             hits_any(d, start, end, w.iomem_children);
+  for (const Slot& s : prior) mirror_conflict = mirror_conflict || (s.mirrored && spec::overlaps(d, start, end, s.s, s.e));
+  z3::expr at_tmp = w.arm ? placed : F;
+  z3::expr tmp_ok = w.arm ? (at_tmp && !is(f_kz_tmp)) : F;
+  z3::expr mirrored = w.arm ? (tmp_ok && !is(f_req_res) && !mirror_conflict) : F;
+  z3::expr oops = (p.tmp_res_slip && w.arm) ? (at_tmp && is(f_kz_tmp)) : F;
+  z3::expr past_mirror = w.arm ? mirrored : placed;
+  z3::expr at_remap = past_mirror && !is(f_kz_pgmap);
+  z3::expr pgmap_conflict = F;
+  for (const Slot& s : prior)
+    pgmap_conflict = pgmap_conflict || (s.mapped && (spec::contains(d, s.s, s.e, start, start) ||
+                                                     spec::contains(d, s.s, s.e, end, end)));
+  z3::expr ram_conflict = hits_any(d, start, end, w.ram);
+  z3::expr out_of_plug = !spec::contains(d, w.plug.s, w.plug.e, start, end);
+  z3::expr mapped = at_remap && !is(f_memremap) && !pgmap_conflict && !ram_conflict && !out_of_plug;
+  z3::expr ok = mapped && (p.gen_pool_add ? !is(f_gp_add) : T);
+
+  z3::expr enomem = neg(c, err::enomem), ebusy = neg(c, err::ebusy);
+  z3::expr ret = z3::ite(
+      !active, c.int_val(0),
+      z3::ite(is(f_kz_res), enomem,
+              z3::ite(!placed, ebusy,
+                      z3::ite(w.arm && !tmp_ok, enomem,
+                              z3::ite(w.arm && !mirrored, ebusy,
+                                      z3::ite(!at_remap, enomem,
+                                              z3::ite(is(f_memremap) || pgmap_conflict, enomem,
+                                                      z3::ite(ram_conflict, neg(c, err::enxio),
+                                                              z3::ite(out_of_plug, neg(c, err::einval),
+                                                                      z3::ite(ok, c.int_val(0), enomem))))))))));
+  const bool keep = p.mutant == Mutant::no_rollback;
+  Slot slot{keep ? placed && !oops : ok,
+            keep ? mirrored : (ok && mirrored),
+            ok,
+            ok,
+            start,
+            end,
+            tree_e,
+            c.int_val(p.pool)};
+  // The start is the first fit when placed (otherwise unconstrained and unused).
+  d.add_def(z3::implies(placed, start == best));
+  z3::expr fired = active && fault != c.int_val(f_none) &&
+                   ((is(f_kz_res)) || (at_alloc && is(f_alloc_res)) || (at_tmp && (is(f_kz_tmp))) ||
+                    (tmp_ok && is(f_req_res)) || (past_mirror && is(f_kz_pgmap)) || (at_remap && is(f_memremap)) ||
+                    (p.gen_pool_add && mapped && is(f_gp_add)));
+  return GrowOut{ok, ret, oops, slot, fired};
+}
+
+}  // namespace unpop::solver

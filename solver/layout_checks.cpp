@@ -1,0 +1,379 @@
+#include "solver/layout_checks.h"
+
+#include <chrono>
+
+#include <fmt/format.h>
+
+#include "model/linux/kernel.h"
+#include "model/linux/sections.h"
+#include "model/spec/alloc_spec.h"
+#include "solver/grow.h"
+#include "solver/z3_domain.h"
+
+namespace unpop::solver {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+using z3::expr;
+
+double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+std::uint64_t val(const z3::model& m, const expr& e) { return as_u64(m.eval(e, true)); }
+
+QueryResult base(const std::string& group, const std::string& rule, const std::string& op) {
+  QueryResult q;
+  q.group = group;
+  q.rule = rule;
+  q.op = op;
+  return q;
+}
+
+}  // namespace
+
+std::vector<QueryResult> layout_checks(const Layout& l, const std::string& name,
+                                       const std::vector<std::uint64_t>& page_sizes, unsigned timeout_ms) {
+  std::vector<QueryResult> out;
+  z3::context c;
+  Z3Domain d(c);
+  auto lit = [&](std::uint64_t v) { return c.int_val(static_cast<uint64_t>(v)); };
+  auto in = [&](const expr& a, const Range& r) { return lit(r.start) <= a && a <= lit(r.end); };
+  std::vector<std::pair<Range, std::string>> others;
+  for (const auto& r : l.ram) others.push_back({r.range, "RAM " + r.name});
+  for (const auto& r : l.devices()) others.push_back({r.range, r.name});
+  // region-overlap: one query per region against every other region, RAM and device.
+  {
+    auto t0 = Clock::now();
+    QueryResult q = base("layout", "region-overlap", name);
+    q.verdict = Verdict::proved;
+    q.detail = fmt::format("{} regions disjoint from each other, RAM, reserved memory, MMIO and the grant table",
+                           l.ext_regions.size());
+    for (std::size_t i = 0; i < l.ext_regions.size() && q.verdict == Verdict::proved; ++i) {
+      z3::solver s(c);
+      s.set("timeout", timeout_ms);
+      expr a = c.int_const("a");
+      expr hit = c.bool_val(false);
+      std::vector<std::pair<Range, std::string>> cand = others;
+      for (std::size_t j = 0; j < l.ext_regions.size(); ++j)
+        if (j != i) cand.push_back({l.ext_regions[j], fmt::format("extended region {}", j)});
+      for (const auto& [r, n] : cand) hit = hit || in(a, r);
+      s.add(in(a, l.ext_regions[i]) && hit);
+      auto res = s.check();
+      if (res == z3::sat) {
+        std::uint64_t at = val(s.get_model(), a);
+        std::string who;
+        for (const auto& [r, n] : cand)
+          if (r.contains(at)) who = n;
+        q.verdict = Verdict::refuted;
+        q.detail = fmt::format("extended region {} {} and {} share address {:#x}", i, to_string(l.ext_regions[i]), who, at);
+      } else if (res == z3::unknown) {
+        q.verdict = Verdict::unknown;
+        q.detail = s.reason_unknown();
+      }
+    }
+    q.expected_ok = q.verdict == Verdict::proved;
+    q.seconds = since(t0);
+    out.push_back(q);
+  }
+  // region-mismatch: Linux's holes (the model's arm_init) are exactly the gaps between regions.
+  if (!l.ext_regions.empty() && l.arch == Arch::arm64) {
+    auto t0 = Clock::now();
+    QueryResult q = base("layout", "region-mismatch", name);
+    Geometry g;
+    Geometry::make(l.arch, l.default_page_size, g);
+    Kernel k(l, g, Mutant::none, nullptr);
+    int ret = k.arm_init();
+    if (ret != 0) {
+      q.verdict = Verdict::refuted;
+      q.detail = fmt::format("Linux rejects the regions (arch init returns {}): unsorted or overlapping", ret);
+    } else {
+      std::vector<Range> holes;
+      for (ResId id : k.tree().children(k.target())) holes.push_back(k.tree().get(id).range);
+      Range span = k.tree().get(k.target()).range;
+      z3::solver s(c);
+      s.set("timeout", timeout_ms);
+      expr a = c.int_const("a");
+      expr in_reg = c.bool_val(false), in_hole = c.bool_val(false);
+      for (const auto& r : l.ext_regions) in_reg = in_reg || in(a, r);
+      for (const auto& h : holes) in_hole = in_hole || in(a, h);
+      // Inside the span every address is in exactly one of: a region, a hole.
+      s.add(in(a, span) && (in_reg == in_hole));
+      auto res = s.check();
+      if (res == z3::unsat) {
+        q.verdict = Verdict::proved;
+        q.detail = fmt::format("{} holes are exactly the gaps of xen_resource {}", holes.size(), to_string(span));
+      } else if (res == z3::sat) {
+        q.verdict = Verdict::refuted;
+        q.detail = fmt::format("address {:#x} is {}", val(s.get_model(), a),
+                               "in both a region and a hole, or in neither");
+      } else {
+        q.verdict = Verdict::unknown;
+        q.detail = s.reason_unknown();
+      }
+    }
+    q.expected_ok = q.verdict == Verdict::proved;
+    q.seconds = since(t0);
+    out.push_back(q);
+  }
+  // Per region and page size: some section-aligned growth fits (start = k * section).
+  for (std::uint64_t ps : page_sizes) {
+    Geometry g;
+    if (!Geometry::make(l.arch, ps, g)) continue;
+    const std::uint64_t sec = g.section_size();
+    const Range plug = pluggable_range(l, g);
+    auto uses = region_usability(l, g);
+    for (std::size_t i = 0; i < l.ext_regions.size(); ++i) {
+      auto t0 = Clock::now();
+      const Range& r = l.ext_regions[i];
+      QueryResult q = base("layout", "region-usable", fmt::format("region {} @{}", i, g.page_size_name()));
+      z3::optimize s(c);
+      z3::params p(c);
+      p.set("timeout", timeout_ms);
+      s.set(p);
+      expr kk = c.int_const("k");
+      expr st = kk * lit(sec);
+      s.add(st >= lit(std::max(r.start, plug.start)) && st + lit(sec - 1) <= lit(std::min(r.end, plug.end)));
+      s.minimize(kk);
+      auto res = s.check();
+      bool model_says = i < uses.size() && uses[i].usable.has_value();
+      if (res == z3::sat) {
+        std::uint64_t w = val(s.get_model(), st);
+        q.verdict = Verdict::proved;
+        q.detail = fmt::format("{}: first whole section {} (k={})", to_string(r), to_string(Range{w, w + sec - 1}), w / sec);
+        if (!model_says || uses[i].usable->start != w) q.detail += " -- DISAGREES with the model's region_usability";
+        q.expected_ok = model_says;
+      } else if (res == z3::unsat) {
+        q.verdict = Verdict::refuted;
+        q.detail = fmt::format("{}: never usable at {} pages: {}", to_string(r), g.page_size_name(),
+                               i < uses.size() ? uses[i].why : "");
+        q.expected_ok = !model_says;
+      } else {
+        q.verdict = Verdict::unknown;
+        q.detail = "timeout";
+        q.expected_ok = false;
+      }
+      q.seconds = since(t0);
+      out.push_back(q);
+    }
+  }
+  return out;
+}
+
+std::vector<QueryResult> universal_checks(std::uint64_t page_size, Mutant m, unsigned timeout_ms, bool replay) {
+  std::vector<QueryResult> out;
+  Geometry g;
+  Geometry::make(Arch::arm64, page_size, g);
+  const std::uint64_t MiB = 1 << 20, two = 2 * MiB;
+  struct Q {
+    const char* rule;
+  };
+  for (const char* rule : {"ram-overlap", "device-overlap", "outside-ext-region", "growth-misaligned"}) {
+    auto t0 = Clock::now();
+    z3::context c;
+    Z3Domain d(c);
+    auto lit = [&](std::uint64_t v) { return c.int_val(static_cast<uint64_t>(v)); };
+    z3::solver s(c);
+    s.set("timeout", timeout_ms);
+    auto var = [&](const char* n) { return c.int_const(n); };
+    // Two regions as Xen's add_ext_regions() emits them.
+    expr a0 = var("a0"), b0 = var("b0"), a1 = var("a1"), b1 = var("b1");
+    expr r0s = a0 * lit(two), r0e = r0s + b0 * lit(two) - 1, r1s = a1 * lit(two), r1e = r1s + b1 * lit(two) - 1;
+    // Sorted, disjoint and not adjacent: Xen's regions are the maximal free ranges of a rangeset,
+    // so two of them never touch (Linux would merge touching ones into one hole-less span).
+    s.add(a0 >= 0 && a1 >= 0 && b0 >= 32 && b1 >= 32 && r0e + 1 < r1s && r1e < lit(std::uint64_t{1} << 44));
+    // One RAM bank, one MMIO range, the grant table: all disjoint from both regions.
+    expr ram_s = var("ram_s"), ram_e = var("ram_e"), io_s = var("io_s"), io_e = var("io_e"), gt_s = var("gt_s"),
+         gt_e = var("gt_e");
+    auto ordinary = [&](const expr& x, const expr& y) {
+      return x <= y && x >= 0 && y < lit(std::uint64_t{1} << 44) && d.floor_div(x, 4096) * 4096 == x &&
+             d.floor_div(y + 1, 4096) * 4096 == y + 1;
+    };
+    s.add(ordinary(ram_s, ram_e) && ordinary(io_s, io_e) && ordinary(gt_s, gt_e));
+    for (auto [xs, xe] : {std::pair{ram_s, ram_e}, std::pair{io_s, io_e}, std::pair{gt_s, gt_e}}) {
+      s.add(!spec::overlaps(d, xs, xe, r0s, r0e) && !spec::overlaps(d, xs, xe, r1s, r1e));
+    }
+    s.add(!spec::overlaps(d, ram_s, ram_e, io_s, io_e) && !spec::overlaps(d, ram_s, ram_e, gt_s, gt_e) &&
+          !spec::overlaps(d, io_s, io_e, gt_s, gt_e));
+    // Linux: xen_resource = hull, one "Unavailable space" hole if the regions are not adjacent.
+    World w{true, true, {r0s, r0e}, {}, {}, {lit(0), lit((std::uint64_t{1} << 48) - 1)}, {{ram_s, ram_e}},
+            {{io_s, io_e}, {gt_s, gt_e}}, {{r0s, r0e}, {r1s, r1e}}, {lit(0), lit(0)}};
+    w.target = {r0s, r1e};
+    expr has_hole = r0e + 1 < r1s;
+    if (m != Mutant::no_holes) {
+      // A hole that does not exist is an empty range nobody can overlap.
+      w.target_children.push_back({z3::ite(has_hole, r0e + 1, r1e + 1), z3::ite(has_hole, r1s - 1, r1e)});
+    }
+    // iomem's top level: System RAM and the MMIO range (the grant table is not an iomem resource).
+    w.iomem_children = {{ram_s, ram_e}, {io_s, io_e}};
+    // The pluggable range as the model derives it: the linear map from memstart (VA_BITS 48).
+    unsigned shift = std::max(g.page_shift == 16 ? 29u : 30u, g.section_size_bits);
+    expr memstart = spec::align_down(d, ram_s, std::uint64_t{1} << shift);
+    w.plug = {memstart, z3::ite(memstart + lit((std::uint64_t{1} << 47) - 1) < lit((std::uint64_t{1} << 48) - 1),
+                                memstart + lit((std::uint64_t{1} << 47) - 1), lit((std::uint64_t{1} << 48) - 1))};
+    // The first fill_list(nr) of an empty pool.
+    expr nr = var("nr");
+    s.add(nr >= 1 && nr <= lit(4 * g.pages_per_section()));
+    GrowParams gp{&w, g, m, false, false, 0, false};
+    GrowOut go = encode_grow(d, gp, c.bool_val(true), spec::fill_pages(d, nr, g.pages_per_section()), lit(f_none), {}, "u");
+    expr viol = c.bool_val(false);
+    std::string r = rule;
+    if (r == "ram-overlap") viol = hits_any(d, go.slot.s, go.slot.e, w.ram);
+    if (r == "device-overlap") viol = hits_any(d, go.slot.s, go.slot.e, w.devices);
+    if (r == "outside-ext-region") viol = !inside_one(d, go.slot.s, go.slot.e, w.regions);
+    if (r == "growth-misaligned") viol = misaligned(d, go.slot.s, go.slot.e, g.section_size());
+    s.add(go.ok && viol);
+    for (const auto& def : d.defs()) s.add(def);
+    QueryResult q = base("universal", rule, fmt::format("first growth @{}", g.page_size_name()));
+    q.mutant = to_string(m);
+    auto res = s.check();
+    if (res == z3::unsat) {
+      q.verdict = Verdict::proved;
+      q.detail = "every layout Xen can emit (2 regions, RAM, MMIO, grant table): the growth fill_list() makes holds it";
+    } else if (res == z3::sat) {
+      z3::model mdl = s.get_model();
+      q.verdict = Verdict::refuted;
+      Layout l;
+      l.name = "solver-universal";
+      l.source = "solver counterexample";
+      l.arch = Arch::arm64;
+      l.pa_bits = 48;
+      l.va_bits = 48;
+      l.default_page_size = page_size;
+      l.ram = {{{val(mdl, ram_s), val(mdl, ram_e)}, "System RAM"}};
+      l.mmio = {{{val(mdl, io_s), val(mdl, io_e)}, "mmio"}};
+      l.grant_table = Range{val(mdl, gt_s), val(mdl, gt_e)};
+      l.hypervisor_node = true;
+      l.ext_regions = {{val(mdl, r0s), val(mdl, r0e)}, {val(mdl, r1s), val(mdl, r1e)}};
+      Case cs;
+      cs.layout = l;
+      cs.variant = "upstream";
+      cs.page_size = page_size;
+      cs.mutant = m;
+      cs.origin = "prove";
+      cs.rule = rule;
+      Op op;
+      op.kind = Op::Kind::alloc;
+      op.nr = val(mdl, nr);
+      cs.ops = {op};
+      q.detail = fmt::format("regions {} {}, RAM {}, growth {}", to_string(l.ext_regions[0]), to_string(l.ext_regions[1]),
+                             to_string(l.ram[0].range), to_string(Range{val(mdl, go.slot.s), val(mdl, go.slot.e)}));
+      q.cex = cs;
+      q.depth = 1;
+      if (replay) {
+        std::string note;
+        q.replayed = replay_shows(*q.cex, rule, &note);
+        q.replay_note = note;
+      }
+    } else {
+      q.verdict = Verdict::unknown;
+      q.detail = s.reason_unknown();
+    }
+    q.expected_ok = m == Mutant::none ? q.verdict == Verdict::proved : q.verdict != Verdict::unknown;
+    q.seconds = since(t0);
+    out.push_back(q);
+  }
+  return out;
+}
+
+std::vector<QueryResult> never_usable(unsigned timeout_ms) {
+  std::vector<QueryResult> out;
+  for (std::uint64_t ps : {4096ull, 16384ull, 65536ull}) {
+    auto t0 = Clock::now();
+    Geometry g;
+    Geometry::make(Arch::arm64, ps, g);
+    z3::context c;
+    Z3Domain d(c);
+    auto lit = [&](std::uint64_t v) { return c.int_val(static_cast<uint64_t>(v)); };
+    z3::optimize s(c);
+    z3::params p(c);
+    p.set("timeout", timeout_ms);
+    s.set(p);
+    expr a = c.int_const("a"), b = c.int_const("b");
+    const std::uint64_t two = 2 << 20;
+    expr rs = a * lit(two), re = rs + b * lit(two) - 1;
+    s.add(a >= 0 && b >= 32 && re < lit(std::uint64_t{1} << 44));
+    auto win = spec::section_window(d, rs, re, g.section_size());
+    s.add(!win.usable);
+    s.maximize(b);
+    for (const auto& def : d.defs()) s.add(def);
+    QueryResult q = base("universal", "region-usable", fmt::format("largest never-usable region @{}", g.page_size_name()));
+    auto res = s.check();
+    if (res == z3::sat) {
+      auto m = s.get_model();
+      std::uint64_t size = as_u64(m.eval(b, true)) * two, start = as_u64(m.eval(rs, true));
+      q.verdict = Verdict::refuted;
+      q.detail = fmt::format("a Xen region of {} MiB (e.g. {}) holds no whole {} MiB section; every region of {} MiB or "
+                             "more holds one",
+                             size >> 20, to_string(Range::from_size(start, size)), g.section_size() >> 20,
+                             (size + two) >> 20);
+      q.expected_ok = true;
+    } else {
+      q.verdict = Verdict::unknown;
+      q.detail = "solver: no answer";
+      q.expected_ok = false;
+    }
+    q.seconds = since(t0);
+    out.push_back(q);
+  }
+  return out;
+}
+
+std::vector<QueryResult> wrap_checks(unsigned timeout_ms) {
+  std::vector<QueryResult> out;
+  auto t0 = Clock::now();
+  z3::context c;
+  z3::solver s(c);
+  s.set("timeout", timeout_ms);
+  // allocate_resource's fit test in 64-bit unsigned arithmetic, as the kernel (and the spec's
+  // U64 instantiation) computes it: start = ALIGN(gap_s, align); fits iff start >= gap_s
+  // (overflow check), start <= gap_e and gap_e - start >= size - 1.
+  expr gs = c.bv_const("gap_s", 64), ge = c.bv_const("gap_e", 64), size = c.bv_const("size", 64);
+  expr sh = c.bv_const("align_shift", 64);
+  expr one = c.bv_val(1, 64);
+  expr align = z3::shl(one, sh);
+  s.add(z3::ult(sh, c.bv_val(40, 64)) && z3::ule(gs, ge) && size != c.bv_val(0, 64));
+  expr start = (gs + align - one) & ~(align - one);
+  expr fits = z3::uge(start, gs) && z3::ule(start, ge) && z3::uge(ge - start, size - one);
+  // The range end start + size - 1 wraps iff it is below start in 64 bits.
+  expr end = start + size - one;
+  s.add(fits && z3::ult(end, start));
+  QueryResult q = base("wrap", "growth-misaligned", "allocate_resource (64-bit)");
+  q.rule = "range-wrap";
+  auto res = s.check();
+  if (res == z3::unsat) {
+    q.verdict = Verdict::proved;
+    q.detail = "no accepted range wraps past 2^64-1 (start + size - 1 stays >= start), for every gap and alignment";
+  } else if (res == z3::sat) {
+    q.verdict = Verdict::refuted;
+    auto m = s.get_model();
+    q.detail = fmt::format("gap_s={} size={}", m.eval(gs).to_string(), m.eval(size).to_string());
+  } else {
+    q.verdict = Verdict::unknown;
+    q.detail = s.reason_unknown();
+  }
+  q.expected_ok = q.verdict == Verdict::proved;
+  q.seconds = since(t0);
+  out.push_back(q);
+  // The same arithmetic with the range-end-off-by-one mutant: end = start + size can wrap to 0.
+  {
+    auto t1 = Clock::now();
+    z3::solver s2(c);
+    s2.set("timeout", timeout_ms);
+    s2.add(z3::ult(sh, c.bv_val(40, 64)) && z3::ule(gs, ge) && size != c.bv_val(0, 64));
+    s2.add(fits && z3::ult(start + size, start));
+    QueryResult q2 = base("wrap", "range-wrap", "range-end-off-by-one (64-bit)");
+    q2.mutant = "range-end-off-by-one";
+    auto r2 = s2.check();
+    q2.verdict = r2 == z3::sat ? Verdict::refuted : r2 == z3::unsat ? Verdict::proved : Verdict::unknown;
+    if (r2 == z3::sat) {
+      auto m = s2.get_model();
+      q2.detail = fmt::format("a growth ending at 2^64-1 (gap_e={}, size={}) gets end = start + size = 0: it wraps",
+                              m.eval(ge).to_string(), m.eval(size).to_string());
+    }
+    q2.expected_ok = r2 == z3::sat;
+    q2.seconds = since(t1);
+    out.push_back(q2);
+  }
+  return out;
+}
+
+}  // namespace unpop::solver

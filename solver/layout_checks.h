@@ -1,0 +1,33 @@
+#pragma once
+/// Part 1 of the solver: static checks of a layout (extended regions disjoint from each other
+/// and from RAM, reserved memory, MMIO and the grant table; Linux's holes exactly the gaps;
+/// per region and page size, whether a whole section fits, with the witness or the reason),
+/// the universal form over every layout Xen's extended-region rules allow, and the 64-bit
+/// wrap-around check of allocate_resource()'s arithmetic.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/layout/layout.h"
+#include "model/linux/mutants.h"
+#include "solver/result.h"
+
+namespace unpop::solver {
+
+std::vector<QueryResult> layout_checks(const Layout& l, const std::string& preset,
+                                       const std::vector<std::uint64_t>& page_sizes, unsigned timeout_ms);
+
+/// For all layouts Xen can emit (two regions, 2 MiB aligned, >= 64 MiB, sorted, disjoint from
+/// one RAM bank, one MMIO range and the grant table): the first growth fill_list() makes lands
+/// inside one region and avoids RAM and devices, and is whole sections. With `m` a mutant,
+/// the same queries under it (counterexamples are layouts + `alloc N`, replayed).
+std::vector<QueryResult> universal_checks(std::uint64_t page_size, Mutant m, unsigned timeout_ms, bool replay);
+
+/// Largest region Xen can emit that holds no whole section, per page size (never usable).
+std::vector<QueryResult> never_usable(unsigned timeout_ms);
+
+/// 64-bit bit-vector check: allocate_resource's fit test (ALIGN + `gap_e - start >= size - 1`)
+/// never accepts a range whose end `start + size - 1` wraps past 2^64 - 1.
+std::vector<QueryResult> wrap_checks(unsigned timeout_ms);
+
+}  // namespace unpop::solver

@@ -1,0 +1,270 @@
+#include "solver/prove.h"
+
+#include <chrono>
+#include <future>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "model/layout/loaders.h"
+#include "model/linux/mutants.h"
+#include "solver/bmc.h"
+#include "solver/inductive.h"
+#include "solver/layout_checks.h"
+
+namespace unpop::solver {
+
+Layout tiny_layout(const std::string& which) {
+  // One RAM bank, a UART, the grant table, and two extended regions of one 128 MiB section each
+  // with an empty hole between them: the smallest world where a two-section growth cannot be
+  // placed although two sections are free.
+  Layout l;
+  l.name = which;
+  l.source = "solver built-in";
+  l.arch = Arch::arm64;
+  l.pa_bits = 48;
+  l.va_bits = 48;
+  l.ram = {{{0x40000000, 0x7fffffff}, "System RAM"}};
+  l.mmio = {{{0x09000000, 0x09000fff}, "pl011@9000000"}};
+  l.hypervisor_node = true;
+  l.grant_table = Range{0x38000000, 0x3803ffff};
+  l.ext_regions = {{0x80000000, 0x87ffffff}, {0x90000000, 0x97ffffff}};
+  // "solver-one-section": a single one-section region (no fragmentation possible, so a lost
+  // section shows as spurious ENOMEM that the unmutated code cannot have).
+  if (which == "solver-one-section") l.ext_regions.pop_back();
+  return l;
+}
+
+namespace {
+
+// What the design says on the small layout (two one-section regions, an empty hole).
+bool tiny_holds(const std::string& v, const std::string& rule) {
+  if (rule == "spurious-enomem") return v == "proposed" || v == "x86";  // x86: the whole iomem is its target
+  if (rule == "ram-stolen") return v == "rfc" || v == "proposed";  // CMA path (upstream, x86) and V1's fallback
+  if (rule == "kernel-bug") return v != "rfc";                  // the RFC's `if (!res)` slip
+  return true;
+}
+
+bool mutant_in_variant(const MutantInfo& m, const std::string& v) {
+  std::string where = m.variants;
+  if (where.rfind("all", 0) == 0) return true;
+  std::istringstream in(where);
+  for (std::string w; in >> w;)
+    if (w == v) return true;
+  return false;
+}
+
+}  // namespace
+
+std::vector<QueryResult> prove(const ProveOptions& o) {
+  std::vector<QueryResult> out;
+  auto emit = [&](QueryResult q) {
+    if (o.progress) o.progress(q);
+    out.push_back(std::move(q));
+  };
+  auto case_for = [&](const ProveOptions::Target& t, const std::string& variant, Mutant m) {
+    Case c;
+    c.preset = t.preset;
+    c.layout = t.layout;
+    c.variant = variant;
+    c.page_size = o.page_size ? o.page_size : t.layout.default_page_size;
+    c.mutant = m;
+    return c;
+  };
+  // Part 1: the layouts.
+  if (o.layout_checks)
+    for (const auto& t : o.layouts) {
+      std::vector<std::uint64_t> ps = {4096};
+      if (t.layout.arch == Arch::arm64) ps = {4096, 16384, 65536};
+      for (auto& q : layout_checks(t.layout, t.preset.empty() ? t.layout.name : t.preset, ps, o.timeout_ms)) emit(q);
+    }
+  if (o.universal) {
+    for (std::uint64_t ps : {4096ull, 65536ull})
+      for (auto& q : universal_checks(ps, Mutant::none, o.timeout_ms, o.replay)) emit(q);
+    for (auto& q : never_usable(o.timeout_ms)) emit(q);
+    for (auto& q : wrap_checks(o.timeout_ms)) emit(q);
+  }
+  // Part 2 (growth part of Inv): inductive step per variant and layout.
+  if (o.bmc)
+    for (const auto& t : o.layouts)
+      for (const auto& v : o.variants) {
+        for (auto& q : inductive_growth(case_for(t, v, Mutant::none), o.timeout_ms)) emit(q);
+      }
+  // Part 2 (page and count part of Inv) for the list allocators: any state satisfying Inv plus
+  // one alloc (with fill and any fault) or one free keeps the page and count rules.
+  if (o.bmc)
+    for (const auto& t : o.layouts)
+      for (const auto& v : o.variants) {
+        if (v != "upstream" && v != "x86" && v != "rfc") continue;
+        BmcConfig cfg;
+        cfg.base = case_for(t, v, Mutant::none);
+        cfg.depth = 1;
+        cfg.timeout_ms = o.timeout_ms;
+        cfg.replay = false;
+        cfg.inductive = true;
+        Bmc ind(cfg);
+        for (const char* rule : {"not-in-pool", "double-alloc", "count-mismatch", "order-mismatch", "kernel-bug"})
+          for (int k : {k_alloc, k_free}) {
+            if (!rule_applies(rule, k)) continue;
+            QueryResult q = ind.query(rule, k);
+            q.group = "inductive";
+            q.op = std::string(op_kind_name(k)) + " (list)";
+            q.cex.reset();
+            q.replayed.reset();
+            if (q.verdict == Verdict::proved)
+              q.detail = "Inv(s) and one operation (any request, any fault) imply the rule in s'";
+            else if (q.verdict == Verdict::refuted)
+              q.detail = "counterexample to induction (a state, not a run): " + q.detail;
+            q.expected_ok = q.verdict == Verdict::proved;
+            emit(q);
+          }
+      }
+  // The growth mutants against the same inductive step (the unmutated Inv, the mutated growth).
+  if (o.bmc && o.mutants && !o.layouts.empty())
+    for (Mutant m : {Mutant::range_end_off_by_one, Mutant::no_section_align, Mutant::overlapping_growth, Mutant::no_holes})
+      for (auto& q : inductive_growth(case_for(o.layouts.front(), "upstream", m), o.timeout_ms))
+        if (q.verdict != Verdict::proved) emit(q);
+  // Parts 2-3: each variant on each layout, rule x operation. One query per rule over every
+  // operation first; only a refuted rule is asked again per operation (for the table and the
+  // shortest counterexample of each column). Variants run in parallel (one Z3 context each).
+  if (o.bmc)
+    for (const auto& t : o.layouts) {
+      std::vector<std::future<std::vector<QueryResult>>> jobs;
+      for (const auto& v : o.variants)
+        jobs.push_back(std::async(std::launch::async, [&, v]() {
+          std::vector<QueryResult> res;
+          if (v == "proposed") {
+            for (const auto& rule : bmc_rules()) {
+              QueryResult q;
+              q.group = "bmc";
+              q.variant = v;
+              q.rule = rule;
+              q.op = "any";
+              q.verdict = Verdict::unknown;
+              q.expected_ok = true;
+              q.detail = "not encoded: proposed's window search (fewest new sections over free runs and growable "
+                         "sections) has no Z3 relation yet; the property suites cover it";
+              res.push_back(q);
+            }
+            return res;
+          }
+          BmcConfig cfg;
+          cfg.base = case_for(t, v, Mutant::none);
+          cfg.depth = o.depth;
+          cfg.timeout_ms = o.timeout_ms;
+          cfg.replay = o.replay;
+          Bmc bmc(cfg);
+          for (const auto& rule : bmc_rules()) {
+            QueryResult any = bmc.query(rule, -1);
+            bool dma_only_ram = v == "upstream" || v == "x86";
+            for (int k = 0; k < k_count; ++k) {
+              if (!rule_applies(rule, k)) continue;
+              if (dma_only_ram && (k == k_dma_alloc || k == k_dma_free) && rule != "ram-stolen" && rule != "count-mismatch")
+                continue;  // their DMA path is CMA RAM: no pool rule can break there
+              if (any.verdict != Verdict::refuted) {
+                QueryResult q = any;
+                q.op = op_kind_name(k);
+                if (q.verdict == Verdict::proved)
+                  q.expected_ok = q.rule == "spurious-enomem" || q.rule == "ram-stolen" ||
+                                  (v == "x86" && rule == "device-overlap") || holds_by_design(v, rule, k) ||
+                                  (rule == "kernel-bug" && t.layout.arch == Arch::x86_64);
+                q.detail += " (one query over every operation)";
+                res.push_back(q);
+                any.seconds = 0;  // the time is counted once
+              } else {
+                res.push_back(bmc.query(rule, k));
+              }
+            }
+          }
+          if (v == "rfc" && o.race_depth > 0) {
+            BmcConfig c2 = cfg;
+            c2.two_callers = true;
+            c2.depth = o.race_depth;
+            Bmc race(c2);
+            for (const char* rule : {"spurious-enomem", "double-alloc"}) res.push_back(race.query(rule));
+          }
+          return res;
+        }));
+      for (auto& j : jobs)
+        for (auto& q : j.get()) emit(q);
+    }
+  // Design limits on the small built-in layout: fragmentation and fault paths.
+  if (o.bmc) {
+    ProveOptions::Target tiny{"", tiny_layout("solver-tiny")};
+    for (const auto& v : o.variants) {
+      if (v == "proposed") continue;  // not encoded (see above)
+      BmcConfig cfg;
+      cfg.base = case_for(tiny, v, Mutant::none);
+      cfg.base.page_size = 4096;
+      cfg.depth = std::min(o.depth, 3);
+      cfg.timeout_ms = o.timeout_ms;
+      cfg.replay = o.replay;
+      Bmc bmc(cfg);
+      for (const char* rule : {"spurious-enomem", "ram-stolen", "kernel-bug"}) {
+        QueryResult q = bmc.query(rule);
+        q.group = "bmc-tiny";
+        q.expected_ok = q.verdict != Verdict::unknown && (q.verdict == Verdict::proved) == tiny_holds(v, rule);
+        emit(q);
+      }
+    }
+  }
+  // Every mutant must be refuted by at least one query.
+  if (o.mutants) {
+    const Layout base = o.layouts.empty() ? load_preset("qemu-virt-dom0") : o.layouts.front().layout;
+    const std::string base_preset = o.layouts.empty() ? "qemu-virt-dom0" : o.layouts.front().preset;
+    for (const auto& mi : mutant_table()) {
+      if (mi.id == Mutant::none) continue;
+      std::optional<QueryResult> hit;
+      // The universal layout queries first (they catch placement mutants on every layout).
+      for (auto& q : universal_checks(4096, mi.id, o.timeout_ms, o.replay))
+        if (!hit && q.verdict == Verdict::refuted) hit = q;
+      for (const auto& v : o.variants) {
+        if (hit) break;
+        if (!mutant_in_variant(mi, v) || v == "proposed") continue;
+        for (const auto& t : {ProveOptions::Target{base_preset, base}, ProveOptions::Target{"", tiny_layout("solver-tiny")},
+                              ProveOptions::Target{"", tiny_layout("solver-one-section")}}) {
+          if (hit) break;
+          BmcConfig cfg;
+          cfg.base = case_for(t, v, mi.id);
+          cfg.depth = std::min(o.depth, 4);
+          cfg.timeout_ms = o.timeout_ms;
+          cfg.replay = o.replay;
+          Bmc bmc(cfg);
+          BmcConfig base_cfg = cfg;
+          base_cfg.base.mutant = Mutant::none;
+          base_cfg.replay = false;
+          Bmc baseline(base_cfg);
+          // A mutant is refuted by a rule the unmutated code proves on the same layout and bound.
+          for (const auto& rule : bmc_rules()) {
+            QueryResult q = bmc.query(rule, -1);
+            if (q.verdict != Verdict::refuted || (q.replayed && !*q.replayed)) continue;
+            QueryResult b = baseline.query(rule, -1);
+            if (b.verdict != Verdict::proved) continue;
+            q.detail += fmt::format("; unmutated: {} in {:.3f}s", to_string(b.verdict), b.seconds);
+            q.seconds += b.seconds;
+            hit = q;
+            break;
+          }
+        }
+      }
+      if (hit) {
+        hit->group = "mutant";
+        hit->mutant = mi.name;
+        emit(*hit);
+      } else {
+        QueryResult q;
+        q.group = "mutant";
+        q.mutant = mi.name;
+        q.rule = "(any)";
+        q.op = "any";
+        q.verdict = Verdict::unknown;
+        q.expected_ok = false;
+        q.detail = "no query refuted it within the bounds";
+        emit(q);
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace unpop::solver

@@ -1,0 +1,39 @@
+#pragma once
+/// `unpopcheck prove`: every query of the solver for the chosen variants and layouts, as one
+/// list of results (the CLI prints it as a table, JSON, and counterexample files).
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "model/layout/layout.h"
+#include "solver/result.h"
+
+namespace unpop::solver {
+
+struct ProveOptions {
+  std::vector<std::string> variants;          // upstream rfc v1 x86 proposed
+  struct Target {
+    std::string preset;                       // empty: `layout` came from a file
+    Layout layout;
+  };
+  std::vector<Target> layouts;
+  std::uint64_t page_size = 0;                // 0: each layout's default
+  int depth = 4;                              // BMC bound (operations)
+  int race_depth = 6;                         // two-caller BMC bound (atomic steps)
+  unsigned timeout_ms = 10000;                // per query; a timeout is `unknown`
+  bool layout_checks = true;                  // part 1 on each layout
+  bool universal = true;                      // part 1, for every layout Xen can emit
+  bool bmc = true;                            // parts 2-3 per variant
+  bool mutants = true;                        // each mutant must be refuted by one query
+  bool replay = true;
+  std::function<void(const QueryResult&)> progress;  // called after each query
+};
+
+std::vector<QueryResult> prove(const ProveOptions& o);
+
+/// The small built-in layouts the liveness and mutant queries use where a preset is too
+/// roomy to show a design limit within a few operations (docs/solver.md lists them).
+Layout tiny_layout(const std::string& which);
+
+}  // namespace unpop::solver

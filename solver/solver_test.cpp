@@ -1,0 +1,224 @@
+// Unit tests of the encodings on small hand-written layouts with known answers, and the
+// promise that every counterexample Z3 returns replays in the model with the same rule.
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "model/layout/loaders.h"
+#include "model/linux/sections.h"
+#include "model/spec/alloc_spec.h"
+#include "solver/bmc.h"
+#include "solver/grow.h"
+#include "solver/inductive.h"
+#include "solver/layout_checks.h"
+#include "solver/prove.h"
+#include "solver/z3_domain.h"
+
+namespace unpop::solver {
+namespace {
+
+// The Z3 instantiation of the spec agrees with the uint64_t one (the model's) on constants,
+// and its quotient shortcuts are exact on symbolic multiples.
+TEST(Z3Domain, SpecAgreesWithModelArithmetic) {
+  std::mt19937_64 rng(3);
+  for (int i = 0; i < 300; ++i) {
+    z3::context c;
+    Z3Domain d(c);
+    std::uint64_t m = std::uint64_t{1} << (rng() % 28);
+    std::uint64_t x = rng() % (std::uint64_t{1} << 46);
+    z3::expr xv = c.int_const("x");
+    z3::solver s(c);
+    z3::expr up = spec::align_up(d, xv, m), down = spec::align_down(d, xv, m);
+    z3::expr al = spec::is_aligned(d, xv, m);
+    for (const auto& def : d.defs()) s.add(def);
+    s.add(xv == c.int_val(static_cast<uint64_t>(x)));
+    ASSERT_EQ(s.check(), z3::sat);
+    auto mdl = s.get_model();
+    EXPECT_EQ(as_u64(mdl.eval(up, true)), spec::align_up(spec::U64{}, x, m));
+    EXPECT_EQ(as_u64(mdl.eval(down, true)), spec::align_down(spec::U64{}, x, m));
+    EXPECT_EQ(mdl.eval(al, true).is_true(), spec::is_aligned(spec::U64{}, x, m));
+  }
+  // k * section is aligned for every k, with no unknown quotient introduced.
+  z3::context c;
+  Z3Domain d(c);
+  z3::expr k = c.int_const("k");
+  z3::expr start = d.mul(k, 1 << 27);
+  z3::solver s(c);
+  s.add(!spec::is_aligned(d, start, 1 << 27) || !spec::is_aligned(d, start, 4096));
+  for (const auto& def : d.defs()) s.add(def);
+  EXPECT_EQ(s.check(), z3::unsat);
+  EXPECT_EQ(d.ndefs(), 0u);
+}
+
+Layout small(std::vector<Range> regions) {
+  Layout l = tiny_layout("test");
+  l.ext_regions = std::move(regions);
+  return l;
+}
+
+QueryResult find(const std::vector<QueryResult>& rs, const std::string& rule, const std::string& op = "") {
+  for (const auto& r : rs)
+    if (r.rule == rule && (op.empty() || r.op == op)) return r;
+  ADD_FAILURE() << "no result for " << rule << " " << op;
+  return {};
+}
+
+TEST(LayoutChecks, KnownAnswersOnHandWrittenLayouts) {
+  // Two one-section regions: disjoint, holes exact, each usable at 4K at its start.
+  auto ok = layout_checks(small({{0x80000000, 0x87ffffff}, {0x90000000, 0x97ffffff}}), "t", {4096, 65536}, 5000);
+  EXPECT_EQ(find(ok, "region-overlap").verdict, Verdict::proved);
+  EXPECT_EQ(find(ok, "region-mismatch").verdict, Verdict::proved);
+  auto r0 = find(ok, "region-usable", "region 0 @4K");
+  EXPECT_EQ(r0.verdict, Verdict::proved);
+  EXPECT_NE(r0.detail.find("0x80000000-0x87ffffff"), std::string::npos) << r0.detail;
+  // At 64K the section is 512 MiB: a 128 MiB region never holds one.
+  EXPECT_EQ(find(ok, "region-usable", "region 0 @64K").verdict, Verdict::refuted);
+  // A region overlapping RAM (0x40000000-0x7fffffff) is refuted with the shared address.
+  auto bad = layout_checks(small({{0x7c000000, 0x87ffffff}}), "t", {4096}, 5000);
+  auto ov = find(bad, "region-overlap");
+  EXPECT_EQ(ov.verdict, Verdict::refuted);
+  EXPECT_NE(ov.detail.find("RAM"), std::string::npos) << ov.detail;
+  // A 130 MiB region 2 MiB past a section boundary holds no whole section.
+  auto odd = layout_checks(small({{0x80200000, 0x885fffff}}), "t", {4096}, 5000);
+  EXPECT_EQ(find(odd, "region-usable", "region 0 @4K").verdict, Verdict::refuted);
+  // Unsorted regions: Linux rejects them (-EINVAL), so the holes cannot match.
+  auto uns = layout_checks(small({{0x90000000, 0x97ffffff}, {0x80000000, 0x87ffffff}}), "t", {4096}, 5000);
+  EXPECT_EQ(find(uns, "region-mismatch").verdict, Verdict::refuted);
+}
+
+TEST(LayoutChecks, UniversalAndWrap) {
+  for (const auto& q : universal_checks(4096, Mutant::none, 20000, true))
+    EXPECT_EQ(q.verdict, Verdict::proved) << q.rule << ": " << q.detail;
+  auto nu = never_usable(20000);
+  ASSERT_EQ(nu.size(), 3u);
+  EXPECT_NE(nu[0].detail.find("252 MiB"), std::string::npos) << nu[0].detail;
+  EXPECT_NE(nu[2].detail.find("1020 MiB"), std::string::npos) << nu[2].detail;
+  auto w = wrap_checks(20000);
+  EXPECT_EQ(w[0].verdict, Verdict::proved);
+  EXPECT_EQ(w[1].verdict, Verdict::refuted);
+  // Under no-holes a growth can be placed in the gap between regions: replayed in the model.
+  bool refuted = false;
+  for (const auto& q : universal_checks(4096, Mutant::no_holes, 20000, true))
+    if (q.verdict == Verdict::refuted) {
+      refuted = true;
+      ASSERT_TRUE(q.replayed.has_value());
+      EXPECT_TRUE(*q.replayed) << q.rule << ": " << q.replay_note;
+    }
+  EXPECT_TRUE(refuted);
+}
+
+Case tiny_case(const std::string& variant, Mutant m = Mutant::none) {
+  Case c;
+  c.layout = tiny_layout("solver-tiny");
+  c.variant = variant;
+  c.page_size = 4096;
+  c.mutant = m;
+  return c;
+}
+
+TEST(Bmc, TinyLayoutFindingsReplay) {
+  // Upstream: a two-section growth cannot be placed in two one-section regions.
+  {
+    BmcConfig cfg;
+    cfg.base = tiny_case("upstream");
+    cfg.depth = 2;
+    Bmc b(cfg);
+    auto q = b.query("spurious-enomem");
+    ASSERT_EQ(q.verdict, Verdict::refuted) << q.detail;
+    ASSERT_TRUE(q.replayed.has_value());
+    EXPECT_TRUE(*q.replayed) << q.replay_note;
+    EXPECT_EQ(b.query("growth-misaligned").verdict, Verdict::proved);
+    EXPECT_EQ(b.query("ram-overlap").verdict, Verdict::proved);
+  }
+  // RFC: the `if (!res)` slip after kzalloc(tmp_res) oopses.
+  {
+    BmcConfig cfg;
+    cfg.base = tiny_case("rfc");
+    cfg.depth = 1;
+    Bmc b(cfg);
+    auto q = b.query("kernel-bug", k_dma_alloc);
+    ASSERT_EQ(q.verdict, Verdict::refuted);
+    EXPECT_TRUE(q.replayed && *q.replayed) << q.replay_note;
+    EXPECT_EQ(b.query("kernel-bug", k_alloc).verdict, Verdict::proved);
+  }
+}
+
+TEST(Bmc, RfcRaceIsShortestAndReplays) {
+  BmcConfig cfg;
+  cfg.base = tiny_case("rfc");
+  cfg.two_callers = true;
+  cfg.depth = 4;
+  Bmc b(cfg);
+  auto q = b.query("spurious-enomem");
+  ASSERT_EQ(q.verdict, Verdict::refuted) << q.detail;
+  EXPECT_EQ(q.depth, 4);  // A fails, A fills, B takes the new chunk, A's retry fails
+  ASSERT_TRUE(q.cex.has_value());
+  EXPECT_EQ(q.cex->schedule.size(), 4u);
+  EXPECT_TRUE(q.replayed && *q.replayed) << q.replay_note;
+  EXPECT_EQ(b.query("double-alloc").verdict, Verdict::proved);
+}
+
+TEST(Inductive, GrowthPartOfInvIsInductive) {
+  for (const char* v : {"upstream", "rfc", "v1", "proposed"}) {
+    Case c;
+    c.preset = "qemu-virt-dom0";
+    c.layout = load_preset("qemu-virt-dom0");
+    c.variant = v;
+    for (const auto& q : inductive_growth(c, 20000)) EXPECT_EQ(q.verdict, Verdict::proved) << v << " " << q.rule << ": " << q.detail;
+  }
+  Case m;
+  m.layout = load_preset("qemu-virt-dom0");
+  m.variant = "upstream";
+  m.mutant = Mutant::range_end_off_by_one;
+  bool misaligned = false;
+  for (const auto& q : inductive_growth(m, 20000))
+    if (q.rule == "growth-misaligned") misaligned = q.verdict == Verdict::refuted;
+  EXPECT_TRUE(misaligned);
+}
+
+TEST(Inductive, ListCountsAndPagesAreInductive) {
+  auto run = [](Mutant m, const char* rule, int kind) {
+    BmcConfig cfg;
+    cfg.base.layout = load_preset("qemu-virt-dom0");
+    cfg.base.variant = "upstream";
+    cfg.base.mutant = m;
+    cfg.depth = 1;
+    cfg.inductive = true;
+    cfg.replay = false;
+    Bmc b(cfg);
+    return b.query(rule, kind).verdict;
+  };
+  for (const char* rule : {"not-in-pool", "double-alloc", "count-mismatch", "order-mismatch"})
+    EXPECT_EQ(run(Mutant::none, rule, k_alloc), Verdict::proved) << rule;
+  EXPECT_EQ(run(Mutant::none, "count-mismatch", k_free), Verdict::proved);
+  // Not vacuous: the list mutants give counterexamples to induction.
+  EXPECT_EQ(run(Mutant::pop_extra, "count-mismatch", k_alloc), Verdict::refuted);
+  EXPECT_EQ(run(Mutant::list_count_stale, "count-mismatch", k_free), Verdict::refuted);
+  EXPECT_EQ(run(Mutant::fifo_order, "order-mismatch", k_alloc), Verdict::refuted);
+}
+
+// Every mutant is refuted by some query, and its counterexample replays in the model.
+TEST(Bmc, MutantsRefutedAndReplayed) {
+  ProveOptions o;
+  o.variants = {"upstream", "rfc"};
+  o.layouts = {{"qemu-virt-dom0", load_preset("qemu-virt-dom0")}};
+  o.depth = 2;
+  o.timeout_ms = 20000;
+  o.layout_checks = false;
+  o.universal = false;
+  o.bmc = false;
+  auto res = prove(o);
+  std::size_t n = 0;
+  for (const auto& q : res) {
+    if (q.group != "mutant") continue;
+    ++n;
+    EXPECT_EQ(q.verdict, Verdict::refuted) << q.mutant << ": " << q.detail;
+    if (q.cex) {
+      EXPECT_TRUE(q.replayed && *q.replayed) << q.mutant << ": " << q.replay_note;
+    }
+  }
+  EXPECT_EQ(n, mutant_table().size() - 1);
+}
+
+}  // namespace
+}  // namespace unpop::solver
