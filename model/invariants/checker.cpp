@@ -14,6 +14,12 @@ using PfnIv = PfnSet::interval_type;
 using AddrIv = AddrSet::interval_type;
 
 namespace {
+// s & iv without copying s: O(log n + k) (icl's operator& takes its left operand by value).
+PfnSet cut(const PfnSet& s, const PfnSet::interval_type& iv) {
+  PfnSet out;
+  icl::add_intersection(out, s, iv);
+  return out;
+}
 // The named range of `list` overlapping r (lowest first), if any.
 std::optional<NamedRange> hit(const std::vector<NamedRange>& list, const Range& r) {
   for (const auto& n : list)
@@ -174,7 +180,7 @@ void Checker::check_order(const PageSeq& pages) {
 void Checker::check_pages_allocated(const AllocEvent& e, unsigned id) {
   for (const PageRun& run : e.pages.runs()) {
     PfnIv iv = PfnIv::closed(run.lo(), run.hi());
-    PfnSet outside = PfnSet(iv) - pool_all_;
+    PfnSet outside = PfnSet(iv) - cut(pool_all_, iv);
     if (!outside.empty())
       report("not-in-pool", fmt::format("pfn {:#x} handed out is not in the pool", icl::first(*outside.begin())),
              {{page_addr(run.lo(), run.hi()), "pages"}}, {icl::first(*outside.begin())});
@@ -232,7 +238,7 @@ void Checker::allocated(const AllocEvent& e) {
   check_pages_allocated(e, id);
   for (const PageRun& run : e.pages.runs()) {
     PfnIv iv = PfnIv::closed(run.lo(), run.hi());
-    for (int p = 0; p < 2; ++p) live_in_pool_[p] += icl::cardinality((pool_[p] & iv) - live_);
+    for (int p = 0; p < 2; ++p) live_in_pool_[p] += icl::cardinality(cut(pool_[p], iv) - cut(live_, iv));
     live_ += iv;
     freed_ -= iv;
     if (e.path == Path::dma) live_dma_ += iv;
@@ -260,9 +266,10 @@ void Checker::check_pages_freed(const FreeEvent& e) {
   }
   for (const PageRun& run : e.pages.runs()) {
     PfnIv iv = PfnIv::closed(run.lo(), run.hi());
-    PfnSet not_live = PfnSet(iv) - live_;
+    PfnSet not_live = PfnSet(iv) - cut(live_, iv);
     if (!not_live.empty()) {
-      PfnSet twice = not_live & freed_;
+      PfnSet twice;
+      for (const auto& piece : not_live) twice += cut(freed_, piece);
       if (!twice.empty()) {
         Pfn p = icl::first(*twice.begin());
         report("double-free", fmt::format("pfn {:#x} given back twice", p), {}, {p});
@@ -273,8 +280,9 @@ void Checker::check_pages_freed(const FreeEvent& e) {
                fmt::format("pfn {:#x} given back but {}", p, in_pool ? "never handed out" : "not in the pool"), {}, {p});
       }
     }
-    PfnSet live_part = PfnSet(iv) & live_;
-    PfnSet wrong = e.path == Path::dma ? live_part - live_dma_ : live_part & live_dma_;
+    PfnSet live_part = cut(live_, iv);
+    PfnSet dma_part = cut(live_dma_, iv);
+    PfnSet wrong = e.path == Path::dma ? live_part - dma_part : dma_part;
     if (!wrong.empty()) {
       Pfn p = icl::first(*wrong.begin());
       report("mixed-free",
@@ -319,7 +327,8 @@ void Checker::freed(const FreeEvent& e) {
     return;
   }
   check_pages_freed(e);
-  PfnSet was_live = back & live_;
+  PfnSet was_live;
+  for (const auto& piece : back) was_live += cut(live_, piece);
   for (int p = 0; p < 2; ++p) live_in_pool_[p] -= icl::cardinality(pool_[p] & was_live);
   live_ -= back;
   live_dma_ -= back;
