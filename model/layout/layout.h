@@ -55,6 +55,8 @@ struct Layout {
 
   /// Everything the checker treats as "device" (reserved, MMIO, grant table), with names.
   std::vector<NamedRange> devices() const;
+
+  friend bool operator==(const Layout&, const Layout&) = default;
 };
 
 /// memblock_start_of_DRAM rounded down to ARM64_MEMSTART_ALIGN (used for the linear map).

@@ -14,6 +14,7 @@ namespace unpop {
 /// where the parent is a simple bus) as MMIO, PCI host `ranges` windows, and the hypervisor node
 /// (`compatible` containing "xen,xen"): reg[0] grant table, reg[1..] extended regions.
 /// /cpus' reg values are CPU ids, not addresses: skipped. Tolerates FDT_NOP tags.
+/// The header's /memreserve/ entries are reserved too (named "/memreserve/").
 Layout load_dtb(const std::string& path);
 Layout load_dtb_bytes(const std::string& name, const std::string& bytes);
 
@@ -29,7 +30,9 @@ Layout load_iomem_text(const std::string& name, const std::string& text, Arch ar
 Layout load_layout_file(const std::string& path);
 Layout load_layout_json(const std::string& name, const std::string& text);
 
-/// Serializes a layout as the layout-file JSON (load_layout_json reads it back).
+/// The layout as a layout file (JSON text, docs/layout-file.md): every field, addresses as
+/// "0x..." strings, no "xen" block (the computed regions are written out). For any Layout l,
+/// load_layout_json(n, layout_to_json(l)) == l. Case files embed layouts with it.
 std::string layout_to_json(const Layout& l);
 
 /// Named presets shipped with the tool.
