@@ -79,17 +79,20 @@ int run(const CheckCmd& c) {
   std::map<std::string, std::string> files;  // variant/rule -> path
   if (!c.cex_dir.empty()) {
     std::filesystem::create_directories(c.cex_dir);
-    for (const auto& r : reports)
-      for (const auto& [rule, cx] : r.findings) {
-        std::string path = fmt::format("{}/{}-{}.json", c.cex_dir, r.variant, rule);
-        try {
+    try {
+      for (const auto& r : reports) {
+        for (const auto& [rule, cx] : r.findings) {
+          std::string path = fmt::format("{}/{}-{}.json", c.cex_dir, r.variant, rule);
           save_case(path, cx.cs);
           files[r.variant + "/" + rule] = path;
-        } catch (const LoadError& e) {
-          std::cerr << "unpopcheck: " << e.what() << "\n";
-          return kBadInput;
         }
+        // Every suite's own counterexample too (a rule the race suite shows with two callers).
+        for (const auto& cx : r.all) save_case(fmt::format("{}/{}-{}-{}.json", c.cex_dir, r.variant, cx.rule, cx.suite), cx.cs);
       }
+    } catch (const LoadError& e) {
+      std::cerr << "unpopcheck: " << e.what() << "\n";
+      return kBadInput;
+    }
   }
   bool any = false;
   for (const auto& r : reports) any |= !r.findings.empty();

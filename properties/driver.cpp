@@ -1,5 +1,7 @@
 #include "properties/driver.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "model/core/errno.h"
@@ -116,6 +118,36 @@ void Driver::reference_check(std::size_t i, const Op& op, const OpResult& r, std
     PfnSet diff = (checker_->live() - ref_pool_live_) + (ref_pool_live_ - checker_->live());
     bad(fmt::format("live pages differ from the reference at pfn {:#x} ({} live, reference {})",
                     icl::first(*diff.begin()), checker_->live_pages(), icl::cardinality(ref_pool_live_)));
+  }
+  // The address space: the pool's resources in the target (and the Arm mirror in iomem) are
+  // exactly the growths that succeeded; a failed growth leaves nothing behind.
+  std::vector<Range> grown;
+  for (const auto& g : checker_->growths()) grown.push_back({icl::first(g), icl::last(g)});
+  const Kernel& k = model_->kernel();
+  auto pool_resources = [&](ResId root) {
+    std::vector<Range> out;
+    for (ResId id : k.tree().children(root)) {
+      const Resource& r = k.tree().get(id);
+      if (r.name == "Xen scratch" || r.name == "Xen DMA pool") out.push_back(r.range);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  if (k.has_target()) {
+    std::vector<ResId> roots{k.target()};
+    if (k.target() != k.iomem()) roots.push_back(k.iomem());
+    for (ResId root : roots) {
+      auto have = pool_resources(root);
+      if (have != grown) {
+        std::size_t j = 0;
+        while (j < have.size() && j < grown.size() && have[j] == grown[j]) ++j;
+        bad(fmt::format("{} holds {} pool resources, the pool grew {} times{}", k.tree().get(root).name, have.size(),
+                        grown.size(),
+                        j < have.size() ? fmt::format(": {} is not a growth", to_string(have[j]))
+                                        : fmt::format(": growth {} has no resource", to_string(grown[j]))));
+        break;
+      }
+    }
   }
   std::uint64_t pool = checker_->pool_pages(), live = icl::cardinality(ref_pool_live_ & checker_->pool());
   std::uint64_t free = model_->variant().free_pages();

@@ -34,6 +34,9 @@ struct RunConfig {
   std::optional<std::uint64_t> page_size;
   Mutant mutant = Mutant::none;
   std::set<std::string> ignore;  // rules already known for this variant
+  /// Mutant runs: a finding of one of these rules counts only if the unmutated model, run on
+  /// the same case, does not show it at the same step (the mutant caused it).
+  std::set<std::string> differential;
   int max_interleavings = 64;
   /// Called after each test case and each shrink step (progress display).
   std::function<void(const std::string& what)> progress;
@@ -74,18 +77,25 @@ const std::map<std::string, std::set<std::string>>& expected_findings();
 /// Does the mutated code exist in this variant? (mutant_table()'s `variants` column)
 bool mutant_applies(Mutant m, const std::string& variant);
 
+/// Mutants whose code exists in a variant but cannot change what it does there (equivalent
+/// mutants): the reason, or nullptr.
+const char* equivalent_mutant(Mutant m, const std::string& variant);
+
 struct MutantKill {
   Mutant mutant = Mutant::none;
   std::string variant;
   bool killed = false;
   Counterexample cex;  // suite and rule that killed it
 };
-/// Runs the suites against `m` in `variant`, ignoring the variant's expected findings: the
-/// mutant is killed when any other rule breaks.
+/// Runs the suites against `m` in `variant`. The mutant is killed when a rule breaks that the
+/// variant does not break by design, or when one of its by-design findings shows up where the
+/// unmutated model does not have it (differential: same case, same step, mutant `none`).
 MutantKill run_mutant(Mutant m, const std::string& variant, RunConfig cfg);
 
 /// Replays a case with Runner and returns the first non-warning finding's rule ("" if none);
 /// `reference` is replayed with the Driver.
 std::string replay_rule(const Case& c, std::size_t* step = nullptr);
+/// Does replaying `c` (Runner; the Driver for `reference`) show `rule`? Sets the step.
+bool replay_shows(const Case& c, const std::string& rule, std::size_t* step = nullptr);
 
 }  // namespace unpop::props
