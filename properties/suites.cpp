@@ -238,6 +238,8 @@ rc::Gen<CmdPtr> gen_command(const RcModel& m) {
   });
 }
 
+}  // namespace
+
 void stateful_property(const std::string& variant, const RunConfig& cfg, const SetupOptions& so) {
   auto setup = std::make_shared<const Setup>(*genSetup(so));
   Case base = base_case(*setup, variant, cfg.mutant);
@@ -248,6 +250,8 @@ void stateful_property(const std::string& variant, const RunConfig& cfg, const S
   m0.setup = setup;
   rc::state::check(m0, sut, [](const RcModel& m) { return gen_command(m); });
 }
+
+namespace {
 
 // ---------------------------------------------------------------- race (two callers)
 
@@ -290,6 +294,8 @@ std::vector<int> unrank(std::size_t a, std::size_t b, std::uint64_t k) {
   }
   return out;
 }
+
+}  // namespace
 
 void race_property(const std::string& variant, const RunConfig& cfg, const SetupOptions& so) {
   Setup s = *genSetup(so);
@@ -356,6 +362,8 @@ void race_property(const std::string& variant, const RunConfig& cfg, const Setup
         if (fails(c, f, cfg)) fail_with(c, f);
   }
 }
+
+namespace {
 
 // ---------------------------------------------------------------- engine
 

@@ -58,6 +58,12 @@ struct SuiteResult {
   std::string error;        // RapidCheck gave up or errored
 };
 
+/// The properties themselves, to call inside rc::check / RC_GTEST_PROP (they use RapidCheck's
+/// generators and RC_FAIL); run_suite wraps them with seed, runs and counterexample capture.
+struct SetupOptions;
+void stateful_property(const std::string& variant, const RunConfig& cfg, const SetupOptions& so);
+void race_property(const std::string& variant, const RunConfig& cfg, const SetupOptions& so);
+
 /// Runs one suite once against one variant (stops at the first rule not ignored).
 SuiteResult run_suite(const std::string& suite, const std::string& variant, const RunConfig& cfg);
 
