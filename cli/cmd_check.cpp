@@ -20,12 +20,12 @@ namespace {
 
 struct CheckCmd {
   std::string variant = "all";
-  int runs = 100;
+  int runs = 1000;
   std::uint64_t seed = 1;
   std::string page_size;
   bool json = false;
   std::string cex_dir;
-  int max_size = 40;
+  int max_size = 60;
 };
 
 std::vector<std::string> rule_rows() {
