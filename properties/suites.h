@@ -7,7 +7,9 @@
 ///    model-vs-reference property must hold.
 ///  - `race`: a sequential prefix, then two callers with one or two operations each; every
 ///    interleaving of their atomic steps (all of them when short, an even sample otherwise)
-///    must keep the rules. RapidCheck has no parallel mode: this is built on Case.schedule.
+///    must keep every rule that the two sequential orders (A then B, B then A) keep: a rule
+///    broken only by an interleaving is a race. RapidCheck has no parallel mode: this is
+///    built on Case.schedule, the way PropEr/QuickCheck statem build parallel tests.
 ///
 /// A rule that a variant breaks by design is a finding: the engine records its minimal
 /// counterexample (a Case, replayed through Runner to confirm the rule), ignores that rule
