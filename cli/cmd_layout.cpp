@@ -87,7 +87,7 @@ int run(const LayoutCmd& c) {
   std::cout << fmt::format("pluggable range (mhp_get_pluggable_range): {}\n\n", to_string(pluggable_range(l, g)));
   report::Table t({"kind", "range", "size", "name"});
   auto add = [&](const char* kind, const NamedRange& r) {
-    t.add({kind, to_string(r.range), fmt::format("{} MiB", r.range.size() >> 20), r.name});
+    t.add({kind, to_string(r.range), human_size(r.range.size()), r.name});
   };
   for (const auto& r : l.ram) add("RAM", r);
   for (const auto& r : l.reserved) add("reserved", r);
@@ -100,7 +100,7 @@ int run(const LayoutCmd& c) {
   } else {
     report::Table e({"extended region", "size", "usable at " + g.page_size_name(), "why"});
     for (const auto& u : uses)
-      e.add({to_string(u.region), fmt::format("{} MiB", u.region.size() >> 20),
+      e.add({to_string(u.region), human_size(u.region.size()),
              u.usable ? to_string(*u.usable) : "none", u.why});
     std::cout << e.render();
   }

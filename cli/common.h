@@ -34,6 +34,7 @@ void register_explore(CLI::App& app);
 // Registered when their libraries are built (cli/CMakeLists.txt defines HAVE_UNPOP_*):
 void register_check(CLI::App& app);    // properties/: unpopcheck check (+ mutants run)
 void register_prove(CLI::App& app);    // solver/: unpopcheck prove
-void register_replay(CLI::App& app);   // traces/: unpopcheck replay
+void register_replay(CLI::App& app);   // traces/replay/: unpopcheck replay
+void register_scenario(CLI::App& app); // scenarios/: unpopcheck scenario
 
 }  // namespace unpop::cli

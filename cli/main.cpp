@@ -18,8 +18,11 @@ int main(int argc, char** argv) {
 #ifdef HAVE_UNPOP_SOLVER
   unpop::cli::register_prove(app);
 #endif
-#ifdef HAVE_UNPOP_TRACES
+#ifdef HAVE_UNPOP_REPLAY
   unpop::cli::register_replay(app);
+#endif
+#ifdef HAVE_UNPOP_SCENARIOS
+  unpop::cli::register_scenario(app);
 #endif
   try {
     app.parse(argc, argv);

@@ -6,6 +6,7 @@
 /// `first` and stepping by +1 or -1: a fresh section popped from the LIFO is one descending
 /// run, the same pages pushed back and popped again are one ascending run.
 #include <cstdint>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -59,5 +60,8 @@ class PageSeq {
   std::vector<PageRun> runs_;
   std::uint64_t size_ = 0;
 };
+
+/// GoogleTest printer: shows runs instead of bytes.
+inline void PrintTo(const PageSeq& s, std::ostream* os) { *os << s.describe(8); }
 
 }  // namespace unpop

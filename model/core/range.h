@@ -33,6 +33,8 @@ struct Range {
 /// "0x40400000-0x5fffffff", the form Linux's %pR and /proc/iomem use (with 0x).
 std::string to_string(const Range& r);
 std::string hex(Addr a);
+/// "256 KiB", "508 MiB", "1 GiB", "1.5 GiB": sizes as a person reads them.
+std::string human_size(std::uint64_t bytes);
 
 /// Round helpers with the kernel's names; `align` must be a power of two.
 constexpr Addr align_up(Addr x, Addr align) { return (x + align - 1) & ~(align - 1); }

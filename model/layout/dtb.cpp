@@ -59,13 +59,14 @@ struct Dtb {
 };
 
 // One (address, size) tuple list, e.g. `reg`, split by the given cell counts.
-std::vector<std::pair<std::uint64_t, std::uint64_t>> tuples(const Dtb& d, int node, const char* p,
-                                                            int ac, int sc) {
+std::vector<std::pair<std::uint64_t, std::uint64_t>> tuples(const Dtb& d, int node, const char* p, int ac,
+                                                            int sc) {
   std::vector<std::pair<std::uint64_t, std::uint64_t>> out;
   auto v = d.prop(node, p);
   if (!v) return out;
   if (ac < 1 || ac > 2 || sc < 0 || sc > 2)
-    d.fail(fmt::format("node {}: {} uses {} address and {} size cells (expected 1-2 and 0-2)", d.name(node), p, ac, sc));
+    d.fail(fmt::format("node {}: {} uses {} address and {} size cells (expected 1-2 and 0-2)", d.name(node),
+                       p, ac, sc));
   const std::size_t entry = 4u * static_cast<std::size_t>(ac + sc);
   if (v->size() % entry)
     d.fail(fmt::format("node {}: {} is {} bytes, not a multiple of {} ({} address + {} size cells)",
@@ -163,10 +164,11 @@ class Walker {
     for (auto [addr, size] : tuples(d_, node, "reg", d_.address_cells(bus), d_.size_cells(bus))) {
       // The hypervisor node's entries are positional (reg[0] = grant table): a zero-sized one
       // cannot be dropped without shifting the rest, and Xen never writes one.
-      if (size == 0 && hyp) d_.fail(fmt::format("hypervisor node {}: reg[{}] has size 0", d_.name(node), out.size()));
+      if (size == 0 && hyp)
+        d_.fail(fmt::format("hypervisor node {}: reg[{}] has size 0", d_.name(node), out.size()));
       if (size == 0) continue;  // nothing addressable (e.g. a zero-sized placeholder)
       auto cpu = translate(d_, parents, addr);
-      if (!cpu) continue;       // behind a bus without `ranges`: not memory-mapped
+      if (!cpu) continue;  // behind a bus without `ranges`: not memory-mapped
       if (*cpu + (size - 1) < *cpu)
         d_.fail(fmt::format("node {}: reg {:#x}+{:#x} wraps past 2^64", d_.name(node), *cpu, size));
       out.push_back(Range::from_size(*cpu, size));
@@ -190,11 +192,13 @@ class Walker {
     const int cac = d_.address_cells(node);
     const std::size_t entry = 4u * static_cast<std::size_t>(cac + pac + sc);
     if (cac != 3 || pac > 2 || sc > 2 || r->size() % entry)
-      d_.fail(fmt::format("PCI node {}: ranges is {} bytes with {}+{}+{} cells (expected 3 PCI address cells)",
-                          n, r->size(), cac, pac, sc));
+      d_.fail(
+          fmt::format("PCI node {}: ranges is {} bytes with {}+{}+{} cells (expected 3 PCI address cells)", n,
+                      r->size(), cac, pac, sc));
     for (std::size_t off = 0; off < r->size(); off += entry) {
       const char* p = r->data() + off;
-      std::uint64_t parent = Dtb::read_cells(p + 4 * cac, pac), size = Dtb::read_cells(p + 4 * (cac + pac), sc);
+      std::uint64_t parent = Dtb::read_cells(p + 4 * cac, pac),
+                    size = Dtb::read_cells(p + 4 * (cac + pac), sc);
       if (size == 0) continue;
       auto cpu = translate(d_, parents, parent);
       if (cpu) l_.mmio.push_back({Range::from_size(*cpu, size), n + " window"});
@@ -214,14 +218,16 @@ std::string basename(const std::string& path) {
 
 Layout load_dtb_bytes(const std::string& name, const std::string& bytes) {
   if (bytes.size() < sizeof(fdt_header))
-    throw LoadError{name, 0, fmt::format("not a device-tree blob: {} bytes, shorter than the {}-byte header",
-                                         bytes.size(), sizeof(fdt_header))};
+    throw LoadError{name, 0,
+                    fmt::format("not a device-tree blob: {} bytes, shorter than the {}-byte header",
+                                bytes.size(), sizeof(fdt_header))};
   // libfdt wants the blob 8-byte aligned; a std::string gives no such promise.
   std::vector<std::uint64_t> buf((bytes.size() + 7) / 8);
   std::memcpy(buf.data(), bytes.data(), bytes.size());
   const void* fdt = buf.data();
   if (int err = fdt_check_full(fdt, bytes.size()))
-    throw LoadError{name, 0, fmt::format("not a valid device-tree blob ({} bytes): {}", bytes.size(), fdt_strerror(err))};
+    throw LoadError{
+        name, 0, fmt::format("not a valid device-tree blob ({} bytes): {}", bytes.size(), fdt_strerror(err))};
   Layout l;
   l.name = basename(name);
   l.source = "dtb " + name;

@@ -20,10 +20,10 @@ namespace {
 
 class Builder {
  public:
-  Builder() : buf_(1 << 16) {
-    ok(fdt_create(buf_.data(), static_cast<int>(buf_.size())));
+  Builder() : buf_(1 << 16) { ok(fdt_create(buf_.data(), static_cast<int>(buf_.size()))); }
+  Builder& memreserve(std::uint64_t addr, std::uint64_t size) {
+    return ok(fdt_add_reservemap_entry(buf_.data(), addr, size));
   }
-  Builder& memreserve(std::uint64_t addr, std::uint64_t size) { return ok(fdt_add_reservemap_entry(buf_.data(), addr, size)); }
   Builder& begin(const char* name) {
     if (!reservemap_done_) {
       ok(fdt_finish_reservemap(buf_.data()));
@@ -66,13 +66,19 @@ TEST(DtbSynthetic, ReservedMemoryBusesAndHypervisor) {
   Builder b;
   b.memreserve(0x80000000, 0x10000);
   b.begin("").cells("#address-cells", {2}).cells("#size-cells", {2});
-  b.begin("memory@80000000").str("device_type", "memory").cells("reg", {0, 0x80000000, 0, 0x40000000, 8, 0, 0, 0x40000000}).end();
+  b.begin("memory@80000000")
+      .str("device_type", "memory")
+      .cells("reg", {0, 0x80000000, 0, 0x40000000, 8, 0, 0, 0x40000000})
+      .end();
   b.begin("reserved-memory").cells("#address-cells", {2}).cells("#size-cells", {2}).empty("ranges");
   b.begin("optee@fc000000").cells("reg", {0, 0xfc000000, 0, 0x2000000}).end();
   b.begin("linux,cma").str("compatible", "shared-dma-pool").cells("size", {0, 0x4000000}).end();  // dynamic
   b.end();
   // simple-bus at 0x0 with 1-cell children mapped to 0x1_0000_0000
-  b.begin("soc").cells("#address-cells", {1}).cells("#size-cells", {1}).cells("ranges", {0x0, 0x1, 0x0, 0x10000000});
+  b.begin("soc")
+      .cells("#address-cells", {1})
+      .cells("#size-cells", {1})
+      .cells("ranges", {0x0, 0x1, 0x0, 0x10000000});
   b.begin("uart@1000").cells("reg", {0x1000, 0x100}).end();
   b.begin("i2c@2000").cells("reg", {0x2000, 0x100}).cells("#address-cells", {1}).cells("#size-cells", {0});
   b.begin("eeprom@50").cells("reg", {0x50}).end();  // i2c address: not memory-mapped
@@ -82,8 +88,10 @@ TEST(DtbSynthetic, ReservedMemoryBusesAndHypervisor) {
   b.begin("cpus").cells("#address-cells", {1}).cells("#size-cells", {0});
   b.begin("cpu@0").str("device_type", "cpu").cells("reg", {0}).end();
   b.end();
-  b.begin("hypervisor").strs("compatible", std::string("xen,xen-4.17\0xen,xen", 20))
-      .cells("reg", {0, 0x38000000, 0, 0x1000000, 0, 0xc0000000, 0, 0x20000000}).end();
+  b.begin("hypervisor")
+      .strs("compatible", std::string("xen,xen-4.17\0xen,xen", 20))
+      .cells("reg", {0, 0x38000000, 0, 0x1000000, 0, 0xc0000000, 0, 0x20000000})
+      .end();
   b.end();
   Layout l = load_dtb_bytes("synthetic.dtb", b.finish());
   ASSERT_EQ(l.ram.size(), 2u);
@@ -120,8 +128,8 @@ TEST(DtbSynthetic, NopTagsAndHypervisorWithoutReg) {
   EXPECT_TRUE(l.hypervisor_node);
   EXPECT_FALSE(l.grant_table);
   EXPECT_TRUE(l.ext_regions.empty());
-  EXPECT_TRUE(l.ram.empty());        // device_type was NOPed away: now just a device
-  ASSERT_EQ(l.mmio.size(), 1u);     // and /gone@0 is gone
+  EXPECT_TRUE(l.ram.empty());    // device_type was NOPed away: now just a device
+  ASSERT_EQ(l.mmio.size(), 1u);  // and /gone@0 is gone
   EXPECT_EQ(l.mmio[0].name, "memory@40000000");
 }
 
@@ -130,8 +138,9 @@ TEST(DtbSynthetic, BadRegLength) {
   b.begin("dev@0").cells("reg", {0, 0x1000, 0}).end();
   b.end();
   std::string msg = test::load_error([&] { load_dtb_bytes("badreg.dtb", b.finish()); });
-  EXPECT_NE(msg.find("badreg.dtb: node dev@0: reg is 12 bytes, not a multiple of 16 (2 address + 2 size cells)"),
-            std::string::npos)
+  EXPECT_NE(
+      msg.find("badreg.dtb: node dev@0: reg is 12 bytes, not a multiple of 16 (2 address + 2 size cells)"),
+      std::string::npos)
       << msg;
 }
 
@@ -152,7 +161,10 @@ namespace {
 
 TEST(DtbSynthetic, ZeroSizedHypervisorReg) {
   Builder b = root();
-  b.begin("hypervisor").strs("compatible", std::string("xen,xen", 7)).cells("reg", {0, 0x38000000, 0, 0}).end();
+  b.begin("hypervisor")
+      .strs("compatible", std::string("xen,xen", 7))
+      .cells("reg", {0, 0x38000000, 0, 0})
+      .end();
   b.end();
   std::string msg = test::load_error([&] { load_dtb_bytes("z.dtb", b.finish()); });
   EXPECT_NE(msg.find("z.dtb: hypervisor node hypervisor: reg[0] has size 0"), std::string::npos) << msg;
@@ -165,7 +177,12 @@ TEST(DtbSynthetic, MutatedBlobsNeverCrash) {
   const std::string orig((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   ASSERT_FALSE(orig.empty());
   std::uint64_t seed = 0x9e3779b97f4a7c15ull;
-  auto next = [&] { seed ^= seed << 13; seed ^= seed >> 7; seed ^= seed << 17; return seed; };
+  auto next = [&] {
+    seed ^= seed << 13;
+    seed ^= seed >> 7;
+    seed ^= seed << 17;
+    return seed;
+  };
   int loaded = 0, rejected = 0;
   for (int i = 0; i < 3000; ++i) {
     std::string b = orig;

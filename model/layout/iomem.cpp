@@ -26,7 +26,8 @@ bool parse_hex(const std::string& s, Addr& out) {
   Addr v = 0;
   for (char c : s) {
     if (!std::isxdigit(static_cast<unsigned char>(c))) return false;
-    v = (v << 4) | static_cast<Addr>(std::isdigit(static_cast<unsigned char>(c)) ? c - '0' : (std::tolower(c) - 'a' + 10));
+    v = (v << 4) | static_cast<Addr>(
+                       std::isdigit(static_cast<unsigned char>(c)) ? c - '0' : (std::tolower(c) - 'a' + 10));
   }
   out = v;
   return true;
@@ -36,23 +37,30 @@ class Parser {
  public:
   explicit Parser(const std::string& file) : file_(file) {}
 
-  [[noreturn]] void fail(std::size_t line, const std::string& msg) const { throw LoadError{file_, line, msg}; }
+  [[noreturn]] void fail(std::size_t line, const std::string& msg) const {
+    throw LoadError{file_, line, msg};
+  }
 
   // One "  start-end : name" line at 1-based `lineno`.
   Entry parse_line(const std::string& text, std::size_t lineno) const {
     std::size_t spaces = text.find_first_not_of(' ');
     if (text[spaces] == '\t') fail(lineno, "tab character: /proc/iomem indents with two spaces per level");
-    if (spaces % 2) fail(lineno, fmt::format("indentation of {} spaces: expected a multiple of 2 (two per nesting level)", spaces));
+    if (spaces % 2)
+      fail(lineno,
+           fmt::format("indentation of {} spaces: expected a multiple of 2 (two per nesting level)", spaces));
     const std::size_t sep = text.find(" : ", spaces);
     if (sep == std::string::npos) fail(lineno, "expected `start-end : name` (missing \" : \")");
     const std::string span = text.substr(spaces, sep - spaces);
     const std::size_t dash = span.find('-');
-    if (dash == std::string::npos) fail(lineno, fmt::format("expected `start-end` before \" : \", got `{}`", span));
+    if (dash == std::string::npos)
+      fail(lineno, fmt::format("expected `start-end` before \" : \", got `{}`", span));
     Entry e;
     if (!parse_hex(span.substr(0, dash), e.range.start))
-      fail(lineno, fmt::format("start `{}` is not a hex address (expected up to 16 hex digits, no 0x)", span.substr(0, dash)));
+      fail(lineno, fmt::format("start `{}` is not a hex address (expected up to 16 hex digits, no 0x)",
+                               span.substr(0, dash)));
     if (!parse_hex(span.substr(dash + 1), e.range.end))
-      fail(lineno, fmt::format("end `{}` is not a hex address (expected up to 16 hex digits, no 0x)", span.substr(dash + 1)));
+      fail(lineno, fmt::format("end `{}` is not a hex address (expected up to 16 hex digits, no 0x)",
+                               span.substr(dash + 1)));
     if (e.range.end < e.range.start)
       fail(lineno, fmt::format("end {} is below start {}", hex(e.range.end), hex(e.range.start)));
     e.name = text.substr(sep + 3);
@@ -67,12 +75,14 @@ class Parser {
   // parent (kernel/resource.c never lets a child stick out of its parent).
   void nest(const Entry& e) {
     if (e.level > parents_.size())
-      fail(e.line, fmt::format("indented {} levels but the previous entry is at level {}: expected at most {} spaces",
-                               e.level, parents_.size() ? parents_.size() - 1 : 0, 2 * parents_.size()));
+      fail(e.line,
+           fmt::format("indented {} levels but the previous entry is at level {}: expected at most {} spaces",
+                       e.level, parents_.size() ? parents_.size() - 1 : 0, 2 * parents_.size()));
     parents_.resize(e.level);
     if (!parents_.empty() && !parents_.back().range.contains(e.range))
-      fail(e.line, fmt::format("{} `{}` is not inside its parent {} `{}` (line {})", to_string(e.range), e.name,
-                               to_string(parents_.back().range), parents_.back().name, parents_.back().line));
+      fail(e.line,
+           fmt::format("{} `{}` is not inside its parent {} `{}` (line {})", to_string(e.range), e.name,
+                       to_string(parents_.back().range), parents_.back().name, parents_.back().line));
     parents_.push_back(e);
   }
 
@@ -120,7 +130,8 @@ Layout load_iomem_text(const std::string& name, const std::string& text, Arch ar
   if (entries.empty()) throw LoadError{name, 0, "no `start-end : name` lines: not a /proc/iomem dump"};
   // Without CAP_SYS_ADMIN, /proc/iomem prints every address as zero (kernel/resource.c
   // r_show(): `if (file_ns_capable(..., CAP_SYS_ADMIN)) {start, end} else start = end = 0`).
-  if (std::all_of(entries.begin(), entries.end(), [](const Entry& e) { return e.range.start == 0 && e.range.end == 0; }))
+  if (std::all_of(entries.begin(), entries.end(),
+                  [](const Entry& e) { return e.range.start == 0 && e.range.end == 0; }))
     throw LoadError{name, entries.front().line,
                     "addresses are all zero: /proc/iomem was read without CAP_SYS_ADMIN (read it as root)"};
   Layout l;

@@ -72,15 +72,21 @@ TEST_P(IomemErrors, NamesLineAndExpectation) {
 INSTANTIATE_TEST_SUITE_P(
     Iomem, IomemErrors,
     ::testing::Values(
-        BadLine{"60000000-7fffffff : System RAM\n6000zz00-7fffffff : x\n", "dump.txt:2: start `6000zz00` is not a hex address"},
-        BadLine{"60000000-7fffffff System RAM\n", "dump.txt:1: expected `start-end : name` (missing \" : \")"},
+        BadLine{"60000000-7fffffff : System RAM\n6000zz00-7fffffff : x\n",
+                "dump.txt:2: start `6000zz00` is not a hex address"},
+        BadLine{"60000000-7fffffff System RAM\n",
+                "dump.txt:1: expected `start-end : name` (missing \" : \")"},
         BadLine{"\n\n60000000 : System RAM\n", "dump.txt:3: expected `start-end` before"},
         BadLine{"70000000-6fffffff : System RAM\n", "dump.txt:1: end 0x6fffffff is below start 0x70000000"},
-        BadLine{"60000000-7fffffff : System RAM\n   60000000-6187ffff : Kernel code\n", "dump.txt:2: indentation of 3 spaces"},
-        BadLine{"60000000-7fffffff : System RAM\n    60000000-6187ffff : Kernel code\n", "dump.txt:2: indented 2 levels"},
-        BadLine{"60000000-7fffffff : System RAM\n  50000000-6187ffff : Kernel code\n", "dump.txt:2: 0x50000000-0x6187ffff `Kernel code` is not inside its parent"},
+        BadLine{"60000000-7fffffff : System RAM\n   60000000-6187ffff : Kernel code\n",
+                "dump.txt:2: indentation of 3 spaces"},
+        BadLine{"60000000-7fffffff : System RAM\n    60000000-6187ffff : Kernel code\n",
+                "dump.txt:2: indented 2 levels"},
+        BadLine{"60000000-7fffffff : System RAM\n  50000000-6187ffff : Kernel code\n",
+                "dump.txt:2: 0x50000000-0x6187ffff `Kernel code` is not inside its parent"},
         BadLine{"60000000-7fffffff : \n", "dump.txt:1: missing resource name"},
-        BadLine{"60000000-7fffffffffffffffff : x\n", "dump.txt:1: end `7fffffffffffffffff` is not a hex address"},
+        BadLine{"60000000-7fffffffffffffffff : x\n",
+                "dump.txt:1: end `7fffffffffffffffff` is not a hex address"},
         BadLine{"\t60000000-7fffffff : x\n", "dump.txt:1: tab character"},
         BadLine{"00000000-00000000 : System RAM\n  00000000-00000000 : Kernel code\n",
                 "dump.txt:1: addresses are all zero: /proc/iomem was read without CAP_SYS_ADMIN"},
@@ -105,7 +111,12 @@ TEST(Iomem, MutatedDumpsNeverCrash) {
   ASSERT_FALSE(orig.empty());
   const std::string alphabet = " -:\n0123456789abcdefxyzG";
   std::uint64_t seed = 12345;
-  auto next = [&] { seed ^= seed << 13; seed ^= seed >> 7; seed ^= seed << 17; return seed; };
+  auto next = [&] {
+    seed ^= seed << 13;
+    seed ^= seed >> 7;
+    seed ^= seed << 17;
+    return seed;
+  };
   int rejected = 0;
   for (int i = 0; i < 3000; ++i) {
     std::string t = orig;

@@ -17,7 +17,9 @@ namespace {
 
 using nlohmann::json;
 
-std::string join(const std::string& path, const std::string& key) { return path.empty() ? key : path + "." + key; }
+std::string join(const std::string& path, const std::string& key) {
+  return path.empty() ? key : path + "." + key;
+}
 std::string index(const std::string& path, std::size_t i) { return fmt::format("{}[{}]", path, i); }
 
 class Reader {
@@ -39,8 +41,11 @@ class Reader {
 
   std::uint64_t u64(const json& j, const std::string& path) const {
     if (j.is_number_unsigned()) return j.get<std::uint64_t>();
-    if (j.is_number_integer()) fail(path, fmt::format("{} is negative: expected an address or size", j.dump()));
-    if (!j.is_string()) fail(path, fmt::format("expected a number or a string like \"0x40000000\" or \"64M\", got {}", j.type_name()));
+    if (j.is_number_integer())
+      fail(path, fmt::format("{} is negative: expected an address or size", j.dump()));
+    if (!j.is_string())
+      fail(path, fmt::format("expected a number or a string like \"0x40000000\" or \"64M\", got {}",
+                             j.type_name()));
     return parse_number(j.get<std::string>(), path);
   }
 
@@ -74,14 +79,16 @@ class Reader {
     } else {
       const std::uint64_t size = u64(j["size"], join(path, "size"));
       if (size == 0) fail(join(path, "size"), "0: a range holds at least one byte");
-      if (start + (size - 1) < start) fail(join(path, "size"), fmt::format("{} from {} wraps past 2^64", hex(size), hex(start)));
+      if (start + (size - 1) < start)
+        fail(join(path, "size"), fmt::format("{} from {} wraps past 2^64", hex(size), hex(start)));
       r = Range::from_size(start, size);
     }
     std::string name = j.contains("name") ? string(j["name"], join(path, "name")) : default_name;
     return {r, name};
   }
 
-  std::vector<NamedRange> ranges(const json& j, const std::string& path, const std::string& default_name) const {
+  std::vector<NamedRange> ranges(const json& j, const std::string& path,
+                                 const std::string& default_name) const {
     if (!j.is_array()) fail(path, fmt::format("expected an array of ranges, got {}", j.type_name()));
     std::vector<NamedRange> out;
     for (std::size_t i = 0; i < j.size(); ++i) out.push_back(range(j[i], index(path, i), default_name));
@@ -100,14 +107,25 @@ class Reader {
     const std::string orig = s;
     if (!s.empty()) {
       switch (std::toupper(static_cast<unsigned char>(s.back()))) {
-        case 'K': mult = 1ull << 10; break;
-        case 'M': mult = 1ull << 20; break;
-        case 'G': mult = 1ull << 30; break;
-        case 'T': mult = 1ull << 40; break;
-        default: break;
+        case 'K':
+          mult = 1ull << 10;
+          break;
+        case 'M':
+          mult = 1ull << 20;
+          break;
+        case 'G':
+          mult = 1ull << 30;
+          break;
+        case 'T':
+          mult = 1ull << 40;
+          break;
+        default:
+          break;
       }
-      if (mult != 1 && !(s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))) s.pop_back();
-      else mult = 1;
+      if (mult != 1 && !(s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')))
+        s.pop_back();
+      else
+        mult = 1;
     }
     const bool is_hex = s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
     const std::string digits = is_hex ? s.substr(2) : s;
@@ -116,13 +134,18 @@ class Reader {
     bool ok = !digits.empty() && digits.size() <= (is_hex ? 16u : 20u);
     for (char c : digits) {
       if (!ok) break;
-      int d = std::isdigit(static_cast<unsigned char>(c)) ? c - '0'
-              : is_hex && std::isxdigit(static_cast<unsigned char>(c)) ? std::tolower(c) - 'a' + 10 : -1;
-      if (d < 0 || v > (~std::uint64_t{0} - static_cast<std::uint64_t>(d)) / static_cast<std::uint64_t>(base)) ok = false;
-      else v = v * static_cast<std::uint64_t>(base) + static_cast<std::uint64_t>(d);
+      int d = std::isdigit(static_cast<unsigned char>(c))              ? c - '0'
+              : is_hex && std::isxdigit(static_cast<unsigned char>(c)) ? std::tolower(c) - 'a' + 10
+                                                                       : -1;
+      if (d < 0 || v > (~std::uint64_t{0} - static_cast<std::uint64_t>(d)) / static_cast<std::uint64_t>(base))
+        ok = false;
+      else
+        v = v * static_cast<std::uint64_t>(base) + static_cast<std::uint64_t>(d);
     }
     if (!ok || v > ~std::uint64_t{0} / mult)
-      fail(path, fmt::format("\"{}\" is not a 64-bit number: expected \"0x...\" hex, decimal, or a K/M/G/T size", orig));
+      fail(path,
+           fmt::format("\"{}\" is not a 64-bit number: expected \"0x...\" hex, decimal, or a K/M/G/T size",
+                       orig));
     return v * mult;
   }
 
@@ -132,8 +155,9 @@ class Reader {
 // --- the "xen" block: regions computed as Xen computes them -------------------------------
 
 xen::HostInput read_dom0(const Reader& rd, const json& j, const std::string& path) {
-  rd.keys(j, path, {"host_ram", "dom0_ram", "reserved", "device_regs", "pci_windows", "static_shm", "xen_reg",
-                    "grant_table", "iommu", "p2m_ipa_bits", "is_32bit", "ext_regions", "size_bug_4_18"});
+  rd.keys(j, path,
+          {"host_ram", "dom0_ram", "reserved", "device_regs", "pci_windows", "static_shm", "xen_reg",
+           "grant_table", "iommu", "p2m_ipa_bits", "is_32bit", "ext_regions", "size_bug_4_18"});
   xen::HostInput in;
   auto list = [&](const char* k, std::vector<Range>& out) {
     if (j.contains(k)) out = rd.plain(j[k], join(path, k));
@@ -145,35 +169,50 @@ xen::HostInput read_dom0(const Reader& rd, const json& j, const std::string& pat
   list("pci_windows", in.pci_windows);
   list("static_shm", in.static_shm);
   list("xen_reg", in.xen_reg);
-  if (in.host_ram.empty()) rd.fail(join(path, "host_ram"), "missing or empty: Xen starts from the host RAM banks");
-  if (in.dom0_ram.empty()) rd.fail(join(path, "dom0_ram"), "missing or empty: dom0 has at least one RAM bank");
-  if (j.contains("grant_table")) in.grant_table = rd.range(j["grant_table"], join(path, "grant_table"), "").range;
+  if (in.host_ram.empty())
+    rd.fail(join(path, "host_ram"), "missing or empty: Xen starts from the host RAM banks");
+  if (in.dom0_ram.empty())
+    rd.fail(join(path, "dom0_ram"), "missing or empty: dom0 has at least one RAM bank");
+  if (j.contains("grant_table"))
+    in.grant_table = rd.range(j["grant_table"], join(path, "grant_table"), "").range;
   if (j.contains("iommu")) in.iommu = rd.boolean(j["iommu"], join(path, "iommu"));
-  if (j.contains("p2m_ipa_bits")) in.p2m_ipa_bits = rd.bits(j["p2m_ipa_bits"], join(path, "p2m_ipa_bits"), 32, 52);
+  if (j.contains("p2m_ipa_bits"))
+    in.p2m_ipa_bits = rd.bits(j["p2m_ipa_bits"], join(path, "p2m_ipa_bits"), 32, 52);
   if (j.contains("is_32bit")) in.is_32bit = rd.boolean(j["is_32bit"], join(path, "is_32bit"));
   if (j.contains("ext_regions")) in.ext_regions_opt = rd.boolean(j["ext_regions"], join(path, "ext_regions"));
-  if (j.contains("size_bug_4_18")) in.size_bug_4_18 = rd.boolean(j["size_bug_4_18"], join(path, "size_bug_4_18"));
+  if (j.contains("size_bug_4_18"))
+    in.size_bug_4_18 = rd.boolean(j["size_bug_4_18"], join(path, "size_bug_4_18"));
   return in;
 }
 
 xen::DomUInput read_domu(const Reader& rd, const json& j, const std::string& path) {
   rd.keys(j, path, {"ram_size", "bank", "allocated", "iomem", "gpaddr_bits", "max_regions"});
-  const unsigned bits = j.contains("gpaddr_bits") ? rd.bits(j["gpaddr_bits"], join(path, "gpaddr_bits"), 32, 64) : 40;
+  const unsigned bits =
+      j.contains("gpaddr_bits") ? rd.bits(j["gpaddr_bits"], join(path, "gpaddr_bits"), 32, 64) : 40;
   xen::DomUInput in;
   if (j.contains("ram_size")) {
-    if (j.contains("bank") || j.contains("allocated")) rd.fail(path, "give either ram_size or bank + allocated");
+    if (j.contains("bank") || j.contains("allocated"))
+      rd.fail(path, "give either ram_size or bank + allocated");
     in = xen::libxl_domu_input(rd.u64(j["ram_size"], join(path, "ram_size")), bits);
   } else {
     if (!j.contains("bank") || !j.contains("allocated")) rd.fail(path, "needs ram_size, or bank + allocated");
     in.bank = rd.plain(j["bank"], join(path, "bank"));
     const json& a = j["allocated"];
     if (!a.is_array() || a.size() != in.bank.size())
-      rd.fail(join(path, "allocated"), fmt::format("expected an array of {} sizes (one per bank)", in.bank.size()));
-    for (std::size_t i = 0; i < a.size(); ++i) in.allocated.push_back(rd.u64(a[i], index(join(path, "allocated"), i)));
+      rd.fail(join(path, "allocated"),
+              fmt::format("expected an array of {} sizes (one per bank)", in.bank.size()));
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      const std::string at = index(join(path, "allocated"), i);
+      in.allocated.push_back(rd.u64(a[i], at));
+      if (in.allocated[i] > in.bank[i].size())  // else ALIGN_UP_TO_2MB could wrap
+        rd.fail(at, fmt::format("{} bytes do not fit in bank[{}] ({} bytes)", hex(in.allocated[i]), i,
+                                hex(in.bank[i].size())));
+    }
     in.gpaddr_bits = bits;
   }
   if (j.contains("iomem")) in.iomem = rd.plain(j["iomem"], join(path, "iomem"));
-  if (j.contains("max_regions")) in.max_regions = rd.bits(j["max_regions"], join(path, "max_regions"), 1, 256);
+  if (j.contains("max_regions"))
+    in.max_regions = rd.bits(j["max_regions"], join(path, "max_regions"), 1, 256);
   return in;
 }
 
@@ -192,9 +231,11 @@ void read_hypervisor(const Reader& rd, const json& j, const std::string& path, L
   }
   rd.keys(j, path, {"grant_table", "ext_regions"});
   l.hypervisor_node = true;
-  if (j.contains("grant_table")) l.grant_table = rd.range(j["grant_table"], join(path, "grant_table"), "").range;
+  if (j.contains("grant_table"))
+    l.grant_table = rd.range(j["grant_table"], join(path, "grant_table"), "").range;
   if (j.contains("ext_regions")) {
-    if (computed) rd.fail(join(path, "ext_regions"), "given together with `xen`, which computes them: drop one");
+    if (computed)
+      rd.fail(join(path, "ext_regions"), "given together with `xen`, which computes them: drop one");
     l.ext_regions = rd.plain(j["ext_regions"], join(path, "ext_regions"));
   }
 }
@@ -202,14 +243,18 @@ void read_hypervisor(const Reader& rd, const json& j, const std::string& path, L
 void read_geometry(const Reader& rd, const json& j, const std::string& path, Layout& l) {
   if (j.contains("arch")) {
     const std::string a = rd.string(j["arch"], join(path, "arch"));
-    if (a == "arm64" || a == "aarch64") l.arch = Arch::arm64;
-    else if (a == "x86_64" || a == "x86") l.arch = Arch::x86_64;
-    else rd.fail(join(path, "arch"), fmt::format("\"{}\": expected \"arm64\" or \"x86_64\"", a));
+    if (a == "arm64" || a == "aarch64")
+      l.arch = Arch::arm64;
+    else if (a == "x86_64" || a == "x86")
+      l.arch = Arch::x86_64;
+    else
+      rd.fail(join(path, "arch"), fmt::format("\"{}\": expected \"arm64\" or \"x86_64\"", a));
     if (l.arch == Arch::x86_64 && !j.contains("pa_bits")) l.pa_bits = 46;
   }
   if (j.contains("page_size")) {
     const json& p = j["page_size"];
-    std::uint64_t ps = p.is_string() ? parse_page_size(p.get<std::string>()) : rd.u64(p, join(path, "page_size"));
+    std::uint64_t ps =
+        p.is_string() ? parse_page_size(p.get<std::string>()) : rd.u64(p, join(path, "page_size"));
     Geometry g;
     std::string why;
     if (!Geometry::make(l.arch, ps, g, &why))
@@ -233,8 +278,9 @@ std::uint64_t json_u64(const std::string& file, const json& j, const std::string
 
 Layout layout_from_json_value(const std::string& file, const json& j, const std::string& path) {
   Reader rd(file);
-  rd.keys(j, path, {"name", "source", "arch", "page_size", "pa_bits", "va_bits", "ram", "reserved", "mmio",
-                    "hypervisor", "acpi", "extra_mem", "preexisting_pool", "xen"});
+  rd.keys(j, path,
+          {"name", "source", "arch", "page_size", "pa_bits", "va_bits", "ram", "reserved", "mmio",
+           "hypervisor", "acpi", "extra_mem", "preexisting_pool", "xen"});
   const std::string name = j.contains("name") ? rd.string(j["name"], join(path, "name")) : basename(file);
   const bool computed = j.contains("xen");
   Layout l = computed ? read_xen(rd, j["xen"], join(path, "xen"), name) : Layout{};
@@ -246,7 +292,8 @@ Layout layout_from_json_value(const std::string& file, const json& j, const std:
   if (j.contains("mmio")) l.mmio = rd.ranges(j["mmio"], join(path, "mmio"), "mmio");
   if (j.contains("hypervisor")) read_hypervisor(rd, j["hypervisor"], join(path, "hypervisor"), l, computed);
   if (j.contains("acpi")) l.acpi = rd.boolean(j["acpi"], join(path, "acpi"));
-  if (j.contains("extra_mem")) l.extra_mem = rd.ranges(j["extra_mem"], join(path, "extra_mem"), "xen_extra_mem");
+  if (j.contains("extra_mem"))
+    l.extra_mem = rd.ranges(j["extra_mem"], join(path, "extra_mem"), "xen_extra_mem");
   if (j.contains("preexisting_pool"))
     l.preexisting_pool = rd.ranges(j["preexisting_pool"], join(path, "preexisting_pool"), "Xen scratch");
   return l;
@@ -259,7 +306,8 @@ Layout load_layout_json(const std::string& name, const std::string& text) {
   } catch (const json::parse_error& e) {
     // e.byte is 1-based and points just past the offending character.
     const std::size_t at = e.byte ? std::min<std::size_t>(e.byte - 1, text.size()) : 0;
-    const std::size_t line = 1 + static_cast<std::size_t>(std::count(text.begin(), text.begin() + static_cast<long>(at), '\n'));
+    const std::size_t line =
+        1 + static_cast<std::size_t>(std::count(text.begin(), text.begin() + static_cast<long>(at), '\n'));
     throw LoadError{name, line, fmt::format("not valid JSON: {}", e.what())};
   }
   return layout_from_json_value(name, j);
@@ -316,6 +364,37 @@ nlohmann::ordered_json layout_to_json_value(const Layout& l) {
   return j;
 }
 
-std::string layout_to_json(const Layout& l) { return layout_to_json_value(l).dump(2) + "\n"; }
+namespace {
+
+bool flat(const nlohmann::ordered_json& j) {
+  if (!j.is_structured() || j.empty()) return true;
+  return j.is_object() && std::none_of(j.begin(), j.end(), [](const auto& v) { return v.is_structured(); });
+}
+
+// Like dump(2), but a range (an object of scalars) stays on one line: a layout with 40 MMIO
+// ranges is then 40 lines a human can scan and diff, not 200.
+std::string pretty(const nlohmann::ordered_json& j, int indent) {
+  const std::string pad(static_cast<std::size_t>(indent) + 2, ' '),
+      close(static_cast<std::size_t>(indent), ' ');
+  if (flat(j) && !j.is_object()) return j.dump();
+  if (flat(j)) {
+    std::string out = "{";
+    for (auto it = j.begin(); it != j.end(); ++it)
+      out +=
+          (it == j.begin() ? "" : ", ") + nlohmann::ordered_json(it.key()).dump() + ": " + it.value().dump();
+    return out + "}";
+  }
+  std::string out = j.is_array() ? "[\n" : "{\n";
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    out += pad;
+    if (j.is_object()) out += nlohmann::ordered_json(it.key()).dump() + ": ";
+    out += pretty(it.value(), indent + 2) + (std::next(it) == j.end() ? "\n" : ",\n");
+  }
+  return out + close + (j.is_array() ? "]" : "}");
+}
+
+}  // namespace
+
+std::string layout_to_json(const Layout& l) { return pretty(layout_to_json_value(l), 0) + "\n"; }
 
 }  // namespace unpop

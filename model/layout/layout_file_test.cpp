@@ -61,7 +61,8 @@ TEST(LayoutFile, Defaults) {
   EXPECT_EQ(l.arch, Arch::arm64);
   EXPECT_EQ(l.pa_bits, 48u);
   EXPECT_FALSE(l.hypervisor_node);
-  Layout x = load_layout_json("x.json", R"({"arch": "x86_64", "extra_mem": [{"start": "0x240000000", "size": "8G"}]})");
+  Layout x = load_layout_json("x.json",
+                              R"({"arch": "x86_64", "extra_mem": [{"start": "0x240000000", "size": "8G"}]})");
   EXPECT_EQ(x.pa_bits, 46u);
   EXPECT_EQ(x.extra_mem[0].name, "xen_extra_mem");
   Layout h = load_layout_json("h.json", R"({"hypervisor": {}})");
@@ -118,14 +119,13 @@ TEST(LayoutFile, XenDomUBlock) {
 TEST(LayoutFile, EmbeddedPathPrefix) {
   nlohmann::json j = nlohmann::json::parse(R"({"layout": {"ram": [{"start": "0x0", "end": "zz"}]}})");
   std::string msg = test::load_error([&] { layout_from_json_value("case.json", j["layout"], "layout"); });
-  EXPECT_NE(msg.find("case.json: layout.ram[0].end: \"zz\" is not a 64-bit number"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("case.json: layout.ram[0].end: \"zz\" is not a 64-bit number"), std::string::npos)
+      << msg;
 }
 
 TEST(LayoutFile, FileOnDisk) {
   auto path = std::filesystem::temp_directory_path() / "unpop_layout_file_test.json";
-  {
-    std::ofstream(path) << kExample;
-  }
+  { std::ofstream(path) << kExample; }
   Layout l = load_layout_file(path.string());
   EXPECT_EQ(l.source, "layout " + path.string());
   std::filesystem::remove(path);
@@ -153,25 +153,33 @@ INSTANTIATE_TEST_SUITE_P(
                         {"start": "0x3000", "end": "0x2000"}]})",
             "f.json: ram[2].end: 0x2000 is below start 0x3000"},
         Bad{R"({"ram": [{"end": "0x1"}]})", "f.json: ram[0].start: missing"},
-        Bad{R"({"mmio": [{"start": "0x1", "end": "0x2", "size": 4}]})", "f.json: mmio[0]: give exactly one of `end`"},
+        Bad{R"({"mmio": [{"start": "0x1", "end": "0x2", "size": 4}]})",
+            "f.json: mmio[0]: give exactly one of `end`"},
         Bad{R"({"mmio": [{"start": "0x1"}]})", "f.json: mmio[0]: give exactly one of `end`"},
         Bad{R"({"reserved": [{"start": "0x1", "size": 0}]})", "f.json: reserved[0].size: 0"},
         Bad{R"({"reserved": [{"start": -5, "size": 1}]})", "f.json: reserved[0].start: -5 is negative"},
-        Bad{R"({"reserved": [{"start": 1.5, "size": 1}]})", "f.json: reserved[0].start: expected a number or a string"},
-        Bad{R"({"reserved": [{"start": "0xffffffffffffffff", "size": 2}]})", "f.json: reserved[0].size: 0x2 from 0xffffffffffffffff wraps"},
-        Bad{R"({"reserved": [{"start": "0x1", "size": "99999999999T"}]})", "f.json: reserved[0].size: \"99999999999T\" is not a 64-bit number"},
+        Bad{R"({"reserved": [{"start": 1.5, "size": 1}]})",
+            "f.json: reserved[0].start: expected a number or a string"},
+        Bad{R"({"reserved": [{"start": "0xffffffffffffffff", "size": 2}]})",
+            "f.json: reserved[0].size: 0x2 from 0xffffffffffffffff wraps"},
+        Bad{R"({"reserved": [{"start": "0x1", "size": "99999999999T"}]})",
+            "f.json: reserved[0].size: \"99999999999T\" is not a 64-bit number"},
         Bad{R"({"ram": {"start": 1}})", "f.json: ram: expected an array of ranges, got object"},
         Bad{R"({"rma": []})", "f.json: rma: unknown key (expected one of: name, source, arch"},
         Bad{R"({"ram": [{"start": 1, "end": 2, "nmae": "x"}]})", "f.json: ram[0].nmae: unknown key"},
         Bad{R"({"arch": "riscv"})", "f.json: arch: \"riscv\": expected \"arm64\" or \"x86_64\""},
-        Bad{R"({"arch": "x86_64", "page_size": "64K"})", "f.json: page_size: \"64K\": x86_64 has only 4K pages"},
+        Bad{R"({"arch": "x86_64", "page_size": "64K"})",
+            "f.json: page_size: \"64K\": x86_64 has only 4K pages"},
         Bad{R"({"page_size": "8K"})", "f.json: page_size: \"8K\": expected 4K, 16K or 64K"},
         Bad{R"({"pa_bits": 80})", "f.json: pa_bits: 80 is out of range: expected 32..64"},
         Bad{R"({"acpi": "no"})", "f.json: acpi: expected true or false"},
-        Bad{R"({"hypervisor": {"ext_regions": [{"start": 1, "end": "0x"}]}})", "f.json: hypervisor.ext_regions[0].end: \"0x\" is not a 64-bit number"},
-        Bad{R"({"hypervisor": {"grant_table": []}})", "f.json: hypervisor.grant_table: expected an object, got array"},
+        Bad{R"({"hypervisor": {"ext_regions": [{"start": 1, "end": "0x"}]}})",
+            "f.json: hypervisor.ext_regions[0].end: \"0x\" is not a 64-bit number"},
+        Bad{R"({"hypervisor": {"grant_table": []}})",
+            "f.json: hypervisor.grant_table: expected an object, got array"},
         Bad{R"({"xen": {}})", "f.json: xen: give exactly one of `dom0` and `domu`"},
-        Bad{R"({"xen": {"dom0": {"dom0_ram": [{"start": 0, "size": 1}]}}})", "f.json: xen.dom0.host_ram: missing or empty"},
+        Bad{R"({"xen": {"dom0": {"dom0_ram": [{"start": 0, "size": 1}]}}})",
+            "f.json: xen.dom0.host_ram: missing or empty"},
         Bad{R"({"xen": {"dom0": {"host_ram": [{"start": 0, "size": 1}], "dom0_ram": [{"start": 0, "size": 1}],
                                  "p2m_ipa_bits": 60}}})",
             "f.json: xen.dom0.p2m_ipa_bits: 60 is out of range"},
@@ -179,10 +187,38 @@ INSTANTIATE_TEST_SUITE_P(
             "f.json: hypervisor.ext_regions: given together with `xen`"},
         Bad{R"({"xen": {"domu": {"bank": [{"start": 0, "size": 1}], "allocated": [1, 2]}}})",
             "f.json: xen.domu.allocated: expected an array of 1 sizes"},
-        Bad{R"({"xen": {"domu": {"allocated": [1]}}})", "f.json: xen.domu: needs ram_size, or bank + allocated"},
+        Bad{R"({"xen": {"domu": {"allocated": [1]}}})",
+            "f.json: xen.domu: needs ram_size, or bank + allocated"},
+        Bad{R"({"xen": {"domu": {"bank": [{"start": 0, "size": "1G"}], "allocated": ["2G"]}}})",
+            "f.json: xen.domu.allocated[0]: 0x80000000 bytes do not fit in bank[0] (0x40000000 bytes)"},
         Bad{"{\n  \"ram\": [\n    {\"start\": 0x10}\n  ]\n}", "f.json:3: not valid JSON"},
         Bad{"[1, 2]", "f.json: expected an object, got array"}),
     [](const ::testing::TestParamInfo<Bad>& info) { return "case" + std::to_string(info.index); });
+
+}  // namespace
+}  // namespace unpop
+
+namespace unpop {
+namespace {
+
+TEST(LayoutFile, WriterKeepsRangesOnOneLine) {
+  std::string text = layout_to_json(load_preset("xen-domu"));
+  EXPECT_NE(
+      text.find("\n    {\"start\": \"0x40000000\", \"end\": \"0x7fffffff\", \"name\": \"System RAM\"}\n"),
+      std::string::npos)
+      << text;
+  EXPECT_TRUE(nlohmann::json::accept(text));
+}
+
+TEST(LayoutFile, RoundTripOfEveryLoader) {
+  for (const Layout& l :
+       {load_dtb(test::fixture("dom0.dtb")), load_iomem(test::fixture("iomem-after.txt")),
+        merge_layouts(load_iomem(test::fixture("iomem-before.txt")), load_dtb(test::fixture("dom0.dtb"))),
+        load_layout_json("e.json", "{}")}) {
+    SCOPED_TRACE(l.source);
+    EXPECT_EQ(load_layout_json("rt.json", layout_to_json(l)), l);
+  }
+}
 
 }  // namespace
 }  // namespace unpop

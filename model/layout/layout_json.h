@@ -15,7 +15,9 @@ namespace unpop {
 /// "FILE: layout.ram[2].end: ...".
 Layout layout_from_json_value(const std::string& file, const nlohmann::json& j, const std::string& path = "");
 
-/// The layout as an (ordered) JSON object: see layout_to_json().
+/// The layout as an (ordered) JSON object, as layout_to_json() (loaders.h) prints it: every
+/// field, addresses as "0x..." strings, no "xen" block (the computed regions are written out).
+/// For any Layout l, load_layout_json(n, layout_to_json(l)) == l.
 nlohmann::ordered_json layout_to_json_value(const Layout& l);
 
 /// Parses an address or size: a JSON unsigned number, or a string "0x1f", "4096", "64M",

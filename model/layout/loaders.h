@@ -30,9 +30,7 @@ Layout load_iomem_text(const std::string& name, const std::string& text, Arch ar
 Layout load_layout_file(const std::string& path);
 Layout load_layout_json(const std::string& name, const std::string& text);
 
-/// The layout as a layout file (JSON text, docs/layout-file.md): every field, addresses as
-/// "0x..." strings, no "xen" block (the computed regions are written out). For any Layout l,
-/// load_layout_json(n, layout_to_json(l)) == l. Case files embed layouts with it.
+/// Serializes a layout as the layout-file JSON (load_layout_json reads it back).
 std::string layout_to_json(const Layout& l);
 
 /// Named presets shipped with the tool.

@@ -13,7 +13,8 @@ namespace {
 void add_missing(std::vector<NamedRange>& base, const std::vector<NamedRange>& extra) {
   const std::vector<NamedRange> before = base;
   for (const auto& e : extra) {
-    bool covered = std::any_of(before.begin(), before.end(), [&](const NamedRange& b) { return b.range.overlaps(e.range); });
+    bool covered = std::any_of(before.begin(), before.end(),
+                               [&](const NamedRange& b) { return b.range.overlaps(e.range); });
     if (!covered) base.push_back(e);
   }
   std::stable_sort(base.begin(), base.end(), [](const auto& a, const auto& b) { return a.range < b.range; });

@@ -1,6 +1,7 @@
 // Named layouts shipped with the tool. Arm presets get their extended regions from the Xen side
 // (model/xen), fed with the inputs Xen had; docs/xen-side.md gives each preset's sources.
 #include <functional>
+#include <iterator>
 #include <map>
 
 #include <fmt/format.h>
@@ -13,7 +14,9 @@ namespace {
 
 constexpr Addr KiB = 1ull << 10, MiB = 1ull << 20, GiB = 1ull << 30;
 
-NamedRange nr(Addr start, Addr size, std::string name) { return {Range::from_size(start, size), std::move(name)}; }
+NamedRange nr(Addr start, Addr size, std::string name) {
+  return {Range::from_size(start, size), std::move(name)};
+}
 
 // --- QEMU virt, Xen 4.17 dom0 (the fixture in shared/fixtures/qemu-virt-2g-dom0) ----------
 
@@ -33,19 +36,17 @@ xen::HostInput qemu_virt_host() {
 // The devices of the fixture's dom0.dtb / iomem: iomem names where Linux claimed the range.
 std::vector<NamedRange> qemu_virt_mmio() {
   std::vector<NamedRange> m = {
-      nr(0x00000000, 64 * MiB, "flash@0"),
-      nr(0x04000000, 64 * MiB, "flash@0"),
-      {{0x08000000, 0x0800ffff}, "GICD"},
-      {{0x080a0000, 0x08ffffff}, "GICR"},
-      nr(0x09010000, 4 * KiB, "pl031@9010000"),
-      nr(0x09020000, 0x18, "fw-cfg@9020000"),
+      nr(0x00000000, 64 * MiB, "flash@0"),      nr(0x04000000, 64 * MiB, "flash@0"),
+      {{0x08000000, 0x0800ffff}, "GICD"},       {{0x080a0000, 0x08ffffff}, "GICR"},
+      nr(0x09010000, 4 * KiB, "pl031@9010000"), nr(0x09020000, 0x18, "fw-cfg@9020000"),
       nr(0x09030000, 4 * KiB, "pl061@9030000"),
   };
-  for (Addr a = 0x0a000000; a < 0x0a004000; a += 0x200) m.push_back(nr(a, 0x200, fmt::format("virtio_mmio@{:x}", a)));
-  m.push_back({{0x10000000, 0x3efeffff}, "pcie@10000000"});        // 32-bit MMIO window
+  for (Addr a = 0x0a000000; a < 0x0a004000; a += 0x200)
+    m.push_back(nr(a, 0x200, fmt::format("virtio_mmio@{:x}", a)));
+  m.push_back({{0x10000000, 0x3efeffff}, "pcie@10000000"});         // 32-bit MMIO window
   m.push_back({{0x3eff0000, 0x3effffff}, "pcie@10000000 window"});  // PIO window
   m.push_back({{0x4010000000, 0x401fffffff}, "PCI ECAM"});
-  m.push_back({{0x8000000000, 0xffffffffff}, "pcie@10000000"});    // 64-bit MMIO window
+  m.push_back({{0x8000000000, 0xffffffffff}, "pcie@10000000"});  // 64-bit MMIO window
   return m;
 }
 
@@ -103,12 +104,10 @@ Layout x86_pvh_dom0(const std::string& name) {
                 {{0xbf000000, 0xbf0fffff}, "ACPI Tables"},
                 {{0xbf100000, 0xbfffffff}, "ACPI Non-volatile Storage"},
                 {{0xff000000, 0xffffffff}, "Reserved"}};
-  l.mmio = {{{0x000a0000, 0x000bffff}, "PCI Bus 0000:00"},
-            {{0xc0000000, 0xfebfffff}, "PCI Bus 0000:00"},
-            {{0xfec00000, 0xfec003ff}, "IOAPIC 0"},
-            {{0xfed00000, 0xfed003ff}, "HPET 0"},
-            {{0xfee00000, 0xfee00fff}, "Local APIC"},
-            {{0x380000000000, 0x3fffffffffff}, "PCI Bus 0000:00"}};
+  l.mmio = {
+      {{0x000a0000, 0x000bffff}, "PCI Bus 0000:00"}, {{0xc0000000, 0xfebfffff}, "PCI Bus 0000:00"},
+      {{0xfec00000, 0xfec003ff}, "IOAPIC 0"},        {{0xfed00000, 0xfed003ff}, "HPET 0"},
+      {{0xfee00000, 0xfee00fff}, "Local APIC"},      {{0x380000000000, 0x3fffffffffff}, "PCI Bus 0000:00"}};
   // Xen's dom0 e820 marks RAM it did not populate; Linux keeps it as xen_extra_mem and, since
   // a6aa4eb994ee, seeds unpopulated-alloc with it (arch/x86/xen/enlighten.c).
   l.extra_mem = {{{0x240000000, 0x43fffffff}, "xen_extra_mem"}};
@@ -121,12 +120,14 @@ Layout x86_pvh_dom0(const std::string& name) {
 // firmware carve-outs, Xen at the top of the low bank; dom0 gets 1:1 parts of three banks.
 xen::HostInput server_host(bool iommu) {
   xen::HostInput in;
-  in.host_ram = {{0x0080000000, 0x00ffffffff}, {0x0880000000, 0x0fffffffff},
-                 {0x8800000000, 0x8fffffffff}, {0x10000000000, 0x107ffffffff}};
+  in.host_ram = {{0x0080000000, 0x00ffffffff},
+                 {0x0880000000, 0x0fffffffff},
+                 {0x8800000000, 0x8fffffffff},
+                 {0x10000000000, 0x107ffffffff}};
   in.dom0_ram = {{0x0090000000, 0x00bfffffff}, {0x0880000000, 0x08ffffffff}, {0x8800000000, 0x883fffffff}};
-  in.reserved = {{0x0080000000, 0x00800fffff},   // secure monitor (TF-A BL31)
-                 {0x00fc000000, 0x00fdffffff},   // OP-TEE
-                 {0x8ff0000000, 0x8fffffffff}};  // firmware ramoops / error records
+  in.reserved = {{0x0080000000, 0x00800fffff},                 // secure monitor (TF-A BL31)
+                 {0x00fc000000, 0x00fdffffff},                 // OP-TEE
+                 {0x8ff0000000, 0x8fffffffff}};                // firmware ramoops / error records
   in.grant_table = Range::from_size(0x00fee00000, 256 * KiB);  // __pa(_stext), 64 frames
   in.iommu = iommu;
   in.p2m_ipa_bits = 44;
@@ -147,10 +148,14 @@ Layout server_dom0(const std::string& name, bool iommu) {
   xen::HostInput in = server_host(iommu);
   const auto mmio = server_mmio();
   if (iommu) {  // find_memory_holes() walks every DT reg and the PCI `ranges`
-    for (const auto& m : mmio) (m.name.find("window") != std::string::npos ? in.pci_windows : in.device_regs).push_back(m.range);
+    for (const auto& m : mmio)
+      (m.name.find("window") != std::string::npos ? in.pci_windows : in.device_regs).push_back(m.range);
   }
   Layout l = xen::dom0_layout(name, in, mmio);
   l.source = "preset";
+  // dom0_layout names reserved-memory "reserved"; the DT would give these node names.
+  const char* names[] = {"secure-monitor@80000000", "optee@fc000000", "ramoops@8ff0000000"};
+  for (std::size_t i = 0; i < l.reserved.size() && i < std::size(names); ++i) l.reserved[i].name = names[i];
   return l;
 }
 
@@ -180,7 +185,8 @@ std::vector<std::string> preset_names() {
 Layout load_preset(const std::string& name) {
   auto it = presets().find(name);
   if (it == presets().end())
-    throw LoadError{"preset", 0, fmt::format("unknown preset `{}` (valid: {})", name, fmt::join(preset_names(), ", "))};
+    throw LoadError{"preset", 0,
+                    fmt::format("unknown preset `{}` (valid: {})", name, fmt::join(preset_names(), ", "))};
   return it->second(name);
 }
 

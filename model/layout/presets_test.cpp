@@ -103,11 +103,13 @@ TEST(Presets, AllLoadAndRegionsAreWellFormed) {
         EXPECT_LT(l.ext_regions[i - 1].end, r.start);
       }
       for (const auto& m : l.ram) EXPECT_FALSE(r.overlaps(m.range));
-      for (const auto& d : l.reserved) EXPECT_FALSE(r.overlaps(d.range));
-      if (l.grant_table) {
-        EXPECT_FALSE(r.overlaps(*l.grant_table));
-      }
+      for (const auto& d : l.devices()) EXPECT_FALSE(r.overlaps(d.range)) << d.name;  // region-overlap
+      EXPECT_TRUE(iomem_span(l).contains(r)) << to_string(r);
     }
+    // RAM banks are sorted and disjoint; extra_mem is not RAM.
+    for (std::size_t i = 1; i < l.ram.size(); ++i) EXPECT_LT(l.ram[i - 1].range.end, l.ram[i].range.start);
+    for (const auto& e : l.extra_mem)
+      for (const auto& m : l.ram) EXPECT_FALSE(e.range.overlaps(m.range)) << e.name;
     // Every preset survives the layout file round trip.
     EXPECT_EQ(load_layout_json(name, layout_to_json(l)), l);
   }
@@ -141,6 +143,44 @@ TEST(Merge, IomemPlusDtb) {
   for (std::size_t i = 1; i < m.mmio.size(); ++i) EXPECT_LE(m.mmio[i - 1].range, m.mmio[i].range);
   // No MMIO from the merge overlaps RAM.
   for (const auto& d : m.mmio) EXPECT_FALSE(d.range.overlaps(m.ram[0].range)) << d.name;
+}
+
+}  // namespace
+}  // namespace unpop
+
+namespace unpop {
+namespace {
+
+// The CLI merges with the DTB as the base (cli/common.cpp): DT names win, the hypervisor node
+// stays, and the iomem dump contributes what only it knows (the grown pool).
+TEST(Merge, DtbPlusIomem) {
+  Layout dt = load_dtb(test::fixture("dom0.dtb"));
+  Layout m = merge_layouts(dt, load_iomem(test::fixture("iomem-after.txt")));
+  EXPECT_EQ(m.ext_regions, dt.ext_regions);
+  EXPECT_EQ(m.grant_table, dt.grant_table);
+  EXPECT_EQ(m.ram, dt.ram);
+  EXPECT_EQ(m.preexisting_pool.size(), 7u);
+  for (const auto& p : m.preexisting_pool) {
+    bool inside = false;
+    for (const auto& r : m.ext_regions) inside = inside || r.contains(p.range);
+    EXPECT_TRUE(inside) << to_string(p.range);  // the real pool grew inside the regions
+  }
+}
+
+}  // namespace
+}  // namespace unpop
+
+namespace unpop {
+namespace {
+
+// presets/NAME.json are the presets written out as layout files (editable starting points).
+// They must stay what the C++ computes: regenerate them with layout_to_json if this fails.
+TEST(Presets, GoldenLayoutFiles) {
+  for (const auto& name : preset_names()) {
+    SCOPED_TRACE(name);
+    const std::string path = std::string(UNPOP_SOURCE_DIR) + "/presets/" + name + ".json";
+    EXPECT_EQ(load_layout_file(path), load_preset(name));
+  }
 }
 
 }  // namespace

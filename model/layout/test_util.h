@@ -18,7 +18,8 @@ namespace test {
 inline std::string shared_dir() {
   namespace fs = std::filesystem;
   if (fs::exists(fs::path(UNPOP_SHARED_DIR) / "fixtures")) return UNPOP_SHARED_DIR;
-  for (fs::path dir = UNPOP_SOURCE_DIR; dir.has_parent_path() && dir != dir.parent_path(); dir = dir.parent_path())
+  for (fs::path dir = UNPOP_SOURCE_DIR; dir.has_parent_path() && dir != dir.parent_path();
+       dir = dir.parent_path())
     if (fs::exists(dir / "shared" / "fixtures")) return (dir / "shared").string();
   return UNPOP_SHARED_DIR;
 }

@@ -27,9 +27,7 @@ constexpr Addr kXenPageSize = 4096;
 
 // HostInput::grant_table defaults to Range{} = {0, 0}: that, or an invalid range, means "no
 // grant table" (gnttab_size == 0, skipped since 21ec0c4226), not a 1-byte table at 0.
-bool has_grant_table(const HostInput& in) {
-  return in.grant_table.valid() && in.grant_table != Range{};
-}
+bool has_grant_table(const HostInput& in) { return in.grant_table.valid() && in.grant_table != Range{}; }
 
 Addr top_of(unsigned bits) { return bits >= 64 ? ~Addr{0} : (Addr{1} << bits) - 1; }
 
@@ -97,8 +95,8 @@ std::string mib(std::uint64_t bytes) {
 
 }  // namespace
 
-bool add_ext_region(Range hole, std::vector<Range>& out, std::vector<RegionDecision>& why,
-                    std::size_t cap, bool size_bug_4_18) {
+bool add_ext_region(Range hole, std::vector<Range>& out, std::vector<RegionDecision>& why, std::size_t cap,
+                    bool size_bug_4_18) {
   RegionDecision d{hole, false, {}, ""};
   // add_ext_regions(): "if ( ext_regions->nr_banks >= ARRAY_SIZE(ext_regions->bank) ) return 0"
   if (out.size() >= cap) {
@@ -119,7 +117,8 @@ bool add_ext_region(Range hole, std::vector<Range>& out, std::vector<RegionDecis
   // "e is actually end-1": size = (e + 1 - start) & ~(SZ_2M - 1), written so that a hole
   // ending at 2^64-1 does not wrap: n + 1 gains a 2 MiB step exactly when n % 2M == 2M - 1.
   const Addr n = e - start;
-  Addr size = align_down(n, kExtRegionAlign) + ((n & (kExtRegionAlign - 1)) == kExtRegionAlign - 1 ? kExtRegionAlign : 0);
+  Addr size = align_down(n, kExtRegionAlign) +
+              ((n & (kExtRegionAlign - 1)) == kExtRegionAlign - 1 ? kExtRegionAlign : 0);
   if (size < kExtRegionMinSize) {
     d.why = fmt::format("{} after 2 MiB alignment: smaller than 64 MiB", mib(size));
     why.push_back(d);
@@ -153,6 +152,15 @@ Result dom0_extended_regions(const HostInput& in) {
   return res;
 }
 
+std::vector<std::string> console_lines(const Result& r, const std::string& domain) {
+  std::vector<std::string> out;
+  // printk("%pd: extended region %d: %#"PRIx64"->%#"PRIx64"\n", d, i, start, start + size)
+  for (std::size_t i = 0; i < r.regions.size(); ++i)
+    out.push_back(fmt::format("{}: extended region {}: {:#x}->{:#x}", domain, i, r.regions[i].start,
+                              r.regions[i].end + 1));
+  return out;
+}
+
 namespace {
 
 // libxl master (108308feef): cut the sorted passthrough iomem ranges out of one bank's
@@ -176,7 +184,8 @@ void cut_iomem(Range unallocated, std::vector<Range> iomem, std::size_t cap, Res
   for (const auto& io : iomem) {
     if (res.regions.size() >= cap) break;
     if (!io.overlaps(unallocated)) continue;
-    if (io.start > unallocated.start) keep(Range{unallocated.start, io.start - 1}, "before passthrough iomem");
+    if (io.start > unallocated.start)
+      keep(Range{unallocated.start, io.start - 1}, "before passthrough iomem");
     if (io.end >= unallocated.end) return;  // nothing left after this iomem range
     unallocated.start = io.end + 1;
   }
@@ -191,7 +200,8 @@ Result domu_extended_regions(const DomUInput& in) {
   const Addr top = top_of(in.gpaddr_bits);
   for (std::size_t i = 0; i < in.bank.size() && res.regions.size() < in.max_regions; ++i) {
     const Range& bank = in.bank[i];
-    const std::uint64_t allocated = i < in.allocated.size() ? in.allocated[i] : 0;
+    // More RAM than the bank holds cannot happen in libxl; clamp so the align-up cannot wrap.
+    const std::uint64_t allocated = std::min(i < in.allocated.size() ? in.allocated[i] : 0, bank.size());
     // start = bankbase + ALIGN_UP_TO_2MB(rambank_size << XC_PAGE_SHIFT)
     Range hole{bank.start + align_up(allocated, kExtRegionAlign), std::min(top, bank.end)};
     // libxl keeps the region only if unallocated.end >= start and size >= EXT_REGION_MIN_SIZE
@@ -248,7 +258,8 @@ Layout domu_layout(const std::string& name, const DomUInput& in, const std::vect
   l.source = "xen domU (libxl finalize_hypervisor_node)";
   l.arch = Arch::arm64;
   for (std::size_t i = 0; i < in.bank.size() && i < in.allocated.size(); ++i)
-    if (in.allocated[i] > 0) l.ram.push_back({Range::from_size(in.bank[i].start, in.allocated[i]), "System RAM"});
+    if (in.allocated[i] > 0)
+      l.ram.push_back({Range::from_size(in.bank[i].start, in.allocated[i]), "System RAM"});
   // The magic pages (console, xenstore, ...) are populated but not in the DT memory node.
   l.reserved.push_back({Range::from_size(guest::kMagicBase, guest::kMagicSize), "xen magic pages"});
   l.mmio = mmio;

@@ -62,6 +62,10 @@ bool add_ext_region(Range hole, std::vector<Range>& out, std::vector<RegionDecis
                     std::size_t cap = kMaxExtRegions, bool size_bug_4_18 = false);
 
 Result dom0_extended_regions(const HostInput& in);
+
+/// The lines Xen's console prints for these regions (make_hypervisor_node's printk, ends
+/// exclusive): "d0: extended region 0: 0x40400000->0x60000000". `domain` is the %pd text.
+std::vector<std::string> console_lines(const Result& r, const std::string& domain = "d0");
 Result domu_extended_regions(const DomUInput& in);
 
 /// Builds a guest Layout around computed regions (dom0: RAM = dom0_ram, devices = host devices).

@@ -1,3 +1,6 @@
+#include <fstream>
+#include <string>
+
 #include <gtest/gtest.h>
 
 #include "model/layout/test_util.h"
@@ -80,6 +83,16 @@ TEST(Dom0, QemuVirtMatchesTheRealBoot) {
   EXPECT_FALSE(r.decisions[0].kept);
 }
 
+// The model's console lines are the real boot's (shared/fixtures/.../xen-console.txt).
+TEST(Dom0, ConsoleLinesMatchTheFixture) {
+  std::ifstream in(test::fixture("xen-console.txt"));
+  std::vector<std::string> real;
+  for (std::string line; std::getline(in, line);)
+    if (line.find("extended region") != std::string::npos) real.push_back(line.substr(line.find("d0:")));
+  ASSERT_EQ(real.size(), 2u);
+  EXPECT_EQ(console_lines(dom0_extended_regions(qemu_virt())), real);
+}
+
 TEST(Dom0, SizeBug418) {
   HostInput in = qemu_virt();
   in.size_bug_4_18 = true;
@@ -133,10 +146,8 @@ TEST(Dom0, IommuUsesHolesInTheHostMap) {
   // Holes: [0, 0x7ffffff] (128 MiB), [0x8010000, 0x8ffffff] (14 MiB after rounding: dropped),
   // [0x9001000, 0xfffffff] (110 MiB), [0x3eff0000, 0x3fffffff] (too small),
   // [0xc0000000, 0x400fffffff], [0x4020000000, 0x7fffffffff].
-  std::vector<Range> want = {{0x0, 0x7ffffff},
-                             {0x9200000, 0xfffffff},
-                             {0xc0000000, 0x400fffffff},
-                             {0x4020000000, 0x7fffffffff}};
+  std::vector<Range> want = {
+      {0x0, 0x7ffffff}, {0x9200000, 0xfffffff}, {0xc0000000, 0x400fffffff}, {0x4020000000, 0x7fffffffff}};
   EXPECT_EQ(r.regions, want);
 }
 
@@ -201,6 +212,54 @@ TEST(Layouts, Dom0AndDomU) {
   EXPECT_EQ(u.ram[0].range, (Range{0x40000000, 0x7fffffff}));
   EXPECT_EQ(*u.grant_table, Range::from_size(0x38000000, 16 * MiB));
   EXPECT_EQ(u.ext_regions.size(), 2u);
+}
+
+}  // namespace
+}  // namespace unpop::xen
+
+namespace unpop::xen {
+namespace {
+
+TEST(DomU, DecisionsExplainEveryHole) {
+  // 3 GiB - 32 MiB in bank 0 -> a 32 MiB tail: dropped, with the reason.
+  Result r = domu_extended_regions(libxl_domu_input(3 * GiB - 32 * MiB, 32));
+  ASSERT_EQ(r.decisions.size(), 2u);
+  EXPECT_FALSE(r.decisions[0].kept);
+  EXPECT_EQ(r.decisions[0].why, "32 MiB unallocated: smaller than 64 MiB");
+  EXPECT_EQ(r.decisions[1].why, "bank fully allocated or above gpaddr_bits");  // bank 1 above 4 GiB
+  EXPECT_TRUE(r.regions.empty());
+}
+
+TEST(DomU, ListFullAfterIomemCuts) {
+  DomUInput in = libxl_domu_input(1 * GiB, 40);  // 4.17-style cap of 2
+  in.iomem = {Range::from_size(0x90000000, 4096), Range::from_size(0xa0000000, 4096)};
+  Result r = domu_extended_regions(in);
+  std::vector<Range> want = {{0x80000000, 0x8fffffff}, {0x90001000, 0x9fffffff}};
+  EXPECT_EQ(r.regions, want);
+  EXPECT_EQ(r.decisions.back().why, "list full (2 regions)");
+}
+
+TEST(DomU, IomemCoveringTheStartOrEverything) {
+  DomUInput in = libxl_domu_input(1 * GiB, 40);
+  in.max_regions = kMaxExtRegions;
+  in.iomem = {{0x70000000, 0x87ffffff}, {0x200000000, 0xffffffffff}};
+  Result r = domu_extended_regions(in);
+  std::vector<Range> want = {{0x88000000, 0xffffffff}};
+  EXPECT_EQ(r.regions, want);
+}
+
+}  // namespace
+}  // namespace unpop::xen
+
+namespace unpop::xen {
+namespace {
+
+TEST(DomU, OverfullBankDoesNotWrap) {
+  DomUInput in = libxl_domu_input(1 * GiB, 40);
+  in.allocated[0] = ~std::uint64_t{0};
+  Result r = domu_extended_regions(in);
+  ASSERT_EQ(r.regions.size(), 1u);
+  EXPECT_EQ(r.regions[0].start, 0x200000000u);
 }
 
 }  // namespace

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# End-to-end checks of the command line: exit codes 0/1/2 and messages naming file and line.
+set -u
+BIN=$1
+SRC=$2
+FIX=$SRC/../shared/fixtures/qemu-virt-2g-dom0
+fails=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+expect() {  # expect CODE PATTERN -- command...
+  local want=$1 pat=$2
+  shift 3
+  local out code
+  out=$("$@" 2>&1)
+  code=$?
+  if [[ $code -ne $want ]] || ! grep -qE -- "$pat" <<<"$out"; then
+    echo "FAIL: $* -> exit $code (want $want), output lacks /$pat/:"
+    echo "$out" | head -20
+    fails=$((fails + 1))
+  else
+    echo "ok: $*"
+  fi
+}
+
+# layout: the QEMU dom0 preset shows exactly the regions Xen printed.
+expect 0 "0x40400000-0x5fffffff .*0x48000000-0x5fffffff" -- "$BIN" layout --preset qemu-virt-dom0
+expect 0 "0x80000000-0xbfffffff .*8 whole sections" -- "$BIN" layout --preset qemu-virt-dom0
+expect 0 "0x80000000-0xbfffffff .*2 whole sections" -- "$BIN" layout --preset qemu-virt-dom0 --page-size 64K
+expect 0 "0x40400000-0x5fffffff" -- "$BIN" layout --dtb "$FIX/dom0.dtb" --iomem "$FIX/iomem-before.txt"
+expect 2 "unknown preset" -- "$BIN" layout --preset nope
+expect 2 "x86_64 has only 4K pages" -- "$BIN" layout --preset x86-pvh-dom0 --page-size 64K
+printf '60000000-7fffffff : System RAM\n  zz-1 : x\n' >"$tmp/bad.iomem"
+expect 2 "bad.iomem:2:" -- "$BIN" layout --iomem "$tmp/bad.iomem"
+head -c 100 "$FIX/dom0.dtb" >"$tmp/trunc.dtb"
+expect 2 "trunc.dtb: .*TRUNCATED" -- "$BIN" layout --dtb "$tmp/trunc.dtb"
+expect 2 "cannot|No such" -- "$BIN" layout --dtb "$tmp/missing.dtb"
+
+# simulate: clean 0, findings 1, bad script 2 with file:line.
+printf 'alloc 8\nfree #0\ndrain\n' >"$tmp/ok.script"
+expect 0 "\[1\] free #0 -> 0" -- "$BIN" simulate --variant upstream --preset qemu-virt-dom0 "$tmp/ok.script"
+printf 'alloc 8\nfree #0\nfree #0\n' >"$tmp/df.script"
+expect 1 "violation double-free" -- "$BIN" simulate --variant upstream --preset qemu-virt-dom0 "$tmp/df.script"
+printf 'alloc 8\nallocate 3\n' >"$tmp/bad.script"
+expect 2 "bad.script:2: unknown operation" -- "$BIN" simulate --preset qemu-virt-dom0 "$tmp/bad.script"
+expect 2 "unknown variant" -- "$BIN" simulate --variant nope --preset qemu-virt-dom0 "$tmp/ok.script"
+expect 2 "unknown mutant" -- "$BIN" simulate --mutant nope --preset qemu-virt-dom0 "$tmp/ok.script"
+expect 1 "growth-misaligned" -- "$BIN" simulate --mutant no-section-align --preset qemu-virt-dom0 "$tmp/ok.script"
+# a saved case replays in explore with the same finding
+expect 1 "double-free" -- "$BIN" simulate --preset qemu-virt-dom0 --save-case "$tmp/c.json" "$tmp/df.script"
+expect 1 "violation double-free" -- "$BIN" explore "$tmp/c.json"
+echo '{"layout": 3}' >"$tmp/bad.json"
+expect 2 "bad.json" -- "$BIN" explore "$tmp/bad.json"
+expect 0 "range-end-off-by-one" -- "$BIN" mutants --list
+
+echo "$((fails == 0 ? 1 : 0)) passed, $fails failed"
+exit $((fails > 0))
