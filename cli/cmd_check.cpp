@@ -20,7 +20,7 @@ namespace {
 
 struct CheckCmd {
   std::string variant = "all";
-  int runs = 1000;
+  int runs = 2000;
   std::uint64_t seed = 1;
   std::string page_size;
   bool json = false;
