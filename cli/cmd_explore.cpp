@@ -46,6 +46,11 @@ void register_explore(CLI::App& app) {
         }
       std::string head = fmt::format("case {}: variant {}, mutant {}, {} ops{}\n", c->path, cs.variant,
                                      to_string(cs.mutant), cs.ops.size(), cs.rule.empty() ? "" : ", shows " + cs.rule);
+      if (!cs.schedule.empty()) {
+        head += "two callers; atomic steps taken by caller:";
+        for (int w : cs.schedule) head += fmt::format(" {}", w);
+        head += " (then each runs to the end)\n";
+      }
       std::string text = report::steps_text(init, runner.init_findings(), steps);
       if (c->json) {
         std::cout << report::steps_json(runner.init_findings(), steps).dump(2) << "\n";
