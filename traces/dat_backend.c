@@ -1,0 +1,351 @@
+/* trace.dat access through libtracecmd/libtraceevent. See dat_backend.h. */
+#define _GNU_SOURCE
+#include "traces/dat_backend.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <trace-cmd/trace-cmd.h>
+
+struct buf {
+  char *p;
+  size_t len, cap;
+};
+
+static int buf_reserve(struct buf *b, size_t extra) {
+  if (b->len + extra + 1 <= b->cap) return 0;
+  size_t cap = b->cap ? b->cap : 256;
+  while (cap < b->len + extra + 1) cap *= 2;
+  char *p = realloc(b->p, cap);
+  if (!p) return -1;
+  b->p = p;
+  b->cap = cap;
+  return 0;
+}
+
+static int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int buf_printf(struct buf *b, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  if (n < 0 || buf_reserve(b, (size_t)n) < 0) return -1;
+  va_start(ap, fmt);
+  vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+  va_end(ap);
+  b->len += (size_t)n;
+  return 0;
+}
+
+static int buf_putc(struct buf *b, char c) {
+  if (buf_reserve(b, 1) < 0) return -1;
+  b->p[b->len++] = c;
+  b->p[b->len] = '\0';
+  return 0;
+}
+
+struct unpop_dat {
+  struct tracecmd_input *handle;
+  struct tep_handle *tep;
+  int cpus;
+  struct tep_record **pending; /* next unread record of each CPU */
+  struct tep_record *current;  /* the record last returned (freed on the next call) */
+  struct trace_seq seq_info, seq_lat;
+  struct buf strings;          /* every value/key string of the current record, NUL-separated */
+  size_t *key_off, *val_off;   /* offsets into strings */
+  const char **keys, **values;
+  size_t fields_cap;
+  int started;
+};
+
+static void set_err(char *errbuf, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void set_err(char *errbuf, size_t errlen, const char *fmt, ...) {
+  if (!errbuf || errlen == 0) return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(errbuf, errlen, fmt, ap);
+  va_end(ap);
+}
+
+struct unpop_dat *unpop_dat_open(const char *path, char *errbuf, size_t errlen) {
+  tracecmd_set_loglevel(TEP_LOG_NONE);
+  tep_set_loglevel(TEP_LOG_NONE);
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    set_err(errbuf, errlen, "cannot open: %s", strerror(errno));
+    return NULL;
+  }
+  unsigned char magic[10];
+  size_t got = fread(magic, 1, sizeof magic, f);
+  fclose(f);
+  if (got < sizeof magic || memcmp(magic, "\x17\x08\x44tracing", 10) != 0) {
+    set_err(errbuf, errlen, "the trace.dat magic \\x17\\x08\\x44tracing at offset 0");
+    return NULL;
+  }
+  struct unpop_dat *d = calloc(1, sizeof *d);
+  if (!d) {
+    set_err(errbuf, errlen, "memory");
+    return NULL;
+  }
+  /* No plugins: events print with their kernel print fmt, as in tracefs text. */
+  d->handle = tracecmd_open(path, TRACECMD_FL_LOAD_NO_PLUGINS);
+  if (!d->handle) {
+    set_err(errbuf, errlen,
+            "a complete trace.dat header (libtracecmd could not open it: %s)",
+            errno ? strerror(errno) : "format error");
+    free(d);
+    return NULL;
+  }
+  d->tep = tracecmd_get_tep(d->handle);
+  d->cpus = d->tep ? tep_get_cpus(d->tep) : 0;
+  if (!d->tep || d->cpus <= 0 || d->cpus > 8192) {
+    set_err(errbuf, errlen, "a CPU count between 1 and 8192 in the header (found %d)", d->cpus);
+    tracecmd_close(d->handle);
+    free(d);
+    return NULL;
+  }
+  d->pending = calloc((size_t)d->cpus, sizeof *d->pending);
+  if (!d->pending) {
+    tracecmd_close(d->handle);
+    free(d);
+    set_err(errbuf, errlen, "memory");
+    return NULL;
+  }
+  trace_seq_init(&d->seq_info);
+  trace_seq_init(&d->seq_lat);
+  return d;
+}
+
+void unpop_dat_close(struct unpop_dat *d) {
+  if (!d) return;
+  if (d->current) tracecmd_free_record(d->current);
+  for (int i = 0; i < d->cpus; i++)
+    if (d->pending[i]) tracecmd_free_record(d->pending[i]);
+  free(d->pending);
+  trace_seq_destroy(&d->seq_info);
+  trace_seq_destroy(&d->seq_lat);
+  free(d->strings.p);
+  free(d->key_off);
+  free(d->val_off);
+  free(d->keys);
+  free(d->values);
+  tracecmd_close(d->handle);
+  free(d);
+}
+
+int unpop_dat_cpus(const struct unpop_dat *d) { return d->cpus; }
+
+/* Reads an unsigned number of `size` bytes at `off` of the record (file endianness),
+ * bounds-checked against the record's size. */
+static int read_num(struct unpop_dat *d, struct tep_record *r, int off, int size,
+                    unsigned long long *val) {
+  if (off < 0 || size <= 0 || off > r->size || size > r->size - off) return -1;
+  if (size != 1 && size != 2 && size != 4 && size != 8) return -1;
+  *val = tep_read_number(d->tep, (const char *)r->data + off, size);
+  return 0;
+}
+
+/* Is `name`'s value printed in hex by the event's print fmt (`name=0x%lx`, `name=%x`, `%p`)? */
+static int printed_hex(const struct tep_event *ev, const char *name) {
+  const char *fmt = ev->print_fmt.format;
+  if (!fmt) return 0;
+  size_t n = strlen(name);
+  for (const char *p = strstr(fmt, name); p; p = strstr(p + 1, name)) {
+    if (p != fmt && (p[-1] != ' ' && p[-1] != '(' && p[-1] != '"')) continue;
+    if (p[n] != '=') continue;
+    const char *q = p + n + 1;
+    if (q[0] == '0' && (q[1] == 'x' || q[1] == 'X')) return 1;
+    if (*q == '{') q++;
+    if (*q != '%') return 0;
+    q++;
+    while (*q && strchr("#0-+ .0123456789hlLqzjt", *q)) q++;
+    return *q == 'x' || *q == 'X' || *q == 'p';
+  }
+  return 0;
+}
+
+static unsigned long long sign_extend(unsigned long long v, int size) {
+  if (size >= 8) return v;
+  unsigned long long sign = 1ULL << (size * 8 - 1);
+  return (v ^ sign) - sign;
+}
+
+static int put_string(struct buf *b, const unsigned char *s, size_t len) {
+  if (buf_putc(b, '"') < 0) return -1;
+  for (size_t i = 0; i < len && s[i]; i++) {
+    unsigned char c = s[i];
+    int rc;
+    if (c == '"' || c == '\\') rc = buf_printf(b, "\\%c", c);
+    else if (c < 0x20 || c >= 0x7f) rc = buf_printf(b, "\\x%02x", c);
+    else rc = buf_putc(b, (char)c);
+    if (rc < 0) return -1;
+  }
+  return buf_putc(b, '"');
+}
+
+static int put_number(struct buf *b, unsigned long long v, int size, int is_signed, int hex) {
+  if (is_signed && !hex) return buf_printf(b, "%lld", (long long)sign_extend(v, size));
+  if (hex) return buf_printf(b, "0x%llx", v);
+  return buf_printf(b, "%llu", v);
+}
+
+/* Formats one field's value into d->strings. -1 on a malformed record. */
+static int format_field(struct unpop_dat *d, struct tep_event *ev, struct tep_format_field *f,
+                        struct tep_record *r) {
+  struct buf *b = &d->strings;
+  int off = f->offset, len = f->size;
+  if (f->flags & TEP_FIELD_IS_DYNAMIC) {
+    unsigned long long loc;
+    if (read_num(d, r, f->offset, f->size < 4 ? f->size : 4, &loc) < 0) return -1;
+    off = (int)(loc & 0xffff);
+    len = (int)((loc >> 16) & 0xffff);
+    if (f->flags & TEP_FIELD_IS_RELATIVE) off += f->offset + f->size;
+  }
+  if (off < 0 || len < 0 || off > r->size || len > r->size - off) return -1;
+  const unsigned char *p = (const unsigned char *)r->data + off;
+  int hex = printed_hex(ev, f->name);
+  if (f->flags & TEP_FIELD_IS_STRING) return put_string(b, p, (size_t)len);
+  if (f->flags & TEP_FIELD_IS_ARRAY) {
+    int es = (int)f->elementsize;
+    if (es != 1 && es != 2 && es != 4 && es != 8) es = 1;
+    if (buf_putc(b, '{') < 0) return -1;
+    for (int i = 0; i + es <= len; i += es) {
+      unsigned long long v;
+      if (read_num(d, r, off + i, es, &v) < 0) return -1;
+      if (i && buf_putc(b, ',') < 0) return -1;
+      if (put_number(b, v, es, (f->flags & TEP_FIELD_IS_SIGNED) != 0, hex) < 0) return -1;
+    }
+    return buf_putc(b, '}');
+  }
+  unsigned long long v;
+  if (read_num(d, r, off, len, &v) < 0) return -1;
+  return put_number(b, v, len, (f->flags & TEP_FIELD_IS_SIGNED) != 0,
+                    hex || (f->flags & TEP_FIELD_IS_POINTER));
+}
+
+static int add_field_slot(struct unpop_dat *d, size_t i) {
+  if (i < d->fields_cap) return 0;
+  size_t cap = d->fields_cap ? d->fields_cap * 2 : 16;
+  size_t *ko = realloc(d->key_off, cap * sizeof *ko);
+  if (!ko) return -1;
+  d->key_off = ko;
+  size_t *vo = realloc(d->val_off, cap * sizeof *vo);
+  if (!vo) return -1;
+  d->val_off = vo;
+  const char **k = realloc(d->keys, cap * sizeof *k);
+  if (!k) return -1;
+  d->keys = k;
+  const char **v = realloc(d->values, cap * sizeof *v);
+  if (!v) return -1;
+  d->values = v;
+  d->fields_cap = cap;
+  return 0;
+}
+
+int unpop_dat_next(struct unpop_dat *d, struct unpop_dat_record *out, char *errbuf,
+                   size_t errlen) {
+  if (d->current) {
+    tracecmd_free_record(d->current);
+    d->current = NULL;
+  }
+  if (!d->started) {
+    d->started = 1;
+    for (int c = 0; c < d->cpus; c++) d->pending[c] = tracecmd_read_cpu_first(d->handle, c);
+  }
+  int best = -1;
+  for (int c = 0; c < d->cpus; c++)
+    if (d->pending[c] && (best < 0 || d->pending[c]->ts < d->pending[best]->ts)) best = c;
+  if (best < 0) return 0;
+  struct tep_record *r = d->pending[best];
+  d->pending[best] = tracecmd_read_data(d->handle, best);
+  d->current = r;
+
+  memset(out, 0, sizeof *out);
+  out->cpu = best;
+  out->ts = r->ts;
+  out->missed_events = r->missed_events;
+  if (!r->data || r->size < 4) {
+    set_err(errbuf, errlen, "an event record of at least 4 bytes on CPU %d (found %d)", best,
+            r->size);
+    return -1;
+  }
+  struct tep_event *ev = tep_find_event_by_record(d->tep, r);
+  d->strings.len = 0;
+  if (buf_reserve(&d->strings, 0) < 0) return -1;
+  d->strings.p[0] = '\0';
+  out->pid = tep_data_pid(d->tep, r);
+  out->comm = tep_data_comm_from_pid(d->tep, out->pid);
+  if (!ev) {
+    out->unknown_event = 1;
+    out->system = out->name = out->flags = out->info = "";
+    return 1;
+  }
+  out->system = ev->system ? ev->system : "";
+  out->name = ev->name ? ev->name : "";
+
+  /* Fields, format order; probe addresses go to the prefix, not the field list. */
+  size_t n = 0;
+  for (struct tep_format_field *f = ev->format.fields; f; f = f->next) {
+    if (!f->name) continue;
+    if (strcmp(f->name, "__probe_ip") == 0 || strcmp(f->name, "__probe_func") == 0 ||
+        strcmp(f->name, "__probe_ret_ip") == 0) {
+      unsigned long long v;
+      if (read_num(d, r, f->offset, f->size, &v) < 0) {
+        set_err(errbuf, errlen, "field %s inside the %d-byte record of %s", f->name, r->size,
+                ev->name);
+        return -1;
+      }
+      if (f->name[8] == 'i') { out->has_probe_ip = 1; out->probe_ip = v; }
+      else if (f->name[8] == 'f') { out->has_probe_func = 1; out->probe_func = v; }
+      else { out->has_probe_ret_ip = 1; out->probe_ret_ip = v; }
+      continue;
+    }
+    if (add_field_slot(d, n) < 0) return -1;
+    d->key_off[n] = d->strings.len;
+    if (buf_printf(&d->strings, "%s", f->name) < 0 || buf_putc(&d->strings, '\0') < 0)
+      return -1;
+    d->val_off[n] = d->strings.len;
+    if (format_field(d, ev, f, r) < 0) {
+      set_err(errbuf, errlen, "field %s (offset %d, size %d) inside the %d-byte record of %s",
+              f->name, f->offset, f->size, r->size, ev->name);
+      return -1;
+    }
+    if (buf_putc(&d->strings, '\0') < 0) return -1;
+    n++;
+  }
+  for (size_t i = 0; i < n; i++) {
+    d->keys[i] = d->strings.p + d->key_off[i];
+    d->values[i] = d->strings.p + d->val_off[i];
+  }
+  /* Kernel symbols only for kernel addresses (64-bit: top bit set): a uprobe's user address
+   * must not be "found" between two kallsyms entries (x86 per-CPU symbols sit near 0). */
+  if (out->has_probe_ip && (out->probe_ip >> 63)) {
+    out->probe_ip_sym = tep_find_function(d->tep, out->probe_ip);
+    if (out->probe_ip_sym)
+      out->probe_ip_off = out->probe_ip - tep_find_function_address(d->tep, out->probe_ip);
+  }
+  if (out->has_probe_func && (out->probe_func >> 63))
+    out->probe_func_sym = tep_find_function(d->tep, out->probe_func);
+  if (out->has_probe_ret_ip && (out->probe_ret_ip >> 63)) {
+    out->probe_ret_ip_sym = tep_find_function(d->tep, out->probe_ret_ip);
+    if (out->probe_ret_ip_sym)
+      out->probe_ret_ip_off =
+          out->probe_ret_ip - tep_find_function_address(d->tep, out->probe_ret_ip);
+  }
+  out->nr_fields = n;
+  out->keys = d->keys;
+  out->values = d->values;
+
+  trace_seq_reset(&d->seq_info);
+  tep_print_event(d->tep, &d->seq_info, r, "%s", TEP_PRINT_INFO);
+  trace_seq_terminate(&d->seq_info);
+  out->info = d->seq_info.buffer ? d->seq_info.buffer : "";
+  trace_seq_reset(&d->seq_lat);
+  tep_print_event(d->tep, &d->seq_lat, r, "%s", TEP_PRINT_LATENCY);
+  trace_seq_terminate(&d->seq_lat);
+  out->flags = d->seq_lat.buffer ? d->seq_lat.buffer : "";
+  return 1;
+}
