@@ -229,3 +229,47 @@ TEST(DocsCex, ProposedPassesEveryExample) {
     EXPECT_EQ(replay_rule(c), "") << e.path();
   }
 }
+
+// The incremental Driver (what the stateful suite runs) and Runner (what explore and every
+// other command replay with) see the same findings at the same steps.
+RC_GTEST_PROP(Engine, DriverAndRunnerAgree, ()) {
+  SetupOptions so;
+  Setup s = *genSetup(so);
+  Case c;
+  c.preset = s.preset;
+  c.layout = s.layout;
+  c.page_size = s.page_size;
+  c.variant = *rc::gen::elementOf(variant_names());
+  Driver d(c);
+  std::vector<std::set<std::string>> inc;
+  const int n = *rc::gen::inRange(1, 25);
+  std::vector<std::size_t> allocs;
+  for (int i = 0; i < n; ++i) {
+    Op op;
+    switch (pick_weighted({4, 3, allocs.empty() ? 0u : 4u, 1})) {
+      case 0: op.kind = Op::Kind::alloc; op.nr = *genPages(s.page_size); break;
+      case 1: op.kind = Op::Kind::dma_alloc; op.nr = *genPages(s.page_size); break;
+      case 2: {
+        std::size_t k = pick(0, allocs.size() - 1);
+        op.ref = static_cast<int>(allocs[k]);
+        op.kind = d.the_case().ops[allocs[k]].kind == Op::Kind::dma_alloc ? Op::Kind::dma_free : Op::Kind::free;
+        allocs.erase(allocs.begin() + static_cast<long>(k));
+        break;
+      }
+      default: op.kind = Op::Kind::fail; op.point = static_cast<FaultPoint>(pick(0, kFaultPoints - 1)); break;
+    }
+    std::set<std::string> rules;
+    for (const auto& f : d.step(op))
+      if (f.rule != kReferenceRule) rules.insert(f.rule);
+    inc.push_back(rules);
+    if (op.is_alloc() && d.last_ok()) allocs.push_back(d.size() - 1);
+  }
+  Runner r(d.the_case());
+  auto recs = r.run(false);
+  RC_ASSERT(recs.size() == inc.size());
+  for (const auto& rec : recs) {
+    std::set<std::string> rules;
+    for (const auto& f : rec.findings) rules.insert(f.rule);
+    RC_ASSERT(rules == inc.at(rec.index));
+  }
+}
