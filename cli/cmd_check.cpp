@@ -26,6 +26,7 @@ struct CheckCmd {
   bool json = false;
   std::string cex_dir;
   int max_size = 60;
+  std::vector<std::string> suites;
 };
 
 std::vector<std::string> rule_rows() {
@@ -49,6 +50,7 @@ int run(const CheckCmd& c) {
   cfg.seed = c.seed;
   cfg.runs = c.runs;
   cfg.max_size = c.max_size;
+  cfg.suites = c.suites;
   if (!c.page_size.empty()) {
     cfg.page_size = parse_page_size(c.page_size);
     if (!*cfg.page_size) {
@@ -177,6 +179,7 @@ void register_check(CLI::App& app) {
   sub->add_option("--page-size", c->page_size, "only this page size (4K, 16K, 64K); default: all");
   sub->add_option("--max-size", c->max_size, "RapidCheck max_size (longest sequence - 1)")->capture_default_str();
   sub->add_flag("--json", c->json, "JSON output (no progress on stderr)");
+  sub->add_option("--suite", c->suites, "only these suites (stateful, race)")->check(CLI::IsMember({"stateful", "race"}));
   sub->add_option("--cex", c->cex_dir, "write each minimal counterexample as DIR/VARIANT-RULE.json");
   sub->callback([c] { exit_code = run(*c); });
 }

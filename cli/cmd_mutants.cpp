@@ -26,6 +26,7 @@ struct MutantsCmd {
   std::uint64_t seed = 1;
   std::string only;
   std::string cex_dir;
+  std::vector<std::string> suites;
 };
 
 #ifdef HAVE_UNPOP_PROPERTIES
@@ -33,6 +34,7 @@ int run_all(const MutantsCmd& c) {
   props::RunConfig cfg;
   cfg.seed = c.seed;
   cfg.runs = c.runs;
+  cfg.suites = c.suites;
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<props::MutantKill> kills;
   for (const auto& m : mutant_table()) {
@@ -104,6 +106,7 @@ void register_mutants(CLI::App& app) {
   sub->add_option("--runs", c->runs, "test cases per suite and mutant")->capture_default_str();
   sub->add_option("--seed", c->seed, "RapidCheck seed")->capture_default_str();
   sub->add_option("--mutant", c->only, "only this mutant");
+  sub->add_option("--suite", c->suites, "only these suites (stateful, race)")->check(CLI::IsMember({"stateful", "race"}));
   sub->add_option("--cex", c->cex_dir, "write each killing counterexample as DIR/mutant-NAME-VARIANT.json");
   sub->callback([c] {
     if (!c->list) {

@@ -273,3 +273,22 @@ RC_GTEST_PROP(Engine, DriverAndRunnerAgree, ()) {
     RC_ASSERT(rules == inc.at(rec.index));
   }
 }
+
+// A suite that never fails proves nothing: the race suite on its own kills mutants too.
+TEST(Race, KillsMutantsOnItsOwn) {
+  RunConfig cfg = ci_config();
+  cfg.runs = 300;
+  cfg.suites = {"race"};
+  const std::pair<Mutant, const char*> cases[] = {{Mutant::range_end_off_by_one, "upstream"},
+                                                  {Mutant::fifo_order, "x86"},
+                                                  {Mutant::dma_reverse, "rfc"},
+                                                  {Mutant::dma_free_to_list, "rfc"},
+                                                  {Mutant::no_holes, "v1"},
+                                                  {Mutant::pop_extra, "upstream"},
+                                                  {Mutant::overlapping_growth, "rfc"}};
+  for (const auto& [m, v] : cases) {
+    MutantKill k = run_mutant(m, v, cfg);
+    EXPECT_TRUE(k.killed) << to_string(m) << " in " << v;
+    EXPECT_EQ(k.cex.suite, "race");
+  }
+}

@@ -7,8 +7,8 @@
 ///    model-vs-reference property must hold.
 ///  - `race`: a sequential prefix, then two callers with one or two operations each; every
 ///    interleaving of their atomic steps (all of them when short, an even sample otherwise)
-///    must keep every rule that the two sequential orders (A then B, B then A) keep: a rule
-///    broken only by an interleaving is a race. RapidCheck has no parallel mode: this is
+///    must keep every safety rule; a liveness finding counts only if neither sequential order
+///    (A then B, B then A) shows it (a race). RapidCheck has no parallel mode: this is
 ///    built on Case.schedule, the way PropEr/QuickCheck statem build parallel tests.
 ///
 /// A rule that a variant breaks by design is a finding: the engine records its minimal
@@ -40,6 +40,7 @@ struct RunConfig {
   /// the same case, does not show it at the same step (the mutant caused it).
   std::set<std::string> differential;
   int max_interleavings = 64;
+  std::vector<std::string> suites;  // empty: every suite
   /// Called after each test case and each shrink step (progress display).
   std::function<void(const std::string& what)> progress;
 };
