@@ -127,8 +127,14 @@ std::string render_svg(const SvgInput& in) {
       Range r{boost::icl::first(gr), boost::icl::last(gr)};
       PfnSet inside = c.live() & PfnSet::interval_type::closed(g.pfn(r.start), g.pfn(r.end));
       std::uint64_t live = boost::icl::cardinality(inside), all = r.size() / g.page_size();
-      items.push_back({r, kPool, "#a1d99b", "chunk", fmt::format("pool growth {}: {} pages, {} free, {} live",
-                                                                 to_string(r), all, all - live, live)});
+      // The resource's name says which pool (the RFC's "Xen DMA pool" vs "Xen scratch").
+      std::string name = "Xen scratch";
+      if (in.kernel && in.kernel->has_target())
+        for (ResId id : in.kernel->tree().children(in.kernel->target()))
+          if (in.kernel->tree().get(id).range == r) name = in.kernel->tree().get(id).name;
+      const bool dma = name == "Xen DMA pool";
+      items.push_back({r, kPool, dma ? "#41ab5d" : "#a1d99b", dma ? "DMA pool" : "chunk",
+                       fmt::format("{} {}: {} pages, {} free, {} live", name, to_string(r), all, all - live, live)});
     }
     for (const auto& p : c.pool())
       if (!boost::icl::contains(c.growths(), g.addr(boost::icl::first(p))))
@@ -227,14 +233,14 @@ std::string render_svg(const SvgInput& in) {
   const std::pair<const char*, const char*> legend[] = {
       {"#6baed6", "RAM"},          {"#fdae6b", "reserved"},     {"#bcbddc", "MMIO"},
       {"#e6550d", "grant table"},  {"#c7e9c0", "ext. region"},  {"#d9d9d9", "hole"},
-      {"#a1d99b", "pool (free)"},  {"#e377c2", "live (owner)"}, {"#de2d26", "RAM taken"},
+      {"#a1d99b", "pool (free)"},  {"#41ab5d", "DMA pool"},     {"#e377c2", "live (owner)"}, {"#de2d26", "RAM taken"},
       {"#fee0d2", "finding"}};
   double lx = 10;
   for (const auto& [col, name] : legend) {
     o += fmt::format("<rect x=\"{}\" y=\"62\" width=\"10\" height=\"10\" fill=\"{}\" stroke=\"#333\" stroke-width=\"0.5\"/>"
                      "<text x=\"{}\" y=\"71\" font-size=\"10\">{}</text>\n",
-                     lx + 560, col, lx + 573, name);
-    lx += 78;
+                     lx + 500, col, lx + 513, name);
+    lx += 76;
   }
   for (int r = 0; r < rows; ++r) {
     double y0 = top + r * row_h;
