@@ -1,4 +1,7 @@
-// unpopcheck explore CASE.json: replay a counterexample step by step.
+// unpopcheck explore CASE.json [--svg OUT.svg | --html OUT.html]: replay a counterexample
+// step by step (operation, the state that changed, the finding at the failing step) and draw
+// the address space at the failing step.
+#include <fstream>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -7,30 +10,70 @@
 #include "model/case/runner.h"
 #include "model/layout/loaders.h"
 #include "report/steps.h"
+#include "report/svg.h"
 
 namespace unpop::cli {
 
+namespace {
+struct ExploreCmd {
+  std::string path, svg, html;
+  bool json = false;
+};
+}  // namespace
+
 void register_explore(CLI::App& app) {
-  auto path = std::make_shared<std::string>();
-  auto json = std::make_shared<bool>(false);
+  auto c = std::make_shared<ExploreCmd>();
   auto* sub = app.add_subcommand("explore", "replay a case (counterexample) step by step");
-  sub->add_option("CASE", *path, "a case file written by check, prove, replay or simulate")->required();
-  sub->add_flag("--json", *json, "JSON output");
-  sub->callback([path, json] {
+  sub->add_option("CASE", c->path, "a case file written by check, prove, replay or simulate")->required();
+  sub->add_flag("--json", c->json, "JSON output");
+  auto* svg = sub->add_option("--svg", c->svg, "draw the address space at the failing step (SVG)");
+  auto* html = sub->add_option("--html", c->html, "the picture and the replay as one HTML page");
+  svg->excludes(html);
+  sub->callback([c] {
     try {
-      Case cs = load_case(*path);
+      Case cs = load_case(c->path);
       Runner runner(cs);
       auto init = runner.model().describe();
       auto steps = runner.run(true);
       bool bad = false;
+      std::vector<Finding> last;
+      for (const auto& f : runner.init_findings())
+        if (f.severity != Severity::warning) last.push_back(f);
       for (const auto& s : steps)
-        for (const auto& f : s.findings) bad |= f.severity != Severity::warning;
-      if (*json) {
+        for (const auto& f : s.findings) {
+          bad |= f.severity != Severity::warning;
+          if (f.severity != Severity::warning) last.push_back(f);
+        }
+      std::string head = fmt::format("case {}: variant {}, mutant {}, {} ops{}\n", c->path, cs.variant,
+                                     to_string(cs.mutant), cs.ops.size(), cs.rule.empty() ? "" : ", shows " + cs.rule);
+      if (!cs.schedule.empty()) {
+        head += "two callers; atomic steps taken by caller:";
+        for (int w : cs.schedule) head += fmt::format(" {}", w);
+        head += " (then each runs to the end)\n";
+      }
+      std::string text = report::steps_text(init, runner.init_findings(), steps);
+      if (c->json) {
         std::cout << report::steps_json(runner.init_findings(), steps).dump(2) << "\n";
       } else {
-        std::cout << fmt::format("case {}: variant {}, mutant {}, {} ops{}\n", *path, cs.variant, to_string(cs.mutant),
-                                 cs.ops.size(), cs.rule.empty() ? "" : ", shows " + cs.rule);
-        std::cout << report::steps_text(init, runner.init_findings(), steps);
+        std::cout << head << text;
+      }
+      if (!c->svg.empty() || !c->html.empty()) {
+        report::SvgInput in;
+        in.layout = &runner.model().kernel().layout();
+        in.geo = runner.model().kernel().geo();
+        in.checker = &runner.checker();
+        in.kernel = &runner.model().kernel();
+        in.findings = last;
+        in.title = fmt::format("{}: {} on {}{}", cs.rule.empty() ? "case" : cs.rule, cs.variant,
+                               cs.preset.empty() ? cs.layout.name : cs.preset,
+                               cs.mutant == Mutant::none ? "" : fmt::format(" (mutant {})", to_string(cs.mutant)));
+        in.subtitle = steps.empty() ? "before the first operation"
+                                    : fmt::format("state after step [{}] {}{}", steps.back().index, steps.back().op.text(),
+                                                  last.empty() ? "" : " - " + last.back().text());
+        const std::string& out = c->svg.empty() ? c->html : c->svg;
+        std::ofstream f(out);
+        if (!f) throw LoadError{out, 0, "cannot write the picture"};
+        f << (c->svg.empty() ? report::render_html(in, head + text) : report::render_svg(in));
       }
       exit_code = bad ? kFindings : kClean;
     } catch (const LoadError& e) {

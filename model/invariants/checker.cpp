@@ -223,7 +223,10 @@ void Checker::allocated(const AllocEvent& e) {
   }
   Alloc a{e.owner, e.caller, step_, e.path, e.source, e.pages, e.pages.size()};
   if (e.source == Source::ram) {
-    if (opt_.liveness && target_ != Target::none && could_serve(e.nr_pages, e.path == Path::dma, e.max_addr))
+    // An injected failure of the unpopulated path (fault_fired) makes the RAM fallback the
+    // designed answer, as it exempts a failure from spurious-enomem.
+    if (opt_.liveness && target_ != Target::none && !e.fault_fired &&
+        could_serve(e.nr_pages, e.path == Path::dma, e.max_addr))
       report("ram-stolen",
              fmt::format("{} allocation #{} of {} pages took real RAM although unpopulated space could hold it",
                          to_string(e.path), id, e.nr_pages),
