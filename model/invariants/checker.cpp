@@ -130,6 +130,10 @@ void Checker::growth(int pool, std::uint64_t, std::optional<Range> range, int re
   if (ret != 0 || !range) return;
   const Range r = *range;
   const Addr sec = geo_.section_size();
+  if (!r.valid()) {  // a trace can carry anything: an empty interval would poison the sets
+    report("growth-misaligned", fmt::format("growth {} ends before it starts", to_string(r)), {{r, "growth"}});
+    return;
+  }
   if (!spec::growth_whole_sections(spec::U64{}, r.start, r.end, sec))
     report("growth-misaligned",
            fmt::format("growth {} ({} bytes) is not whole {} MiB sections", to_string(r), r.size(), sec >> 20),
@@ -145,11 +149,9 @@ void Checker::growth(int pool, std::uint64_t, std::optional<Range> range, int re
     }
   }
   PfnIv iv = PfnIv::closed(geo_.pfn(r.start), geo_.pfn(r.end));
-  if (icl::intersects(pool_all_, iv)) {
-    auto both = pool_all_ & iv;
+  if (PfnSet both = cut(pool_all_, iv); !both.empty())
     report("growth-overlap", fmt::format("growth {} overlaps pages already in the pool", to_string(r)),
            {{r, "growth"}}, {icl::first(*both.begin())});
-  }
   pool_[pool == kDmaPool ? 1 : 0] += iv;
   pool_all_ += iv;
   growths_ += AddrIv::closed(r.start, r.end);
@@ -185,7 +187,7 @@ void Checker::check_pages_allocated(const AllocEvent& e, unsigned id) {
       report("not-in-pool", fmt::format("pfn {:#x} handed out is not in the pool", icl::first(*outside.begin())),
              {{page_addr(run.lo(), run.hi()), "pages"}}, {icl::first(*outside.begin())});
     if (icl::intersects(live_, iv)) {
-      auto both = live_ & iv;
+      PfnSet both = cut(live_, iv);
       Pfn p = icl::first(*both.begin());
       std::string who;
       auto it = owners_.find(p);

@@ -65,6 +65,8 @@ TEST_F(CheckerTest, GrowthRules) {
   EXPECT_EQ(rules(), V{"growth-misaligned"});
   c.growth(kMainPool, 1, Range{0x48000000, 0x4fffffff}, 0);
   EXPECT_EQ(rules(), V{"growth-overlap"});
+  c.growth(kMainPool, 1, Range{0x58000000, 0x57ffffff}, 0);  // a trace may carry end < start
+  EXPECT_EQ(rules(), V{"growth-misaligned"});
   c.growth(kMainPool, 1, std::nullopt, -err::ebusy);  // a failed growth is no range
   EXPECT_EQ(rules(), V{});
 }
