@@ -21,30 +21,6 @@ Driver::Driver(const Case& base) : case_(base) {
   for (auto& f : checker_->take()) init_.push_back(std::move(f));
 }
 
-Call Driver::make_call(const Op& op) const {
-  // The same mapping Runner uses (model/case/runner.cpp).
-  Call c;
-  c.owner = op.kind == Op::Kind::dma_alloc || op.kind == Op::Kind::dma_free ? op.dev : fmt::format("caller {}", op.caller);
-  c.dev.name = op.dev;
-  c.dev.dma_mask_bits = op.mask_bits;
-  auto pages_of = [&]() {
-    const PageSeq& all = results_.at(static_cast<std::size_t>(op.ref));
-    return op.count ? all.slice(op.offset, *op.count) : all;
-  };
-  switch (op.kind) {
-    case Op::Kind::alloc: c.kind = Call::Kind::alloc; c.nr = op.nr; break;
-    case Op::Kind::dma_alloc: c.kind = Call::Kind::dma_alloc; c.nr = op.nr; break;
-    case Op::Kind::free: c.kind = Call::Kind::free; c.pages = pages_of(); break;
-    case Op::Kind::dma_free: c.kind = Call::Kind::dma_free; c.pages = pages_of(); break;
-    case Op::Kind::free_pfn: c.kind = Call::Kind::free; c.pages = PageSeq::ascending(op.pfn, op.nr); break;
-    case Op::Kind::dma_free_pfn: c.kind = Call::Kind::dma_free; c.pages = PageSeq::ascending(op.pfn, op.nr); break;
-    case Op::Kind::claim: c.kind = Call::Kind::claim; c.range = op.range; c.name = op.name; break;
-    case Op::Kind::hotplug: c.kind = Call::Kind::hotplug; c.range = op.range; break;
-    default: break;
-  }
-  return c;
-}
-
 std::vector<Finding> Driver::step(Op op) {
   std::vector<Finding> out;
   step_counting(std::move(op), &out);
@@ -65,7 +41,7 @@ std::size_t Driver::step_counting(Op op, std::vector<Finding>* findings) {
   } else if (op.kind == Op::Kind::drain) {
     checker_->drained();
   } else {
-    auto run = model_->start(make_call(op), 0);
+    auto run = model_->start(call_for(op, results_), 0);
     do ++steps;
     while (!run->step());
     r = run->result();

@@ -41,7 +41,6 @@ class Driver {
   Checker& checker() { return *checker_; }
 
  private:
-  Call make_call(const Op& op) const;
   void reference_check(std::size_t i, const Op& op, const OpResult& r, std::vector<Finding>& out);
   Case case_;
   std::unique_ptr<Checker> checker_;

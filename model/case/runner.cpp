@@ -39,13 +39,13 @@ Runner::Runner(const Case& c, bool liveness) : case_(c) {
   }
 }
 
-Call Runner::make_call(const Op& op) const {
+Call call_for(const Op& op, const std::vector<PageSeq>& results) {
   Call c;
   c.owner = op.kind == Op::Kind::dma_alloc || op.kind == Op::Kind::dma_free ? op.dev : fmt::format("caller {}", op.caller);
   c.dev.name = op.dev;
   c.dev.dma_mask_bits = op.mask_bits;
   auto pages_of = [&]() {
-    const PageSeq& all = results_[op.ref];
+    const PageSeq& all = results.at(static_cast<std::size_t>(op.ref));
     if (!op.count) return all;
     return all.slice(op.offset, *op.count);
   };
@@ -87,7 +87,7 @@ StepRecord Runner::run_one(std::size_t i) {
   } else if (op.kind == Op::Kind::drain) {
     checker_->drained();
   } else {
-    r = model_->run(make_call(op), op.caller);
+    r = model_->run(call_for(op, results_), op.caller);
   }
   return finish(i, r);
 }
@@ -117,7 +117,7 @@ std::vector<StepRecord> Runner::run(bool stop_at_first) {
         return true;
       }
       checker_->set_step(i);
-      cur[who] = model_->start(make_call(op), who);
+      cur[who] = model_->start(call_for(op, results_), who);
     }
     std::size_t i = queue[who].front();
     checker_->set_step(i);

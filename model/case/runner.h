@@ -41,7 +41,6 @@ class Runner {
   const Case& the_case() const { return case_; }
 
  private:
-  Call make_call(const Op& op) const;
   StepRecord run_one(std::size_t i);
   StepRecord finish(std::size_t i, const OpResult& r);
   Case case_;
@@ -50,6 +49,9 @@ class Runner {
   std::vector<PageSeq> results_;  // pages each op got (allocs)
   std::vector<Finding> init_findings_;
 };
+
+/// The kernel call an op stands for; `results[K]` are the pages op K got (for `free #K`).
+Call call_for(const Op& op, const std::vector<PageSeq>& results);
 
 /// Checker options a variant needs (LIFO order for the list-based ones).
 Checker::Options checker_options(const std::string& variant);

@@ -86,6 +86,13 @@ int Kernel::memremap_pages(Range r) {
 void Kernel::memunmap_pages(Range r) { pgmaps_ -= AddrInterval::closed(r.start, r.end); }
 
 GrowResult Kernel::grow(const GrowSpec& spec) {
+  GrowResult g = grow_steps(spec);
+  if (g.ret != kOops)  // a dead kernel reports nothing more
+    obs_->growth(spec.pool, spec.nr_pages, g.ret == 0 ? std::optional<Range>(g.range) : std::nullopt, g.ret);
+  return g;
+}
+
+GrowResult Kernel::grow_steps(const GrowSpec& spec) {
   const std::uint64_t page = geo_.page_size();
   const std::uint64_t size = spec.alloc_pages * page;
   const bool keep_on_error = mutant_is(Mutant::no_rollback);

@@ -56,6 +56,7 @@ class Kernel {
   /// Reports the target to the observer (end of unpopulated_init).
   void report_target(int ret);
 
+  /// The growth sequence; reports the attempt to the observer (range on success).
   GrowResult grow(const GrowSpec& spec);
 
   /// mm/memremap.c pagemap_range() checks: conflicting pgmap (-ENOMEM), System RAM (-ENXIO),
@@ -90,6 +91,7 @@ class Kernel {
 
  private:
   void add_iomem(const NamedRange& r);
+  GrowResult grow_steps(const GrowSpec& spec);
   Layout layout_;
   Geometry geo_;
   Mutant mutant_;

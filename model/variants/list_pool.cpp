@@ -21,10 +21,7 @@ int ListPool::fill_list(Kernel& k, std::uint64_t nr_pages) {
     scratch_.push_back(r);
     return 0;
   };
-  GrowResult g = k.grow(spec);
-  if (g.ret == kOops) return g.ret;
-  k.obs().growth(kMainPool, nr_pages, g.ret == 0 ? std::optional<Range>(g.range) : std::nullopt, g.ret);
-  return g.ret;
+  return k.grow(spec).ret;
 }
 
 OpResult ListPool::alloc_locked(Kernel& k, std::uint64_t nr) {

@@ -264,10 +264,7 @@ class Proposed final : public Variant {
       chunks_.push_back(r);
       return 0;
     };
-    GrowResult g = k.grow(spec);
-    if (g.ret == kOops) return g.ret;
-    k.obs().growth(kMainPool, nr, g.ret == 0 ? std::optional<Range>(g.range) : std::nullopt, g.ret);
-    return g.ret;
+    return k.grow(spec).ret;
   }
 
   PfnSet free_, live_, dma_set_;

@@ -11,6 +11,7 @@
 #include "model/core/errno.h"
 #include "model/spec/alloc_spec.h"
 #include "model/variants/dma_pages.h"
+#include "model/variants/genpool_pool.h"
 #include "model/variants/list_pool.h"
 
 namespace unpop {
@@ -103,54 +104,26 @@ class Rfc final : public Variant {
         list_.push(k, pages);
         return;
       }
-      auto res = pool_.free(pages.front(), pages.size());
-      if (res != GenPool::FreeResult::ok) {
-        const char* why = res == GenPool::FreeResult::bug_no_chunk       ? "BUG(): address in no chunk"
-                          : res == GenPool::FreeResult::bug_beyond_chunk ? "BUG_ON(addr + size - 1 > end_addr)"
-                                                                         : "BUG_ON(remain): bits already clear";
-        k.oops(fmt::format("gen_pool_free({:#x}, {} pages): {}", pages.front(), pages.size(), why));
-      }
+      genpool_free(k, pool_, pages.front(), pages.size());
     });
   }
 
   void report_counts(Kernel& k) const override {
     list_.report_counts(k);
-    std::uint64_t actual = 0;
-    for (const auto& c : pool_.chunks())
-      for (const auto& [s, len] : c.free) actual += len;
-    k.obs().counts(CountReport{kDmaPool, pool_.avail(), actual, pool_.size()});
+    report_genpool_counts(k, pool_, kDmaPool);
   }
 
   std::vector<std::string> describe() const override {
     auto out = list_.describe();
-    for (const auto& c : pool_.chunks())
-      out.push_back(fmt::format("Xen DMA pool chunk pfn {:#x}-{:#x}: avail {} of {} pages, largest free run {}",
-                                c.first, c.last(), c.avail, c.pages,
-                                c.by_len.empty() ? 0 : c.by_len.rbegin()->first));
+    describe_genpool(pool_, "Xen DMA pool", out);
     return out;
   }
   std::uint64_t free_pages() const override { return list_.list_count() + pool_.avail(); }
 
  private:
-  // fill_dma_pool(nr_pages): a copy of fill_list whose pages go into a new genpool chunk.
-  int fill_dma_pool(Kernel& k, std::uint64_t nr) {
-    GrowSpec spec;
-    spec.nr_pages = nr;
-    spec.alloc_pages = spec::fill_pages(spec::U64{}, nr, k.geo().pages_per_section());
-    spec.name = "Xen DMA pool";
-    spec.pool = kDmaPool;
-    spec.tmp_res_slip = true;
-    spec.finish = [&](Range r) {
-      // gen_pool_add_virt(dma_pool, vaddr, res->start, alloc_pages * PAGE_SIZE, NUMA_NO_NODE)
-      if (k.faults().hit(FaultPoint::gen_pool_add)) return -err::enomem;
-      pool_.add_chunk(k.geo().pfn(r.start), spec.alloc_pages);
-      return 0;
-    };
-    GrowResult g = k.grow(spec);
-    if (g.ret == kOops) return g.ret;
-    k.obs().growth(kDmaPool, nr, g.ret == 0 ? std::optional<Range>(g.range) : std::nullopt, g.ret);
-    return g.ret;
-  }
+  // fill_dma_pool(nr_pages): a copy of fill_list whose pages go into a new genpool chunk,
+  // with the `if (!res)` slip after kzalloc(tmp_res).
+  int fill_dma_pool(Kernel& k, std::uint64_t nr) { return fill_genpool(k, pool_, nr, "Xen DMA pool", kDmaPool, true); }
 
   ListPool list_;
   GenPool pool_;

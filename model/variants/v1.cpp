@@ -10,6 +10,7 @@
 #include "model/core/errno.h"
 #include "model/spec/alloc_spec.h"
 #include "model/variants/dma_pages.h"
+#include "model/variants/genpool_pool.h"
 #include "model/variants/list_pool.h"
 
 namespace unpop {
@@ -75,18 +76,12 @@ class V1 final : public Variant {
   }
 
   void report_counts(Kernel& k) const override {
-    std::uint64_t actual = 0;
-    for (const auto& c : pool_.chunks())
-      for (const auto& [s, len] : c.free) actual += len;
-    k.obs().counts(CountReport{kMainPool, pool_.avail(), actual, pool_.size()});
+    report_genpool_counts(k, pool_, kMainPool);
   }
 
   std::vector<std::string> describe() const override {
     std::vector<std::string> out;
-    for (const auto& c : pool_.chunks())
-      out.push_back(fmt::format("unpopulated_pool chunk pfn {:#x}-{:#x}: avail {} of {} pages, largest free run {}",
-                                c.first, c.last(), c.avail, c.pages,
-                                c.by_len.empty() ? 0 : c.by_len.rbegin()->first));
+    describe_genpool(pool_, "unpopulated_pool", out);
     return out;
   }
   std::uint64_t free_pages() const override { return pool_.avail(); }
@@ -118,29 +113,10 @@ class V1 final : public Variant {
     return r;
   }
 
-  bool free_range(Kernel& k, Pfn first, std::uint64_t n) {
-    auto res = pool_.free(first, n);
-    if (res == GenPool::FreeResult::ok) return true;
-    k.oops(fmt::format("gen_pool_free({:#x}, {} pages): BUG", first, n));
-    return false;
-  }
+  bool free_range(Kernel& k, Pfn first, std::uint64_t n) { return genpool_free(k, pool_, first, n); }
 
-  int fill_pool(Kernel& k, std::uint64_t nr) {
-    GrowSpec spec;
-    spec.nr_pages = nr;
-    spec.alloc_pages = spec::fill_pages(spec::U64{}, nr, k.geo().pages_per_section());
-    spec.name = "Xen scratch";
-    spec.pool = kMainPool;
-    spec.finish = [&](Range r) {
-      if (k.faults().hit(FaultPoint::gen_pool_add)) return -err::enomem;
-      pool_.add_chunk(k.geo().pfn(r.start), spec.alloc_pages);
-      return 0;
-    };
-    GrowResult g = k.grow(spec);
-    if (g.ret == kOops) return g.ret;
-    k.obs().growth(kMainPool, nr, g.ret == 0 ? std::optional<Range>(g.range) : std::nullopt, g.ret);
-    return g.ret;
-  }
+  // fill_pool(nr): fill_list renamed, ending in gen_pool_add_virt().
+  int fill_pool(Kernel& k, std::uint64_t nr) { return fill_genpool(k, pool_, nr, "Xen scratch", kMainPool, false); }
 
   GenPool pool_;
   bool have_pool_ = false;
