@@ -24,6 +24,24 @@ int ListPool::fill_list(Kernel& k, std::uint64_t nr_pages) {
   return k.grow(spec).ret;
 }
 
+std::unique_ptr<Task> ListPool::alloc_task(Kernel& k, std::uint64_t nr) {
+  return one_step([this, &k, nr](OpResult& r) {
+    // "Fallback to default behavior if we do not have any suitable resource"
+    r = k.has_target() ? alloc_locked(k, nr) : balloon_alloc(k, nr);
+  });
+}
+
+std::unique_ptr<Task> ListPool::free_task(Kernel& k, const PageSeq& pages) {
+  return one_step([this, &k, pages](OpResult& r) {
+    if (k.has_target()) {
+      push(k, pages);
+      return;
+    }
+    ram_free(k, pages);  // xen_free_ballooned_pages
+    r.source = Source::ram;
+  });
+}
+
 OpResult ListPool::alloc_locked(Kernel& k, std::uint64_t nr) {
   OpResult r;
   if (spec::list_needs_fill(spec::U64{}, list_count_, nr)) {

@@ -16,6 +16,11 @@ class ListPool {
  public:
   /// fill_list(nr_pages): one section-rounded growth, its pages pushed in ascending order.
   int fill_list(Kernel& k, std::uint64_t nr_pages);
+  /// xen_alloc_unpopulated_pages() as one task: the balloon without a target, else the body
+  /// under list_lock.
+  std::unique_ptr<Task> alloc_task(Kernel& k, std::uint64_t nr);
+  /// xen_free_unpopulated_pages() as one task: the balloon without a target, else push.
+  std::unique_ptr<Task> free_task(Kernel& k, const PageSeq& pages);
   /// The body of xen_alloc_unpopulated_pages() under list_lock (target exists).
   OpResult alloc_locked(Kernel& k, std::uint64_t nr);
   /// The body of xen_free_unpopulated_pages() under list_lock.

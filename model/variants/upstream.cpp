@@ -26,25 +26,10 @@ class Upstream final : public Variant {
     return ret;
   }
 
-  std::unique_ptr<Task> alloc(Kernel& k, const CallCtx&, std::uint64_t nr) override {
-    return one_step([this, &k, nr](OpResult& r) {
-      if (!k.has_target()) {
-        r = balloon_alloc(k, nr);
-        return;
-      }
-      r = list_.alloc_locked(k, nr);  // mutex_lock(&list_lock) ... mutex_unlock
-    });
-  }
+  std::unique_ptr<Task> alloc(Kernel& k, const CallCtx&, std::uint64_t nr) override { return list_.alloc_task(k, nr); }
 
   std::unique_ptr<Task> free(Kernel& k, const CallCtx&, const PageSeq& pages) override {
-    return one_step([this, &k, pages](OpResult& r) {
-      if (!k.has_target()) {
-        ram_free(k, pages);  // xen_free_ballooned_pages
-        r.source = Source::ram;
-        return;
-      }
-      list_.push(k, pages);
-    });
+    return list_.free_task(k, pages);
   }
 
   // gnttab_dma_alloc_pages() before the RFC: dma_alloc_coherent()/dma_alloc_wc() (CMA), then
