@@ -180,23 +180,7 @@ void Checker::check_order(const PageSeq& pages) {
 }
 
 void Checker::check_pages_allocated(const AllocEvent& e, unsigned id) {
-  for (const PageRun& run : e.pages.runs()) {
-    PfnIv iv = PfnIv::closed(run.lo(), run.hi());
-    PfnSet outside = PfnSet(iv) - cut(pool_all_, iv);
-    if (!outside.empty())
-      report("not-in-pool", fmt::format("pfn {:#x} handed out is not in the pool", icl::first(*outside.begin())),
-             {{page_addr(run.lo(), run.hi()), "pages"}}, {icl::first(*outside.begin())});
-    if (icl::intersects(live_, iv)) {
-      PfnSet both = cut(live_, iv);
-      Pfn p = icl::first(*both.begin());
-      std::string who;
-      auto it = owners_.find(p);
-      if (it != owners_.end())
-        for (unsigned o : it->second) who += fmt::format(" #{}({})", o, allocs_.count(o) ? allocs_.at(o).owner : "?");
-      report("double-alloc", fmt::format("pfn {:#x} handed out to #{} while live in{}", p, id, who), {}, {p});
-    }
-    check_range_against_layout(page_addr(run.lo(), run.hi()), "pages");
-  }
+  for (const PageRun& run : e.pages.runs()) allocate_run(PageIv(run.lo(), run.hi()), e, id);
   if (e.path == Path::dma && !e.pages.contiguous_ascending()) {
     std::uint64_t gap = e.pages.first_gap();
     report("not-contiguous",
@@ -205,6 +189,55 @@ void Checker::check_pages_allocated(const AllocEvent& e, unsigned id) {
            {}, {e.pages.at(gap - 1), e.pages.at(gap)});
   }
   if (e.path == Path::plain) check_order(e.pages);
+}
+
+namespace {
+PfnIv dyn(PageIv iv) { return PfnIv::closed(icl::first(iv), icl::last(iv)); }
+// |iv ∩ s| without building a set (s is a pool: a few intervals).
+std::uint64_t overlap_len(const PfnSet& s, PageIv piv) {
+  const PfnIv iv = dyn(piv);
+  std::uint64_t n = 0;
+  auto [b, e] = s.equal_range(iv);
+  for (auto it = b; it != e; ++it) n += icl::length(*it & iv);
+  return n;
+}
+}  // namespace
+
+void Checker::drop_pages(std::uint32_t owner, std::uint64_t n) {
+  auto a = allocs_.find(owner);
+  if (a == allocs_.end()) return;
+  a->second.live -= std::min<std::uint64_t>(a->second.live, n);
+  if (a->second.live == 0) allocs_.erase(a);
+}
+
+void Checker::allocate_run(PageIv iv, const AllocEvent& e, unsigned id) {
+  if (!icl::contains(pool_all_, dyn(iv))) {
+    PfnSet outside = PfnSet(dyn(iv)) - cut(pool_all_, dyn(iv));
+    report("not-in-pool", fmt::format("pfn {:#x} handed out is not in the pool", icl::first(*outside.begin())),
+           {{page_addr(icl::first(iv), icl::last(iv)), "pages"}}, {icl::first(*outside.begin())});
+  }
+  // Pages still live are a double-alloc. They change hands (each page has one owner: the
+  // older allocation no longer counts them), so the counts below stay exact.
+  std::uint64_t again = 0, again_in[2] = {0, 0};
+  const auto b = first_overlap(pages_, iv);
+  for (auto it = b; it != pages_.end() && icl::first(it->first) <= icl::last(iv); ++it) {
+    if (!it->second.live()) continue;
+    PageIv part = it->first & iv;
+    if (again == 0) {
+      auto o = allocs_.find(it->second.owner);
+      report("double-alloc",
+             fmt::format("pfn {:#x} handed out to #{} while live in #{}({})", icl::first(part), id, it->second.owner,
+                         o != allocs_.end() ? o->second.owner : "?"),
+             {}, {icl::first(part)});
+    }
+    again += icl::length(part);
+    for (int p = 0; p < 2; ++p) again_in[p] += overlap_len(pool_[p], part);
+    drop_pages(it->second.owner, icl::length(part));
+  }
+  check_range_against_layout(page_addr(icl::first(iv), icl::last(iv)), "pages");
+  for (int p = 0; p < 2; ++p) live_in_pool_[p] += overlap_len(pool_[p], iv) - again_in[p];
+  live_count_ += icl::length(iv) - again;
+  set_pages(pages_, b, iv, PageTag{id, e.path == Path::dma ? PageState::live_dma : PageState::live_plain});
 }
 
 void Checker::allocated(const AllocEvent& e) {
@@ -223,7 +256,8 @@ void Checker::allocated(const AllocEvent& e) {
              {}, {}, {{"nr_pages", static_cast<std::int64_t>(e.nr_pages)}});
     return;
   }
-  Alloc a{e.owner, e.caller, step_, e.path, e.source, e.pages, e.pages.size()};
+  // The allocation is recorded first, so pages it hands out twice find their owner.
+  if (!e.pages.empty()) allocs_.emplace(id, Alloc{e.owner, e.caller, step_, e.path, e.source, e.pages, e.pages.size()});
   if (e.source == Source::ram) {
     // An injected failure of the unpopulated path (fault_fired) makes the RAM fallback the
     // designed answer, as it exempts a failure from spurious-enomem.
@@ -234,112 +268,117 @@ void Checker::allocated(const AllocEvent& e) {
                          to_string(e.path), id, e.nr_pages),
              {}, {}, {{"nr_pages", static_cast<std::int64_t>(e.nr_pages)}});
     for (const auto& run : e.pages.runs()) {
-      ram_live_ += PfnIv::closed(run.lo(), run.hi());
-      ram_owners_ += std::make_pair(PfnIv::closed(run.lo(), run.hi()), std::set<unsigned>{id});
+      PageIv iv(run.lo(), run.hi());
+      std::uint64_t again = 0;
+      const auto b = first_overlap(ram_pages_, iv);
+      for (auto it = b; it != ram_pages_.end() && icl::first(it->first) <= icl::last(iv); ++it) {
+        std::uint64_t n = icl::length(it->first & iv);
+        again += n;
+        drop_pages(it->second.owner, n);
+      }
+      ram_live_count_ += icl::length(iv) - again;
+      set_pages(ram_pages_, b, iv, PageTag{id, PageState::live_ram});
     }
-    if (a.live) allocs_.emplace(id, std::move(a));
     return;
   }
   check_pages_allocated(e, id);
-  for (const PageRun& run : e.pages.runs()) {
-    PfnIv iv = PfnIv::closed(run.lo(), run.hi());
-    for (int p = 0; p < 2; ++p) live_in_pool_[p] += icl::cardinality(cut(pool_[p], iv) - cut(live_, iv));
-    live_ += iv;
-    freed_ -= iv;
-    if (e.path == Path::dma) live_dma_ += iv;
-    owners_ += std::make_pair(iv, std::set<unsigned>{id});
-  }
   if (e.path == Path::dma && !e.pages.empty()) dma_allocs_[e.pages.front()] = {e.pages.size(), id};
-  if (a.live) allocs_.emplace(id, std::move(a));
 }
 
-void Checker::check_pages_freed(const FreeEvent& e) {
-  if (e.path == Path::dma && !e.pages.empty()) {
-    Pfn first = e.pages.front();
-    auto it = dma_allocs_.find(first);
-    bool exact = it != dma_allocs_.end() && it->second.first == e.pages.size() && e.pages.contiguous_ascending();
-    if (!exact) {
-      std::string what = it == dma_allocs_.end()
-                             ? "no DMA allocation starts there"
-                             : fmt::format("DMA allocation #{} has {} pages", it->second.second, it->second.first);
-      report("dma-free-mismatch",
-             fmt::format("DMA free of {} pages at pfn {:#x}: {}", e.pages.size(), first, what), {}, {first},
-             {{"freed", static_cast<std::int64_t>(e.pages.size())}});
-    } else {
-      dma_allocs_.erase(it);
-    }
+void Checker::check_dma_free(const FreeEvent& e) {
+  Pfn first = e.pages.front();
+  auto it = dma_allocs_.find(first);
+  bool exact = it != dma_allocs_.end() && it->second.first == e.pages.size() && e.pages.contiguous_ascending();
+  if (exact) {
+    dma_allocs_.erase(it);
+    return;
   }
-  for (const PageRun& run : e.pages.runs()) {
-    PfnIv iv = PfnIv::closed(run.lo(), run.hi());
-    PfnSet not_live = PfnSet(iv) - cut(live_, iv);
-    if (!not_live.empty()) {
-      PfnSet twice;
-      for (const auto& piece : not_live) twice += cut(freed_, piece);
-      if (!twice.empty()) {
-        Pfn p = icl::first(*twice.begin());
-        report("double-free", fmt::format("pfn {:#x} given back twice", p), {}, {p});
-      } else {
-        Pfn p = icl::first(*not_live.begin());
-        bool in_pool = icl::contains(pool_all_, p);
-        report("unknown-free",
-               fmt::format("pfn {:#x} given back but {}", p, in_pool ? "never handed out" : "not in the pool"), {}, {p});
-      }
+  std::string what = it == dma_allocs_.end()
+                         ? "no DMA allocation starts there"
+                         : fmt::format("DMA allocation #{} has {} pages", it->second.second, it->second.first);
+  report("dma-free-mismatch", fmt::format("DMA free of {} pages at pfn {:#x}: {}", e.pages.size(), first, what), {},
+         {first}, {{"freed", static_cast<std::int64_t>(e.pages.size())}});
+}
+
+void Checker::free_run(PageIv iv, const FreeEvent& e) {
+  const PageState want = e.path == Path::dma ? PageState::live_dma : PageState::live_plain;
+  std::optional<Pfn> twice, unknown, wrong;
+  Pfn next = icl::first(iv);  // first page of iv not yet seen in the map
+  bool rest = true;           // pages from `next` to the end of iv remain
+  live_parts_.clear();
+  for (auto it = first_overlap(pages_, iv); it != pages_.end() && icl::first(it->first) <= icl::last(iv); ++it) {
+    PageIv part = it->first & iv;
+    if (icl::first(part) > next && !unknown) unknown = next;
+    rest = icl::last(part) < icl::last(iv);
+    next = icl::last(part) + (rest ? 1 : 0);
+    if (!it->second.live()) {
+      if (!twice) twice = icl::first(part);
+      continue;
     }
-    PfnSet live_part = cut(live_, iv);
-    PfnSet dma_part = cut(live_dma_, iv);
-    PfnSet wrong = e.path == Path::dma ? live_part - dma_part : dma_part;
-    if (!wrong.empty()) {
-      Pfn p = icl::first(*wrong.begin());
-      report("mixed-free",
-             fmt::format("pfn {:#x} came out of the {} path and goes back through the {} path", p,
-                         e.path == Path::dma ? "plain" : "DMA", to_string(e.path)),
-             {}, {p});
-    }
+    if (it->second.state != want && !wrong) wrong = icl::first(part);
+    live_parts_.push_back({it, part});
+  }
+  if (rest && !unknown) unknown = next;
+  if (twice) {
+    report("double-free", fmt::format("pfn {:#x} given back twice", *twice), {}, {*twice});
+  } else if (unknown) {
+    bool in_pool = icl::contains(pool_all_, *unknown);
+    report("unknown-free",
+           fmt::format("pfn {:#x} given back but {}", *unknown, in_pool ? "never handed out" : "not in the pool"), {},
+           {*unknown});
+  }
+  if (wrong)
+    report("mixed-free",
+           fmt::format("pfn {:#x} came out of the {} path and goes back through the {} path", *wrong,
+                       e.path == Path::dma ? "plain" : "DMA", to_string(e.path)),
+           {}, {*wrong});
+  // Each part lies inside its own live segment, and setting it to `freed` only joins it with
+  // freed neighbours: the iterators of the later (live) parts stay valid.
+  for (const auto& [it, part] : live_parts_) {
+    for (int p = 0; p < 2; ++p) live_in_pool_[p] -= overlap_len(pool_[p], part);
+    live_count_ -= icl::length(part);
+    drop_pages(it->second.owner, icl::length(part));
+    set_pages(pages_, it, part, PageTag{0, PageState::freed});
   }
 }
 
-void Checker::release_owners(OwnerMap& owners, const PfnSet& back) {
-  // Only the segments of the pages given back are visited: O(segments * log n).
-  for (const auto& piece : back) {
-    auto range = owners.equal_range(piece);
-    std::vector<std::pair<PfnIv, std::set<unsigned>>> segs(range.first, range.second);
-    for (const auto& [seg, ids] : segs) {
-      PfnIv part = seg & piece;
-      for (unsigned id : ids) {
-        auto a = allocs_.find(id);
-        if (a == allocs_.end()) continue;
-        a->second.live -= std::min<std::uint64_t>(a->second.live, icl::length(part));
-        if (a->second.live == 0) allocs_.erase(a);
-      }
-      owners -= std::make_pair(part, ids);
-    }
+void Checker::free_ram_run(PageIv iv) {
+  std::optional<Pfn> unknown;
+  Pfn next = icl::first(iv);
+  bool rest = true;
+  live_parts_.clear();
+  for (auto it = first_overlap(ram_pages_, iv); it != ram_pages_.end() && icl::first(it->first) <= icl::last(iv);
+       ++it) {
+    PageIv part = it->first & iv;
+    if (icl::first(part) > next && !unknown) unknown = next;
+    rest = icl::last(part) < icl::last(iv);
+    next = icl::last(part) + (rest ? 1 : 0);
+    ram_live_count_ -= icl::length(part);
+    drop_pages(it->second.owner, icl::length(part));
   }
+  if (rest && !unknown) unknown = next;
+  if (unknown) report("unknown-free", fmt::format("RAM pfn {:#x} given back but not taken", *unknown), {}, {*unknown});
+  ram_pages_.erase(iv);
 }
 
 void Checker::freed(const FreeEvent& e) {
   if (e.nr_pages != e.pages.size())
     report("count-mismatch", fmt::format("free of nr_pages={} gave back {} pages", e.nr_pages, e.pages.size()), {}, {},
            {{"nr_pages", static_cast<std::int64_t>(e.nr_pages)}, {"pages", static_cast<std::int64_t>(e.pages.size())}});
-  PfnSet back;
-  for (const auto& run : e.pages.runs()) back += PfnIv::closed(run.lo(), run.hi());
   if (e.source == Source::ram) {
-    PfnSet unknown = back - ram_live_;
-    if (!unknown.empty())
-      report("unknown-free", fmt::format("RAM pfn {:#x} given back but not taken", icl::first(*unknown.begin())), {},
-             {icl::first(*unknown.begin())});
-    ram_live_ -= back;
-    release_owners(ram_owners_, back);
+    for (const auto& run : e.pages.runs()) free_ram_run(PageIv(run.lo(), run.hi()));
     return;
   }
-  check_pages_freed(e);
-  PfnSet was_live;
-  for (const auto& piece : back) was_live += cut(live_, piece);
-  for (int p = 0; p < 2; ++p) live_in_pool_[p] -= icl::cardinality(pool_[p] & was_live);
-  live_ -= back;
-  live_dma_ -= back;
-  freed_ += was_live;
-  release_owners(owners_, was_live);
+  if (e.path == Path::dma && !e.pages.empty()) check_dma_free(e);
+  for (const auto& run : e.pages.runs()) free_run(PageIv(run.lo(), run.hi()), e);
   if (opt_.expect_lifo && e.path == Path::plain) ref_lifo_.push(e.pages);
+}
+
+PfnSet Checker::live() const {
+  PfnSet s;
+  for (const auto& [iv, tag] : pages_)
+    if (tag.live()) s += dyn(iv);
+  return s;
 }
 
 void Checker::counts(const CountReport& c) {
@@ -392,7 +431,9 @@ AddrSet Checker::target_space() const {
 bool Checker::could_serve(std::uint64_t nr, bool contiguous, Addr max_addr) const {
   if (target_ == Target::none) return false;
   const Addr sec = geo_.section_size();
-  PfnSet space = pool_all_ - live_;  // free pool pages, whichever pool holds them
+  PfnSet space = pool_all_;  // free pool pages, whichever pool holds them
+  for (const auto& [iv, tag] : pages_)
+    if (tag.live()) space -= dyn(iv);
   for (const auto& iv : target_space()) {
     Addr s = align_up(icl::first(iv), sec);
     Addr e = align_down(icl::last(iv) + 1, sec);

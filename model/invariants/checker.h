@@ -15,6 +15,7 @@
 #include "model/core/geometry.h"
 #include "model/core/observer.h"
 #include "model/invariants/finding.h"
+#include "model/invariants/page_states.h"
 #include "model/layout/layout.h"
 #include "model/linux/genpool.h"
 
@@ -24,8 +25,6 @@ namespace unpop {
 // the pool / live" needs.
 using PfnSet = boost::icl::interval_set<Pfn>;
 using AddrSet = boost::icl::interval_set<Addr>;
-// Owners of live pages: the set of allocation ids per page run (two ids = double-alloc).
-using OwnerMap = boost::icl::interval_map<Pfn, std::set<unsigned>>;
 
 class Checker : public Observer {
  public:
@@ -60,11 +59,12 @@ class Checker : public Observer {
   // Views, for reports and pictures.
   Target target() const { return target_; }
   const PfnSet& pool() const { return pool_all_; }
-  const PfnSet& live() const { return live_; }
+  /// Live pool pages (built from the page map: O(runs), for reports and tests).
+  PfnSet live() const;
   const boost::icl::separate_interval_set<Addr>& growths() const { return growths_; }
-  std::uint64_t live_pages() const { return boost::icl::cardinality(live_); }
+  std::uint64_t live_pages() const { return live_count_; }
   std::uint64_t pool_pages() const { return boost::icl::cardinality(pool_all_); }
-  std::uint64_t ram_live_pages() const { return boost::icl::cardinality(ram_live_); }
+  std::uint64_t ram_live_pages() const { return ram_live_count_; }
   struct Alloc {
     std::string owner;
     int caller = 0;
@@ -81,9 +81,12 @@ class Checker : public Observer {
               std::vector<std::uint64_t> pfns = {}, std::vector<std::pair<std::string, std::int64_t>> counts = {});
   void check_range_against_layout(const Range& r, const char* what);
   void check_pages_allocated(const AllocEvent& e, unsigned id);
-  void check_pages_freed(const FreeEvent& e);
+  void check_dma_free(const FreeEvent& e);
   void check_order(const PageSeq& pages);
-  void release_owners(OwnerMap& owners, const PfnSet& back);
+  void allocate_run(PageIv iv, const AllocEvent& e, unsigned id);
+  void free_run(PageIv iv, const FreeEvent& e);
+  void free_ram_run(PageIv iv);
+  void drop_pages(std::uint32_t owner, std::uint64_t n);  // n pages of `owner` are no longer its
   AddrSet target_space() const;
   Range page_addr(Pfn lo, Pfn hi) const { return {geo_.addr(lo), geo_.addr(hi) + geo_.page_size() - 1}; }
 
@@ -98,9 +101,11 @@ class Checker : public Observer {
 
   PfnSet pool_[2], pool_all_;
   boost::icl::separate_interval_set<Addr> growths_;  // separate: each growth keeps its borders
-  PfnSet live_, live_dma_, freed_, ram_live_;
+  // Pages handed out (pool pages: live or given back; RAM pages: live) and their counts.
+  PageStates pages_, ram_pages_;
+  std::uint64_t live_count_ = 0, ram_live_count_ = 0;
   std::uint64_t live_in_pool_[2] = {0, 0};
-  OwnerMap owners_, ram_owners_;
+  std::vector<std::pair<PageStates::iterator, PageIv>> live_parts_;  // scratch of free_run
   std::map<Pfn, std::pair<std::uint64_t, unsigned>> dma_allocs_;  // first pfn -> (pages, id)
   std::map<unsigned, Alloc> allocs_;
   unsigned next_id_ = 1;
