@@ -160,6 +160,7 @@ void Checker::growth(int pool, std::uint64_t, std::optional<Range> range, int re
 }
 
 void Checker::seeded(int pool, const Range& r) {
+  check_range_against_layout(r, "seeded pool range");
   PfnIv iv = PfnIv::closed(geo_.pfn(r.start), geo_.pfn(r.end));
   pool_[pool == kDmaPool ? 1 : 0] += iv;
   pool_all_ += iv;
@@ -195,7 +196,9 @@ namespace {
 PfnIv dyn(PageIv iv) { return PfnIv::closed(icl::first(iv), icl::last(iv)); }
 // |iv ∩ s| without building a set (s is a pool: a few intervals).
 std::uint64_t overlap_len(const PfnSet& s, PageIv piv) {
+  if (s.empty()) return 0;
   const PfnIv iv = dyn(piv);
+  if (icl::contains(s, iv)) return icl::length(iv);  // the usual answer, in one search
   std::uint64_t n = 0;
   auto [b, e] = s.equal_range(iv);
   for (auto it = b; it != e; ++it) n += icl::length(*it & iv);
@@ -204,14 +207,23 @@ std::uint64_t overlap_len(const PfnSet& s, PageIv piv) {
 }  // namespace
 
 void Checker::drop_pages(std::uint32_t owner, std::uint64_t n) {
-  auto a = allocs_.find(owner);
-  if (a == allocs_.end()) return;
-  a->second.live -= std::min<std::uint64_t>(a->second.live, n);
-  if (a->second.live == 0) allocs_.erase(a);
+  // The runs of one free usually belong to one allocation: remember the last one found.
+  if (owner != dropping_id_ || dropping_ == allocs_.end()) {
+    dropping_ = allocs_.find(owner);
+    dropping_id_ = owner;
+    if (dropping_ == allocs_.end()) return;
+  }
+  Alloc& a = dropping_->second;
+  a.live -= std::min<std::uint64_t>(a.live, n);
+  if (a.live == 0) {
+    allocs_.erase(dropping_);
+    dropping_ = allocs_.end();
+  }
 }
 
 void Checker::allocate_run(PageIv iv, const AllocEvent& e, unsigned id) {
-  if (!icl::contains(pool_all_, dyn(iv))) {
+  const bool in_pool = icl::contains(pool_all_, dyn(iv));
+  if (!in_pool) {
     PfnSet outside = PfnSet(dyn(iv)) - cut(pool_all_, dyn(iv));
     report("not-in-pool", fmt::format("pfn {:#x} handed out is not in the pool", icl::first(*outside.begin())),
            {{page_addr(icl::first(iv), icl::last(iv)), "pages"}}, {icl::first(*outside.begin())});
@@ -221,7 +233,6 @@ void Checker::allocate_run(PageIv iv, const AllocEvent& e, unsigned id) {
   std::uint64_t again = 0, again_in[2] = {0, 0};
   const auto b = first_overlap(pages_, iv);
   for (auto it = b; it != pages_.end() && icl::first(it->first) <= icl::last(iv); ++it) {
-    if (!it->second.live()) continue;
     PageIv part = it->first & iv;
     if (again == 0) {
       auto o = allocs_.find(it->second.owner);
@@ -234,10 +245,13 @@ void Checker::allocate_run(PageIv iv, const AllocEvent& e, unsigned id) {
     for (int p = 0; p < 2; ++p) again_in[p] += overlap_len(pool_[p], part);
     drop_pages(it->second.owner, icl::length(part));
   }
-  check_range_against_layout(page_addr(icl::first(iv), icl::last(iv)), "pages");
+  // Pool pages were checked against the layout when their growth came (and every later claim
+  // is checked against the pool): only pages from outside the pool need it here.
+  if (!in_pool) check_range_against_layout(page_addr(icl::first(iv), icl::last(iv)), "pages");
   for (int p = 0; p < 2; ++p) live_in_pool_[p] += overlap_len(pool_[p], iv) - again_in[p];
   live_count_ += icl::length(iv) - again;
   set_pages(pages_, b, iv, PageTag{id, e.path == Path::dma ? PageState::live_dma : PageState::live_plain});
+  if (!icl::contains(ever_, dyn(iv))) ever_ += dyn(iv);
 }
 
 void Checker::allocated(const AllocEvent& e) {
@@ -303,22 +317,25 @@ void Checker::check_dma_free(const FreeEvent& e) {
 void Checker::free_run(PageIv iv, const FreeEvent& e) {
   const PageState want = e.path == Path::dma ? PageState::live_dma : PageState::live_plain;
   std::optional<Pfn> twice, unknown, wrong;
+  // Pages of iv that are not live: given back before (handed out once: double-free) or never
+  // handed out (unknown-free).
+  auto not_live = [&](Pfn lo, Pfn hi) {
+    if (!twice)
+      if (PfnSet both = cut(ever_, PfnIv::closed(lo, hi)); !both.empty()) twice = icl::first(*both.begin());
+    if (!unknown) unknown = lo;
+  };
   Pfn next = icl::first(iv);  // first page of iv not yet seen in the map
   bool rest = true;           // pages from `next` to the end of iv remain
   live_parts_.clear();
   for (auto it = first_overlap(pages_, iv); it != pages_.end() && icl::first(it->first) <= icl::last(iv); ++it) {
     PageIv part = it->first & iv;
-    if (icl::first(part) > next && !unknown) unknown = next;
+    if (icl::first(part) > next) not_live(next, icl::first(part) - 1);
     rest = icl::last(part) < icl::last(iv);
     next = icl::last(part) + (rest ? 1 : 0);
-    if (!it->second.live()) {
-      if (!twice) twice = icl::first(part);
-      continue;
-    }
     if (it->second.state != want && !wrong) wrong = icl::first(part);
     live_parts_.push_back({it, part});
   }
-  if (rest && !unknown) unknown = next;
+  if (rest) not_live(next, icl::last(iv));
   if (twice) {
     report("double-free", fmt::format("pfn {:#x} given back twice", *twice), {}, {*twice});
   } else if (unknown) {
@@ -332,13 +349,13 @@ void Checker::free_run(PageIv iv, const FreeEvent& e) {
            fmt::format("pfn {:#x} came out of the {} path and goes back through the {} path", *wrong,
                        e.path == Path::dma ? "plain" : "DMA", to_string(e.path)),
            {}, {*wrong});
-  // Each part lies inside its own live segment, and setting it to `freed` only joins it with
-  // freed neighbours: the iterators of the later (live) parts stay valid.
+  // Erasing one part touches only its own segment: the iterators of the later parts stay valid.
   for (const auto& [it, part] : live_parts_) {
     for (int p = 0; p < 2; ++p) live_in_pool_[p] -= overlap_len(pool_[p], part);
     live_count_ -= icl::length(part);
     drop_pages(it->second.owner, icl::length(part));
-    set_pages(pages_, it, part, PageTag{0, PageState::freed});
+    if (it->first == part) pages_.erase(it);
+    else pages_.erase(part);
   }
 }
 
@@ -376,8 +393,7 @@ void Checker::freed(const FreeEvent& e) {
 
 PfnSet Checker::live() const {
   PfnSet s;
-  for (const auto& [iv, tag] : pages_)
-    if (tag.live()) s += dyn(iv);
+  for (const auto& seg : pages_) s += dyn(seg.first);
   return s;
 }
 
@@ -432,8 +448,7 @@ bool Checker::could_serve(std::uint64_t nr, bool contiguous, Addr max_addr) cons
   if (target_ == Target::none) return false;
   const Addr sec = geo_.section_size();
   PfnSet space = pool_all_;  // free pool pages, whichever pool holds them
-  for (const auto& [iv, tag] : pages_)
-    if (tag.live()) space -= dyn(iv);
+  for (const auto& seg : pages_) space -= dyn(seg.first);
   for (const auto& iv : target_space()) {
     Addr s = align_up(icl::first(iv), sec);
     Addr e = align_down(icl::last(iv) + 1, sec);

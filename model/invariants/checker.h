@@ -33,6 +33,8 @@ class Checker : public Observer {
     bool liveness = true;      // spurious-enomem / ram-stolen
   };
   Checker(const Layout& layout, const Geometry& geo, Options opt);
+  Checker(const Checker&) = delete;  // drop_pages keeps an iterator into allocs_
+  Checker& operator=(const Checker&) = delete;
 
   /// region-overlap and Xen's input rules (2 MiB alignment, 64 MiB minimum) on the layout.
   std::vector<Finding> layout_findings() const;
@@ -101,13 +103,18 @@ class Checker : public Observer {
 
   PfnSet pool_[2], pool_all_;
   boost::icl::separate_interval_set<Addr> growths_;  // separate: each growth keeps its borders
-  // Pages handed out (pool pages: live or given back; RAM pages: live) and their counts.
+  // Live pages (pool and RAM) with their allocation and path, and their counts. A pool page
+  // not live but in ever_ was given back (a second free is a double-free, not unknown-free):
+  // ever_ stays a few intervals, where a "freed" state in pages_ would double its segments.
   PageStates pages_, ram_pages_;
+  PfnSet ever_;
   std::uint64_t live_count_ = 0, ram_live_count_ = 0;
   std::uint64_t live_in_pool_[2] = {0, 0};
   std::vector<std::pair<PageStates::iterator, PageIv>> live_parts_;  // scratch of free_run
   std::map<Pfn, std::pair<std::uint64_t, unsigned>> dma_allocs_;  // first pfn -> (pages, id)
   std::map<unsigned, Alloc> allocs_;
+  std::map<unsigned, Alloc>::iterator dropping_ = allocs_.end();  // drop_pages' last allocation
+  unsigned dropping_id_ = 0;
   unsigned next_id_ = 1;
 
   PageList ref_lifo_;  // what page_list would hand out next

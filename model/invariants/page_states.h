@@ -1,12 +1,13 @@
 #pragma once
-/// What the checker knows of every page handed out: live (for which allocation, through which
-/// path) or given back. One Boost.ICL interval_map from page runs to a small tag; touching runs
-/// with the same tag join, so the map's size follows the number of runs of live allocations
-/// (and of given-back stretches between them), never the number of pages.
+/// The live pages the checker knows: for which allocation, through which path. One Boost.ICL
+/// interval_map from page runs to a small tag; touching runs with the same tag (one
+/// allocation's contiguous pages) join, so the map's size follows the number of runs of live
+/// allocations, never the number of pages.
 ///
 /// Why one map and not a set per state: an allocation or a free touches one run with one
-/// lookup and one `set()`, instead of cutting and merging three or four interval sets and an
-/// owner map per run (the replay of a 1M-event trace spent most of its time there).
+/// search and an insert or erase next to it, instead of cutting and merging three or four
+/// interval sets and an owner map per run (the replay of a 1M-event trace spent most of its
+/// time there).
 #include <cstdint>
 #include <utility>
 
@@ -22,14 +23,12 @@ enum class PageState : std::uint8_t {
   live_plain,  // handed out by the plain path
   live_dma,    // handed out by the DMA path
   live_ram,    // real RAM handed out (balloon / CMA): kept in its own map
-  freed,       // handed out earlier and given back (double-free vs unknown-free)
 };
 
 struct PageTag {
-  std::uint32_t owner = 0;  // allocation id while live; 0 once freed
+  std::uint32_t owner = 0;  // allocation id
   PageState state = PageState::none;
 
-  bool live() const { return state == PageState::live_plain || state == PageState::live_dma || state == PageState::live_ram; }
   friend bool operator==(const PageTag&, const PageTag&) = default;
   friend bool operator<(const PageTag& a, const PageTag& b) {
     return a.state != b.state ? a.state < b.state : a.owner < b.owner;
@@ -63,9 +62,11 @@ using PageIv = PageStates::interval_type;
 inline PageStates::iterator first_overlap(PageStates& m, PageIv iv) { return m.lower_bound(iv); }
 
 /// `m.set({iv, tag})` when `it == first_overlap(m, iv)` is already known. The common shapes —
-/// `iv` in a gap, `iv` exactly one segment, `iv` inside one segment — are done with hinted
-/// inserts (no second search); anything else falls back to `set`. page_states_test.cpp checks
-/// it against `set` on random histories.
+/// `iv` in a gap, `iv` exactly one segment, `iv` at an end of or inside one segment — change
+/// the segment in place and insert with a hint (no second search, at most two new nodes);
+/// anything else falls back to `set`. Keys are narrowed in place the way ICL's own algorithms
+/// do it (interval_base_map.hpp): the narrowed key keeps its place in the order.
+/// page_states_test.cpp checks it against `set` on random histories.
 inline void set_pages(PageStates& m, PageStates::iterator it, PageIv iv, PageTag tag) {
   namespace icl = boost::icl;
   const bool absorbed = tag == PageTag{};
@@ -73,18 +74,26 @@ inline void set_pages(PageStates& m, PageStates::iterator it, PageIv iv, PageTag
     if (!absorbed) m.insert(it, {iv, tag});
     return;
   }
-  if (!icl::contains(it->first, iv)) {
+  if (!icl::contains(it->first, iv) || absorbed) {
     m.set({iv, tag});
     return;
   }
   const PageIv seg = it->first;
   const PageTag old = it->second;
   if (old == tag) return;
-  auto next = std::next(it);
-  m.erase(it);
-  if (icl::first(seg) < icl::first(iv)) m.insert(next, {PageIv(icl::first(seg), icl::first(iv) - 1), old});
-  if (!absorbed) m.insert(next, {iv, tag});
-  if (icl::last(iv) < icl::last(seg)) m.insert(next, {PageIv(icl::last(iv) + 1, icl::last(seg)), old});
+  auto narrow = [&](Pfn lo, Pfn hi) { const_cast<PageIv&>(it->first) = PageIv(lo, hi); };
+  if (seg == iv) {
+    it->second = tag;
+    icl::segmental::join_neighbours(m, it);
+  } else if (icl::first(seg) == icl::first(iv)) {  // head: the segment keeps its tail
+    narrow(icl::last(iv) + 1, icl::last(seg));
+    m.insert(it, {iv, tag});
+  } else {
+    narrow(icl::first(seg), icl::first(iv) - 1);  // the segment keeps its head
+    auto next = std::next(it);
+    m.insert(next, {iv, tag});
+    if (icl::last(iv) < icl::last(seg)) m.insert(next, {PageIv(icl::last(iv) + 1, icl::last(seg)), old});
+  }
 }
 
 }  // namespace unpop

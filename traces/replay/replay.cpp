@@ -8,6 +8,7 @@
 #include "model/case/runner.h"
 #include "model/core/errno.h"
 #include "model/variants/variant.h"
+#include "traces/prefetch_reader.h"
 #include "traces/reader.h"
 
 namespace unpop::replay {
@@ -1092,9 +1093,11 @@ std::string short_message(const traces::ReadError& err) {
 }  // namespace
 
 Result replay_files(const std::vector<std::string>& files, Replayer& rep) {
+  // Each input is parsed on its own thread, a few batches ahead of the replay (2 cores: the
+  // replay no longer waits for the parser).
   struct Input {
-    std::unique_ptr<traces::RecordReader> reader;
-    Record rec;
+    std::unique_ptr<traces::PrefetchReader> reader;
+    const Record* rec = nullptr;
     bool have = false;
     bool done = false;
   };
@@ -1115,17 +1118,18 @@ Result replay_files(const std::vector<std::string>& files, Replayer& rep) {
   };
   for (std::size_t i = 0; i < files.size(); ++i) {
     traces::ReadError err;
-    in[i].reader = traces::open_trace(files[i], err);
-    if (!in[i].reader) {
+    auto reader = traces::open_trace(files[i], err);
+    if (!reader) {
       rep.fail(InputError{files[i], err.line, short_message(err)});
       rep.finish();
       return rep.result();
     }
+    in[i].reader = std::make_unique<traces::PrefetchReader>(std::move(reader));
   }
   bool ok = true;
   if (in.size() == 1) {
     while (ok && advance(in[0]) && in[0].have)
-      if (!rep.feed(in[0].rec)) break;
+      if (!rep.feed(*in[0].rec)) break;
   } else {
     for (auto& x : in)
       if (!advance(x)) ok = false;
@@ -1135,14 +1139,14 @@ Result replay_files(const std::vector<std::string>& files, Replayer& rep) {
       Input* pick = nullptr;
       for (auto& x : in) {
         if (!x.have) continue;
-        if (x.rec.kind != RecordKind::event) {
+        if (x.rec->kind != RecordKind::event) {
           pick = &x;
           break;
         }
-        if (!pick || x.rec.ts_ns < pick->rec.ts_ns) pick = &x;
+        if (!pick || x.rec->ts_ns < pick->rec->ts_ns) pick = &x;
       }
       if (!pick) break;
-      if (!rep.feed(pick->rec)) break;
+      if (!rep.feed(*pick->rec)) break;
       if (!advance(*pick)) break;
     }
   }

@@ -1,0 +1,61 @@
+// Runs a RecordReader on its own thread, one batch of records ahead of the consumer, so parsing
+// and replaying a trace use two cores instead of taking turns on one. Records, end and errors
+// come out in exactly the order the wrapped reader produced them.
+//
+// Records are handed out by pointer into the current batch (no copy): a pointer stays valid
+// until the next call to next().
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "traces/reader.h"
+
+namespace unpop::traces {
+
+class PrefetchReader {
+ public:
+  /// Takes the reader and starts reading at once. `batch` records per hand-over.
+  explicit PrefetchReader(std::unique_ptr<RecordReader> inner, std::size_t batch = 1024);
+  ~PrefetchReader();  // stops and joins the reading thread
+  PrefetchReader(const PrefetchReader&) = delete;
+  PrefetchReader& operator=(const PrefetchReader&) = delete;
+
+  /// As RecordReader::next, but `out` points into the reader's own storage. After `end` or
+  /// an error, every later call returns `end`.
+  ReadStatus next(const Record*& out, ReadError& err);
+  const std::string& name() const { return name_; }
+
+ private:
+  struct Item {
+    ReadStatus status = ReadStatus::end;
+    Record rec;  // reused: its strings keep their capacity from batch to batch
+    ReadError err;
+  };
+  struct Batch {
+    std::vector<Item> items;
+    std::size_t size = 0;  // items filled
+    bool full = false;     // owned by the consumer until it hands the batch back
+  };
+  static constexpr int kBatches = 3;
+
+  void produce();
+
+  std::unique_ptr<RecordReader> inner_;
+  std::string name_;
+  Batch batches_[kBatches];
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  int take_ = 0;          // the batch the consumer reads (or waits for)
+  std::size_t pos_ = 0;   // next item in batches_[take_]
+  bool holding_ = false;  // the consumer holds batches_[take_]
+  bool over_ = false;     // end or error was handed out
+  std::thread thread_;
+};
+
+}  // namespace unpop::traces
