@@ -181,7 +181,7 @@ void Checker::check_order(const PageSeq& pages) {
 }
 
 void Checker::check_pages_allocated(const AllocEvent& e, unsigned id) {
-  for (const PageRun& run : e.pages.runs()) allocate_run(PageIv(run.lo(), run.hi()), e, id);
+  for (const PageRun& run : e.pages.runs()) allocate_run(run.lo(), run.hi(), e, id);
   if (e.path == Path::dma && !e.pages.contiguous_ascending()) {
     std::uint64_t gap = e.pages.first_gap();
     report("not-contiguous",
@@ -192,19 +192,25 @@ void Checker::check_pages_allocated(const AllocEvent& e, unsigned id) {
   if (e.path == Path::plain) check_order(e.pages);
 }
 
-namespace {
-PfnIv dyn(PageIv iv) { return PfnIv::closed(icl::first(iv), icl::last(iv)); }
-// |iv ∩ s| without building a set (s is a pool: a few intervals).
-std::uint64_t overlap_len(const PfnSet& s, PageIv piv) {
+bool Checker::Hit::in(const PfnSet& s, Pfn lo, Pfn hi) {
+  if (this->lo <= lo && hi <= this->hi) return true;
+  auto it = s.find(lo);
+  if (it == s.end() || icl::last(*it) < hi) return false;
+  this->lo = icl::first(*it);
+  this->hi = icl::last(*it);
+  return true;
+}
+
+std::uint64_t Checker::pool_overlap(int p, Pfn lo, Pfn hi) {
+  const PfnSet& s = pool_[p];
   if (s.empty()) return 0;
-  const PfnIv iv = dyn(piv);
-  if (icl::contains(s, iv)) return icl::length(iv);  // the usual answer, in one search
+  if (pool_hit_[p].in(s, lo, hi)) return hi - lo + 1;  // the usual answer
+  const PfnIv iv = PfnIv::closed(lo, hi);
   std::uint64_t n = 0;
   auto [b, e] = s.equal_range(iv);
   for (auto it = b; it != e; ++it) n += icl::length(*it & iv);
   return n;
 }
-}  // namespace
 
 void Checker::drop_pages(std::uint32_t owner, std::uint64_t n) {
   // The runs of one free usually belong to one allocation: remember the last one found.
@@ -221,37 +227,36 @@ void Checker::drop_pages(std::uint32_t owner, std::uint64_t n) {
   }
 }
 
-void Checker::allocate_run(PageIv iv, const AllocEvent& e, unsigned id) {
-  const bool in_pool = icl::contains(pool_all_, dyn(iv));
+void Checker::allocate_run(Pfn lo, Pfn hi, const AllocEvent& e, unsigned id) {
+  const PfnIv iv = PfnIv::closed(lo, hi);
+  const bool in_pool = pool_all_hit_.in(pool_all_, lo, hi);
   if (!in_pool) {
-    PfnSet outside = PfnSet(dyn(iv)) - cut(pool_all_, dyn(iv));
+    PfnSet outside = PfnSet(iv) - cut(pool_all_, iv);
     report("not-in-pool", fmt::format("pfn {:#x} handed out is not in the pool", icl::first(*outside.begin())),
-           {{page_addr(icl::first(iv), icl::last(iv)), "pages"}}, {icl::first(*outside.begin())});
+           {{page_addr(lo, hi), "pages"}}, {icl::first(*outside.begin())});
   }
   // Pages still live are a double-alloc. They change hands (each page has one owner: the
   // older allocation no longer counts them), so the counts below stay exact.
   std::uint64_t again = 0, again_in[2] = {0, 0};
-  const auto b = first_overlap(pages_, iv);
-  for (auto it = b; it != pages_.end() && icl::first(it->first) <= icl::last(iv); ++it) {
-    PageIv part = it->first & iv;
+  pages_.for_each_overlap(lo, hi, [&](const LiveIndex::Run& part) {
     if (again == 0) {
-      auto o = allocs_.find(it->second.owner);
+      auto o = allocs_.find(part.tag.owner);
       report("double-alloc",
-             fmt::format("pfn {:#x} handed out to #{} while live in #{}({})", icl::first(part), id, it->second.owner,
+             fmt::format("pfn {:#x} handed out to #{} while live in #{}({})", part.lo, id, part.tag.owner,
                          o != allocs_.end() ? o->second.owner : "?"),
-             {}, {icl::first(part)});
+             {}, {part.lo});
     }
-    again += icl::length(part);
-    for (int p = 0; p < 2; ++p) again_in[p] += overlap_len(pool_[p], part);
-    drop_pages(it->second.owner, icl::length(part));
-  }
+    again += part.hi - part.lo + 1;
+    for (int p = 0; p < 2; ++p) again_in[p] += pool_overlap(p, part.lo, part.hi);
+    drop_pages(part.tag.owner, part.hi - part.lo + 1);
+  });
   // Pool pages were checked against the layout when their growth came (and every later claim
   // is checked against the pool): only pages from outside the pool need it here.
-  if (!in_pool) check_range_against_layout(page_addr(icl::first(iv), icl::last(iv)), "pages");
-  for (int p = 0; p < 2; ++p) live_in_pool_[p] += overlap_len(pool_[p], iv) - again_in[p];
-  live_count_ += icl::length(iv) - again;
-  set_pages(pages_, b, iv, PageTag{id, e.path == Path::dma ? PageState::live_dma : PageState::live_plain});
-  if (!icl::contains(ever_, dyn(iv))) ever_ += dyn(iv);
+  if (!in_pool) check_range_against_layout(page_addr(lo, hi), "pages");
+  for (int p = 0; p < 2; ++p) live_in_pool_[p] += pool_overlap(p, lo, hi) - again_in[p];
+  live_count_ += hi - lo + 1 - again;
+  pages_.set(lo, hi, PageTag{id, e.path == Path::dma ? PageState::live_dma : PageState::live_plain});
+  if (!ever_hit_.in(ever_, lo, hi)) ever_ += iv;
 }
 
 void Checker::allocated(const AllocEvent& e) {
@@ -282,16 +287,13 @@ void Checker::allocated(const AllocEvent& e) {
                          to_string(e.path), id, e.nr_pages),
              {}, {}, {{"nr_pages", static_cast<std::int64_t>(e.nr_pages)}});
     for (const auto& run : e.pages.runs()) {
-      PageIv iv(run.lo(), run.hi());
       std::uint64_t again = 0;
-      const auto b = first_overlap(ram_pages_, iv);
-      for (auto it = b; it != ram_pages_.end() && icl::first(it->first) <= icl::last(iv); ++it) {
-        std::uint64_t n = icl::length(it->first & iv);
-        again += n;
-        drop_pages(it->second.owner, n);
-      }
-      ram_live_count_ += icl::length(iv) - again;
-      set_pages(ram_pages_, b, iv, PageTag{id, PageState::live_ram});
+      ram_pages_.for_each_overlap(run.lo(), run.hi(), [&](const LiveIndex::Run& part) {
+        again += part.hi - part.lo + 1;
+        drop_pages(part.tag.owner, part.hi - part.lo + 1);
+      });
+      ram_live_count_ += run.count - again;
+      ram_pages_.set(run.lo(), run.hi(), PageTag{id, PageState::live_ram});
     }
     return;
   }
@@ -314,28 +316,28 @@ void Checker::check_dma_free(const FreeEvent& e) {
          {first}, {{"freed", static_cast<std::int64_t>(e.pages.size())}});
 }
 
-void Checker::free_run(PageIv iv, const FreeEvent& e) {
+void Checker::free_run(Pfn lo, Pfn hi, const FreeEvent& e) {
   const PageState want = e.path == Path::dma ? PageState::live_dma : PageState::live_plain;
   std::optional<Pfn> twice, unknown, wrong;
-  // Pages of iv that are not live: given back before (handed out once: double-free) or never
-  // handed out (unknown-free).
-  auto not_live = [&](Pfn lo, Pfn hi) {
+  // Pages of [lo, hi] that are not live: given back before (handed out once: double-free) or
+  // never handed out (unknown-free).
+  auto not_live = [&](Pfn a, Pfn b) {
     if (!twice)
-      if (PfnSet both = cut(ever_, PfnIv::closed(lo, hi)); !both.empty()) twice = icl::first(*both.begin());
-    if (!unknown) unknown = lo;
+      if (PfnSet both = cut(ever_, PfnIv::closed(a, b)); !both.empty()) twice = icl::first(*both.begin());
+    if (!unknown) unknown = a;
   };
-  Pfn next = icl::first(iv);  // first page of iv not yet seen in the map
-  bool rest = true;           // pages from `next` to the end of iv remain
-  live_parts_.clear();
-  for (auto it = first_overlap(pages_, iv); it != pages_.end() && icl::first(it->first) <= icl::last(iv); ++it) {
-    PageIv part = it->first & iv;
-    if (icl::first(part) > next) not_live(next, icl::first(part) - 1);
-    rest = icl::last(part) < icl::last(iv);
-    next = icl::last(part) + (rest ? 1 : 0);
-    if (it->second.state != want && !wrong) wrong = icl::first(part);
-    live_parts_.push_back({it, part});
-  }
-  if (rest) not_live(next, icl::last(iv));
+  Pfn next = lo;     // first page of [lo, hi] not yet seen live
+  bool rest = true;  // pages from `next` to hi remain
+  pages_.for_each_overlap(lo, hi, [&](const LiveIndex::Run& part) {
+    if (part.lo > next) not_live(next, part.lo - 1);
+    rest = part.hi < hi;
+    next = part.hi + (rest ? 1 : 0);
+    if (part.tag.state != want && !wrong) wrong = part.lo;
+    for (int p = 0; p < 2; ++p) live_in_pool_[p] -= pool_overlap(p, part.lo, part.hi);
+    live_count_ -= part.hi - part.lo + 1;
+    drop_pages(part.tag.owner, part.hi - part.lo + 1);
+  });
+  if (rest) not_live(next, hi);
   if (twice) {
     report("double-free", fmt::format("pfn {:#x} given back twice", *twice), {}, {*twice});
   } else if (unknown) {
@@ -349,33 +351,23 @@ void Checker::free_run(PageIv iv, const FreeEvent& e) {
            fmt::format("pfn {:#x} came out of the {} path and goes back through the {} path", *wrong,
                        e.path == Path::dma ? "plain" : "DMA", to_string(e.path)),
            {}, {*wrong});
-  // Erasing one part touches only its own segment: the iterators of the later parts stay valid.
-  for (const auto& [it, part] : live_parts_) {
-    for (int p = 0; p < 2; ++p) live_in_pool_[p] -= overlap_len(pool_[p], part);
-    live_count_ -= icl::length(part);
-    drop_pages(it->second.owner, icl::length(part));
-    if (it->first == part) pages_.erase(it);
-    else pages_.erase(part);
-  }
+  pages_.erase(lo, hi);
 }
 
-void Checker::free_ram_run(PageIv iv) {
+void Checker::free_ram_run(Pfn lo, Pfn hi) {
   std::optional<Pfn> unknown;
-  Pfn next = icl::first(iv);
+  Pfn next = lo;
   bool rest = true;
-  live_parts_.clear();
-  for (auto it = first_overlap(ram_pages_, iv); it != ram_pages_.end() && icl::first(it->first) <= icl::last(iv);
-       ++it) {
-    PageIv part = it->first & iv;
-    if (icl::first(part) > next && !unknown) unknown = next;
-    rest = icl::last(part) < icl::last(iv);
-    next = icl::last(part) + (rest ? 1 : 0);
-    ram_live_count_ -= icl::length(part);
-    drop_pages(it->second.owner, icl::length(part));
-  }
+  ram_pages_.for_each_overlap(lo, hi, [&](const LiveIndex::Run& part) {
+    if (part.lo > next && !unknown) unknown = next;
+    rest = part.hi < hi;
+    next = part.hi + (rest ? 1 : 0);
+    ram_live_count_ -= part.hi - part.lo + 1;
+    drop_pages(part.tag.owner, part.hi - part.lo + 1);
+  });
   if (rest && !unknown) unknown = next;
   if (unknown) report("unknown-free", fmt::format("RAM pfn {:#x} given back but not taken", *unknown), {}, {*unknown});
-  ram_pages_.erase(iv);
+  ram_pages_.erase(lo, hi);
 }
 
 void Checker::freed(const FreeEvent& e) {
@@ -383,17 +375,17 @@ void Checker::freed(const FreeEvent& e) {
     report("count-mismatch", fmt::format("free of nr_pages={} gave back {} pages", e.nr_pages, e.pages.size()), {}, {},
            {{"nr_pages", static_cast<std::int64_t>(e.nr_pages)}, {"pages", static_cast<std::int64_t>(e.pages.size())}});
   if (e.source == Source::ram) {
-    for (const auto& run : e.pages.runs()) free_ram_run(PageIv(run.lo(), run.hi()));
+    for (const auto& run : e.pages.runs()) free_ram_run(run.lo(), run.hi());
     return;
   }
   if (e.path == Path::dma && !e.pages.empty()) check_dma_free(e);
-  for (const auto& run : e.pages.runs()) free_run(PageIv(run.lo(), run.hi()), e);
+  for (const auto& run : e.pages.runs()) free_run(run.lo(), run.hi(), e);
   if (opt_.expect_lifo && e.path == Path::plain) ref_lifo_.push(e.pages);
 }
 
 PfnSet Checker::live() const {
   PfnSet s;
-  for (const auto& seg : pages_) s += dyn(seg.first);
+  for (const auto& r : pages_.runs()) s += PfnIv::closed(r.lo, r.hi);
   return s;
 }
 
@@ -448,7 +440,7 @@ bool Checker::could_serve(std::uint64_t nr, bool contiguous, Addr max_addr) cons
   if (target_ == Target::none) return false;
   const Addr sec = geo_.section_size();
   PfnSet space = pool_all_;  // free pool pages, whichever pool holds them
-  for (const auto& seg : pages_) space -= dyn(seg.first);
+  for (const auto& r : pages_.runs()) space -= PfnIv::closed(r.lo, r.hi);
   for (const auto& iv : target_space()) {
     Addr s = align_up(icl::first(iv), sec);
     Addr e = align_down(icl::last(iv) + 1, sec);

@@ -15,7 +15,7 @@
 #include "model/core/geometry.h"
 #include "model/core/observer.h"
 #include "model/invariants/finding.h"
-#include "model/invariants/page_states.h"
+#include "model/invariants/live_index.h"
 #include "model/layout/layout.h"
 #include "model/linux/genpool.h"
 
@@ -85,9 +85,9 @@ class Checker : public Observer {
   void check_pages_allocated(const AllocEvent& e, unsigned id);
   void check_dma_free(const FreeEvent& e);
   void check_order(const PageSeq& pages);
-  void allocate_run(PageIv iv, const AllocEvent& e, unsigned id);
-  void free_run(PageIv iv, const FreeEvent& e);
-  void free_ram_run(PageIv iv);
+  void allocate_run(Pfn lo, Pfn hi, const AllocEvent& e, unsigned id);
+  void free_run(Pfn lo, Pfn hi, const FreeEvent& e);
+  void free_ram_run(Pfn lo, Pfn hi);
   void drop_pages(std::uint32_t owner, std::uint64_t n);  // n pages of `owner` are no longer its
   AddrSet target_space() const;
   Range page_addr(Pfn lo, Pfn hi) const { return {geo_.addr(lo), geo_.addr(hi) + geo_.page_size() - 1}; }
@@ -106,11 +106,18 @@ class Checker : public Observer {
   // Live pages (pool and RAM) with their allocation and path, and their counts. A pool page
   // not live but in ever_ was given back (a second free is a double-free, not unknown-free):
   // ever_ stays a few intervals, where a "freed" state in pages_ would double its segments.
-  PageStates pages_, ram_pages_;
+  LiveIndex pages_, ram_pages_;
   PfnSet ever_;
+  // The pools and ever_ only grow, so an interval of theirs that held the last run still
+  // holds it: the next run usually needs no search.
+  struct Hit {
+    Pfn lo = 1, hi = 0;
+    bool in(const PfnSet& s, Pfn lo, Pfn hi);  // [lo, hi] inside s (remembers the interval)
+  };
+  Hit pool_all_hit_, pool_hit_[2], ever_hit_;
+  std::uint64_t pool_overlap(int p, Pfn lo, Pfn hi);  // |[lo, hi] ∩ pool_[p]|
   std::uint64_t live_count_ = 0, ram_live_count_ = 0;
   std::uint64_t live_in_pool_[2] = {0, 0};
-  std::vector<std::pair<PageStates::iterator, PageIv>> live_parts_;  // scratch of free_run
   std::map<Pfn, std::pair<std::uint64_t, unsigned>> dma_allocs_;  // first pfn -> (pages, id)
   std::map<unsigned, Alloc> allocs_;
   std::map<unsigned, Alloc>::iterator dropping_ = allocs_.end();  // drop_pages' last allocation

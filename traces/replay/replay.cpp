@@ -42,6 +42,34 @@ bool history_dependent(const std::string& rule) {
 
 bool is_probe_entry(const Record& r) { return r.probe.present && !r.probe.is_return; }
 
+// The contract's events (xen_unpop_*), named once: feed() dispatches on the kind and the
+// context ring stores it instead of copying the name of every event.
+enum class Ev : std::uint8_t {
+  other,  // not in the xen_unpop group
+  unknown,  // in the group but not in the contract
+  region, init, alloc_page, free_page, dma_alloc_page, dma_free_page, fill_list, alloc, free, dma_alloc, dma_free
+};
+constexpr std::string_view kEvNames[] = {"",
+                                         "",
+                                         "xen_unpop_region",
+                                         "xen_unpop_init",
+                                         "xen_unpop_alloc_page",
+                                         "xen_unpop_free_page",
+                                         "xen_unpop_dma_alloc_page",
+                                         "xen_unpop_dma_free_page",
+                                         "xen_unpop_fill_list",
+                                         "xen_unpop_alloc",
+                                         "xen_unpop_free",
+                                         "xen_unpop_dma_alloc",
+                                         "xen_unpop_dma_free"};
+
+Ev event_kind(std::string_view name) {
+  if (name.size() < 10 || name.compare(0, 10, "xen_unpop_") != 0) return Ev::other;
+  for (std::size_t k = 2; k < std::size(kEvNames); ++k)
+    if (name.size() == kEvNames[k].size() && name == kEvNames[k]) return static_cast<Ev>(k);
+  return Ev::unknown;
+}
+
 std::string sanitize_token(std::string s) {
   for (char& c : s)
     if (c == ' ' || c == '\t' || c == '#') c = '_';
@@ -92,7 +120,8 @@ struct Replayer::RingEntry {
   std::uint64_t line = 0;
   std::int64_t pid = -1;
   Pfn lo = 1, hi = 0;  // lo > hi: no pages
-  std::string comm, timestamp, name, body;
+  std::string comm, timestamp, body;
+  Ev kind = Ev::other;  // always a contract event: only those are remembered
   std::int32_t cpu = -1;
 };
 
@@ -812,7 +841,7 @@ std::vector<std::string> Replayer::context_for(const Finding& f, std::int64_t pi
   for (auto it = hits.rbegin(); it != hits.rend(); ++it) {
     const RingEntry& e = **it;
     out.push_back(fmt::format("{}:{}: {}-{} [{:03}] {}: {}: {}", files_[e.file], e.line, e.comm, e.pid, e.cpu,
-                              e.timestamp, e.name, e.body));
+                              e.timestamp, kEvNames[static_cast<int>(e.kind)], e.body));
   }
   return out;
 }
@@ -876,7 +905,7 @@ void Replayer::remember(const Record& r) {
   e.hi = cur_hi_;
   e.comm.assign(r.comm);
   e.timestamp.assign(r.timestamp);
-  e.name.assign(r.name);
+  e.kind = event_kind(r.name);
   e.body.assign(r.body);
 }
 
@@ -905,8 +934,9 @@ bool Replayer::feed(const Record& r) {
     }
     ++res_.events;
     if (checker_) checker_->set_step(r.line);  // a live allocation's step is its summary's line
-    std::string_view name = r.name;
-    if (name.substr(0, 10) != "xen_unpop_") {
+    const Ev ev = event_kind(r.name);
+    if (ev == Ev::other) {
+      std::string_view name = r.name;
       auto it = res_.other_events.find(name);
       if (it == res_.other_events.end()) res_.other_events.emplace(std::string(name), 1);
       else ++it->second;
@@ -917,32 +947,27 @@ bool Replayer::feed(const Record& r) {
       collect();
       return !stop_;
     }
-    std::string_view ev = name.substr(10);
-    if (ev == "region") {
-      on_region(r);
-    } else if (ev == "init") {
-      on_init(r);
-    } else {
-      bool known = true;
-      if (ev == "alloc_page" || ev == "free_page" || ev == "dma_alloc_page" || ev == "dma_free_page" ||
-          ev == "fill_list" || ev == "alloc" || ev == "free" || ev == "dma_alloc" || ev == "dma_free")
-        ensure_checker();
-      if (ev == "alloc_page") on_page(r, true, Path::plain);
-      else if (ev == "free_page") on_page(r, false, Path::plain);
-      else if (ev == "dma_alloc_page") on_page(r, true, Path::dma);
-      else if (ev == "dma_free_page") on_page(r, false, Path::dma);
-      else if (ev == "fill_list") on_growth(r);
-      else if (ev == "alloc") on_alloc(r, Path::plain);
-      else if (ev == "free") on_free(r, Path::plain);
-      else if (ev == "dma_alloc") on_alloc(r, Path::dma);
-      else if (ev == "dma_free") on_free(r, Path::dma);
-      else known = false;
-      if (!known) {
-        if (unknown_names_.insert(std::string(name)).second)
-          warn("unknown-event", where(r),
-               fmt::format("{} is in the xen_unpop group but not in the trace contract: ignored", name));
-        return true;
-      }
+    if (ev == Ev::unknown) {
+      if (unknown_names_.insert(r.name).second)
+        warn("unknown-event", where(r),
+             fmt::format("{} is in the xen_unpop group but not in the trace contract: ignored", r.name));
+      return true;
+    }
+    if (ev != Ev::region && ev != Ev::init) ensure_checker();
+    switch (ev) {
+      case Ev::region: on_region(r); break;
+      case Ev::init: on_init(r); break;
+      case Ev::alloc_page: on_page(r, true, Path::plain); break;
+      case Ev::free_page: on_page(r, false, Path::plain); break;
+      case Ev::dma_alloc_page: on_page(r, true, Path::dma); break;
+      case Ev::dma_free_page: on_page(r, false, Path::dma); break;
+      case Ev::fill_list: on_growth(r); break;
+      case Ev::alloc: on_alloc(r, Path::plain); break;
+      case Ev::free: on_free(r, Path::plain); break;
+      case Ev::dma_alloc: on_alloc(r, Path::dma); break;
+      case Ev::dma_free: on_free(r, Path::dma); break;
+      case Ev::other:
+      case Ev::unknown: break;
     }
     remember(r);
     collect();
