@@ -38,6 +38,11 @@ class PageSeq {
   void append(const PageRun& run);
   void append(const PageSeq& other);
 
+  /// Empties the sequence, keeping its storage for the next pages.
+  void clear() {
+    runs_.clear();
+    size_ = 0;
+  }
   std::uint64_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
   const std::vector<PageRun>& runs() const { return runs_; }

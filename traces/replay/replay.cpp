@@ -1,6 +1,7 @@
 #include "traces/replay/replay.h"
 
 #include <algorithm>
+#include <cstring>
 #include <set>
 
 #include <fmt/format.h>
@@ -84,6 +85,13 @@ struct Replayer::Pending {
     if (pages.empty()) first_line = line;
     pages.push_back(p);
   }
+  /// The pages (one exact-size copy); this keeps its storage for the task's next call.
+  PageSeq take() {
+    PageSeq out = pages;
+    pages.clear();
+    first_line = 0;
+    return out;
+  }
 };
 
 struct Replayer::Task {
@@ -115,12 +123,34 @@ struct Replayer::Task {
   std::vector<Deferred> deferred;
 };
 
+// Text of a remembered event: inline up to N bytes (comm is at most 15 in the kernel, a
+// timestamp at most 30, a page event's body ~20), a heap string beyond. Every event is
+// remembered, so this avoids std::string's general assign on the replay's hot path.
+template <std::size_t N>
+struct InlineText {
+  char buf[N];
+  std::uint8_t len = 0;  // N + 1: the text is in `big`
+  std::string big;
+  void assign(std::string_view s) {
+    if (s.size() <= N) {
+      std::memcpy(buf, s.data(), s.size());
+      len = static_cast<std::uint8_t>(s.size());
+    } else {
+      big.assign(s);
+      len = N + 1;
+    }
+  }
+  std::string_view view() const { return len <= N ? std::string_view(buf, len) : std::string_view(big); }
+};
+
 struct Replayer::RingEntry {
   std::size_t file = 0;
   std::uint64_t line = 0;
   std::int64_t pid = -1;
   Pfn lo = 1, hi = 0;  // lo > hi: no pages
-  std::string comm, timestamp, body;
+  InlineText<23> comm;
+  InlineText<31> timestamp;
+  InlineText<63> body;
   Ev kind = Ev::other;  // always a contract event: only those are remembered
   std::int32_t cpu = -1;
 };
@@ -746,13 +776,13 @@ void Replayer::on_alloc(const Record& r, Path path) {
     flush_orphans(t, false);
     t.alloc[p] = std::move(keep);
   }
-  PageSeq pages = std::move(t.alloc[p].pages);
-  t.alloc[p] = Pending{};
+  PageSeq pages = t.alloc[p].take();
   if (!nr) {
     nr = pages.size();
     add_unchecked("count-mismatch of allocations: the probe does not carry nr_pages");
   }
-  std::string owner = path == Path::dma ? r.fields.str("dev").value_or("dma") : t.owner;
+  std::string dev;
+  const std::string& owner = path == Path::dma ? (dev = r.fields.str("dev").value_or("dma")) : t.owner;
   do_alloc(path, *nr, static_cast<int>(ret.value_or(0)), std::move(pages), owner, optional_u64(r, "list_count"));
 }
 
@@ -814,8 +844,7 @@ void Replayer::on_free(const Record& r, Path path) {
     flush_orphans(t, false);
     t.free[p] = std::move(keep);
   }
-  PageSeq pages = std::move(t.free[p].pages);
-  t.free[p] = Pending{};
+  PageSeq pages = t.free[p].take();
   do_free(path, nr.value_or(pages.size()), std::move(pages), dev, optional_u64(r, "list_count"));
 }
 
@@ -840,8 +869,8 @@ std::vector<std::string> Replayer::context_for(const Finding& f, std::int64_t pi
   std::vector<std::string> out;
   for (auto it = hits.rbegin(); it != hits.rend(); ++it) {
     const RingEntry& e = **it;
-    out.push_back(fmt::format("{}:{}: {}-{} [{:03}] {}: {}: {}", files_[e.file], e.line, e.comm, e.pid, e.cpu,
-                              e.timestamp, kEvNames[static_cast<int>(e.kind)], e.body));
+    out.push_back(fmt::format("{}:{}: {}-{} [{:03}] {}: {}: {}", files_[e.file], e.line, e.comm.view(), e.pid, e.cpu,
+                              e.timestamp.view(), kEvNames[static_cast<int>(e.kind)], e.body.view()));
   }
   return out;
 }
@@ -915,7 +944,7 @@ bool Replayer::feed(const Record& r) {
   cur_override_ = nullptr;
   cur_lo_ = 1;
   cur_hi_ = 0;
-  end_where_.file = r.file;
+  if (end_where_.file != r.file) end_where_.file = r.file;
   end_where_.line = r.line;
   try {
     switch (r.kind) {
