@@ -54,8 +54,18 @@ std::optional<std::uint64_t> parse_digits(std::string_view s, unsigned base) {
 }  // namespace
 
 std::optional<std::uint64_t> parse_u64(std::string_view s) {
-  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+    if (s.size() <= 17) {  // up to 15 digits: no overflow possible (the pfn= of every page event)
+      std::uint64_t v = 0;
+      for (std::size_t i = 2; i < s.size(); ++i) {
+        unsigned d = kDigit[static_cast<unsigned char>(s[i])];
+        if (d >= 16) return std::nullopt;
+        v = v << 4 | d;
+      }
+      return v;
+    }
     return parse_digits(s.substr(2), 16);
+  }
   return parse_digits(s, 10);
 }
 
@@ -133,16 +143,6 @@ Field& FieldList::add(std::string_view key, std::string_view value) {
   return f;
 }
 
-const Field* FieldList::find(std::string_view key) const {
-  for (std::size_t i = 0; i < n_; ++i)
-    if (items_[i].key == key) return &items_[i];
-  return nullptr;
-}
-
-std::optional<std::string_view> FieldList::raw(std::string_view key) const {
-  if (const Field* f = find(key)) return std::string_view(f->value);
-  return std::nullopt;
-}
 
 std::optional<std::uint64_t> FieldList::u64(std::string_view key) const {
   if (const Field* f = find(key)) return parse_u64(f->value);

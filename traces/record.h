@@ -53,10 +53,21 @@ class FieldList {
   void clear() { n_ = 0; }
   Field& add(std::string_view key, std::string_view value);
 
-  const Field* find(std::string_view key) const;
+  // Inline: the replay looks a field up for every event (keys are short: compare the size
+  // and the first byte before the bytes).
+  const Field* find(std::string_view key) const {
+    for (std::size_t i = 0; i < n_; ++i) {
+      const std::string& k = items_[i].key;
+      if (k.size() == key.size() && (key.empty() || k[0] == key[0]) && std::string_view(k) == key) return &items_[i];
+    }
+    return nullptr;
+  }
   bool has(std::string_view key) const { return find(key) != nullptr; }
   /// The raw text, or nullopt if the key is absent.
-  std::optional<std::string_view> raw(std::string_view key) const;
+  std::optional<std::string_view> raw(std::string_view key) const {
+    if (const Field* f = find(key)) return std::string_view(f->value);
+    return std::nullopt;
+  }
   /// Typed accessors: nullopt if absent or not of that type.
   std::optional<std::uint64_t> u64(std::string_view key) const;
   std::optional<std::int64_t> s64(std::string_view key) const;

@@ -16,7 +16,6 @@ PageSeq PageSeq::descending(Pfn first, std::uint64_t count) {
   return s;
 }
 
-void PageSeq::push_back(Pfn pfn) { append(PageRun{pfn, 1, 1}); }
 
 void PageSeq::append(const PageRun& in) {
   if (in.count == 0) return;

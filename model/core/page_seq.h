@@ -32,8 +32,26 @@ class PageSeq {
   static PageSeq ascending(Pfn first, std::uint64_t count);
   static PageSeq descending(Pfn first, std::uint64_t count);
 
-  /// Appends one pfn, extending the last run when it continues it.
-  void push_back(Pfn pfn);
+  /// Appends one pfn, extending the last run when it continues it (inline: trace replay
+  /// appends every page event's pfn).
+  void push_back(Pfn pfn) {
+    ++size_;
+    if (!runs_.empty()) {
+      PageRun& last = runs_.back();
+      const Pfn tail = last.last();
+      if ((last.count == 1 || last.step > 0) && pfn == tail + 1) {
+        last.step = 1;
+        ++last.count;
+        return;
+      }
+      if ((last.count == 1 || last.step < 0) && tail != 0 && pfn == tail - 1) {
+        last.step = -1;
+        ++last.count;
+        return;
+      }
+    }
+    runs_.push_back(PageRun{pfn, 1, 1});
+  }
   /// Appends a run (merging with the last run where it continues it).
   void append(const PageRun& run);
   void append(const PageSeq& other);

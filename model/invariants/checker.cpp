@@ -192,8 +192,7 @@ void Checker::check_pages_allocated(const AllocEvent& e, unsigned id) {
   if (e.path == Path::plain) check_order(e.pages);
 }
 
-bool Checker::Hit::in(const PfnSet& s, Pfn lo, Pfn hi) {
-  if (this->lo <= lo && hi <= this->hi) return true;
+bool Checker::Hit::search(const PfnSet& s, Pfn lo, Pfn hi) {
   auto it = s.find(lo);
   if (it == s.end() || icl::last(*it) < hi) return false;
   this->lo = icl::first(*it);

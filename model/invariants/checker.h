@@ -46,6 +46,7 @@ class Checker : public Observer {
 
   void set_step(std::size_t s) { step_ = s; }
   std::vector<Finding> take();  // findings since the last take()
+  bool has_pending() const { return !pending_.empty(); }
   const std::vector<Finding>& all() const { return all_; }
 
   // Observer
@@ -112,7 +113,10 @@ class Checker : public Observer {
   // holds it: the next run usually needs no search.
   struct Hit {
     Pfn lo = 1, hi = 0;
-    bool in(const PfnSet& s, Pfn lo, Pfn hi);  // [lo, hi] inside s (remembers the interval)
+    bool in(const PfnSet& s, Pfn lo, Pfn hi) {  // [lo, hi] inside s (remembers the interval)
+      return (this->lo <= lo && hi <= this->hi) || search(s, lo, hi);
+    }
+    bool search(const PfnSet& s, Pfn lo, Pfn hi);
   };
   Hit pool_all_hit_, pool_hit_[2], ever_hit_;
   std::uint64_t pool_overlap(int p, Pfn lo, Pfn hi);  // |[lo, hi] ∩ pool_[p]|

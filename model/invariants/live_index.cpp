@@ -13,7 +13,17 @@ bool LiveIndex::any(Pfn lo, Pfn hi) const {
 void LiveIndex::assign(Block& blk, Pfn lo, Pfn hi, PageTag tag) {
   auto& v = blk.runs;
   // First run that ends at or after lo - 1 (a run touching lo may join).
+  const bool absorbed = tag == PageTag{};
   auto first = std::lower_bound(v.begin(), v.end(), lo, [](const Run& r, Pfn x) { return r.hi < x && x - r.hi > 1; });
+  // The usual shapes first: a run alone in its gap, or exactly one run given back.
+  if (first == v.end() || (first->lo > hi && first->lo - hi > 1)) {
+    if (!absorbed) v.insert(first, Run{lo, hi, tag});
+    return;
+  }
+  if (absorbed && first->lo == lo && first->hi == hi) {
+    v.erase(first);
+    return;
+  }
   auto last = first;  // one past the runs overlapping or touching [lo, hi]
   while (last != v.end() && (last->lo <= hi || last->lo - hi == 1)) ++last;
   // What survives of the runs in [first, last): their parts outside [lo, hi], unless they
@@ -21,7 +31,6 @@ void LiveIndex::assign(Block& blk, Pfn lo, Pfn hi, PageTag tag) {
   Run keep[2];
   int n = 0;
   Run mid{lo, hi, tag};
-  const bool absorbed = tag == PageTag{};
   for (auto it = first; it != last; ++it) {
     const bool join = !absorbed && it->tag == tag;
     if (it->lo < lo) {
@@ -57,20 +66,40 @@ void LiveIndex::assign(Block& blk, Pfn lo, Pfn hi, PageTag tag) {
 void LiveIndex::set(Pfn lo, Pfn hi, PageTag tag) {
   for (Pfn b = lo >> kBlockShift;; ++b) {
     const Pfn blo = std::max(lo, b << kBlockShift), bhi = std::min(hi, (b << kBlockShift) + kBlockPages - 1);
-    assign(blocks_[b], blo, bhi, tag);
+    Block* blk = const_cast<Block*>(find(b));
+    if (!blk) {
+      blk = &blocks_[b];
+      cached_ = b;
+      cached_blk_ = blk;
+    } else if (blk->runs.empty()) {
+      --empty_;
+    }
+    assign(*blk, blo, bhi, tag);
     if (b == hi >> kBlockShift) break;
   }
 }
 
 void LiveIndex::erase(Pfn lo, Pfn hi) {
   for (Pfn b = lo >> kBlockShift;; ++b) {
-    if (auto it = blocks_.find(b); it != blocks_.end()) {
+    if (Block* blk = const_cast<Block*>(find(b))) {
       const Pfn blo = std::max(lo, b << kBlockShift), bhi = std::min(hi, (b << kBlockShift) + kBlockPages - 1);
-      assign(it->second, blo, bhi, PageTag{});
-      if (it->second.runs.empty()) blocks_.erase(it);  // memory follows the live runs
+      const bool was_empty = blk->runs.empty();
+      assign(*blk, blo, bhi, PageTag{});
+      if (blk->runs.empty() && !was_empty) ++empty_;
     }
     if (b == hi >> kBlockShift) break;
   }
+  // Emptied blocks stay for the next run that lands there (a free then an allocation of the
+  // same pages is the LIFO's daily business) until they are half the table: then they go, so
+  // memory stays proportional to the live runs.
+  if (empty_ > 64 && empty_ * 2 > blocks_.size()) sweep();
+}
+
+void LiveIndex::sweep() {
+  for (auto it = blocks_.begin(); it != blocks_.end();)
+    it = it->second.runs.empty() ? blocks_.erase(it) : std::next(it);
+  empty_ = 0;
+  cached_blk_ = nullptr;
 }
 
 std::vector<LiveIndex::Run> LiveIndex::runs() const {

@@ -13,7 +13,8 @@
 ///
 /// Memory: one block per kBlockPages pages that hold live pages, plus one entry per run per
 /// block it crosses — O(live runs + live pages / kBlockPages), never one object per page;
-/// a block that empties is erased, so memory follows the live state, not the trace length.
+/// emptied blocks are dropped once they are half of the table, so memory follows the live
+/// state, not the trace length.
 /// Block size: the LIFO list keeps recycling the same few thousand pfns, so live runs crowd
 /// into few blocks; 16 pages keeps a block's sorted vector short (at most 16 runs) while a
 /// 2025-page Full HD DMA buffer still costs only 127 entries (measured 256/64/16 pages:
@@ -52,14 +53,17 @@ class LiveIndex {
     Pfn lo, hi;  // inclusive
     PageTag tag;
   };
+  LiveIndex() = default;
+  LiveIndex(const LiveIndex&) = delete;  // the block cache points into this object's table
+  LiveIndex& operator=(const LiveIndex&) = delete;
 
   /// Calls f(const Run&) for every live run overlapping [lo, hi], clipped to it, in pfn order.
   /// Runs of one tag that touch across a block border come as two pieces.
   template <class F>
   void for_each_overlap(Pfn lo, Pfn hi, F&& f) const {
     for (Pfn b = lo >> kBlockShift;; ++b) {
-      if (auto it = blocks_.find(b); it != blocks_.end()) {
-        const auto& v = it->second.runs;
+      if (const Block* blk = find(b)) {
+        const auto& v = blk->runs;
         auto r = std::lower_bound(v.begin(), v.end(), lo, [](const Run& x, Pfn p) { return x.hi < p; });
         for (; r != v.end() && r->lo <= hi; ++r) f(Run{std::max(r->lo, lo), std::min(r->hi, hi), r->tag});
       }
@@ -77,6 +81,7 @@ class LiveIndex {
   /// Every run, joined across block borders, in pfn order (O(runs log runs): for reports).
   std::vector<Run> runs() const;
   std::size_t run_pieces() const;  // stored pieces (for tests and benchmarks)
+  std::size_t blocks() const { return blocks_.size(); }  // including emptied ones not yet dropped
 
  private:
   struct Block {
@@ -84,8 +89,23 @@ class LiveIndex {
   };
   // Within one block: [lo, hi] (inside the block) set to tag, or cleared when tag is none.
   static void assign(Block& blk, Pfn lo, Pfn hi, PageTag tag);
+  void sweep();  // drops the empty blocks
+  // The block, or nullptr. A check is followed by a change of the same block (allocate: look,
+  // then set; free: look, then erase): the last block found is remembered. Elements of an
+  // unordered_map stay where they are until erased, so the pointer stays valid until then.
+  const Block* find(Pfn b) const {
+    if (b == cached_ && cached_blk_) return cached_blk_;
+    auto it = blocks_.find(b);
+    if (it == blocks_.end()) return nullptr;
+    cached_ = b;
+    cached_blk_ = const_cast<Block*>(&it->second);
+    return cached_blk_;
+  }
 
   std::unordered_map<Pfn, Block> blocks_;
+  mutable Pfn cached_ = 0;
+  mutable Block* cached_blk_ = nullptr;
+  std::size_t empty_ = 0;  // blocks with no run
 };
 
 }  // namespace unpop

@@ -77,10 +77,24 @@ TEST(LiveIndex, OneAllocationsContiguousPagesAreOneRunPerBlock) {
   idx.erase(b0 + 5, b0 + 5);
   EXPECT_EQ(idx.run_pieces(), 2u);
   idx.erase(b0, b0 + LiveIndex::kBlockPages - 1);
-  EXPECT_EQ(idx.run_pieces(), 0u);  // and the empty block is gone
+  EXPECT_EQ(idx.run_pieces(), 0u);
   idx.set(0, 3 * LiveIndex::kBlockPages - 1, PageTag{2, PageState::live_dma});
   EXPECT_EQ(idx.run_pieces(), 3u);   // clipped at the two block borders
   EXPECT_EQ(idx.runs().size(), 1u);  // joined again when listed
+}
+
+// Memory follows the live runs: after many pages come and go in distinct blocks, the emptied
+// blocks are dropped.
+TEST(LiveIndex, EmptiedBlocksAreDropped) {
+  LiveIndex idx;
+  for (Pfn b = 0; b < 10000; ++b) {
+    const Pfn p = b * LiveIndex::kBlockPages;
+    idx.set(p, p, PageTag{1, PageState::live_plain});
+    idx.erase(p, p);
+  }
+  idx.set(5, 5, PageTag{1, PageState::live_plain});
+  EXPECT_EQ(idx.run_pieces(), 1u);
+  EXPECT_LE(idx.blocks(), 200u);
 }
 
 }  // namespace

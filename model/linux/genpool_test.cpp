@@ -2,6 +2,8 @@
 // page_list (LIFO through page->zone_device_data).
 #include "model/linux/genpool.h"
 
+#include <random>
+
 #include <gtest/gtest.h>
 
 namespace unpop {
@@ -91,6 +93,25 @@ TEST(PageSeq, RunsMergeAndSlice) {
     return t;
   }());
   EXPECT_FALSE(PageSeq::descending(9, 3).contiguous_ascending());
+}
+
+// push_back (inline, on the replay's hot path) builds the same runs as appending 1-page runs,
+// including descending runs, direction changes and pfn 0.
+TEST(PageSeq, PushBackEqualsAppendingOnePageRuns) {
+  std::mt19937_64 rnd(3);
+  for (int k = 0; k < 500; ++k) {
+    PageSeq a, b;
+    Pfn p = rnd() % 4;
+    for (int i = 0; i < 40; ++i) {
+      int move = static_cast<int>(rnd() % 5);  // +1, -1, same, jump
+      if (move == 0) ++p;
+      else if (move == 1 && p > 0) --p;
+      else if (move == 2) p = rnd() % 8;
+      a.push_back(p);
+      b.append(PageRun{p, 1, 1});
+      ASSERT_EQ(a, b) << "sequence " << k << " step " << i;
+    }
+  }
 }
 
 }  // namespace

@@ -65,10 +65,22 @@ constexpr std::string_view kEvNames[] = {"",
                                          "xen_unpop_dma_free"};
 
 Ev event_kind(std::string_view name) {
-  if (name.size() < 10 || name.compare(0, 10, "xen_unpop_") != 0) return Ev::other;
-  for (std::size_t k = 2; k < std::size(kEvNames); ++k)
-    if (name.size() == kEvNames[k].size() && name == kEvNames[k]) return static_cast<Ev>(k);
-  return Ev::unknown;
+  // Called for every event: candidates by length (one or three per length), then one compare.
+  auto is = [&](Ev e) { return name == kEvNames[static_cast<int>(e)]; };
+  Ev hit = Ev::other;
+  switch (name.size()) {
+    case 14: hit = name[10] == 'i' ? Ev::init : Ev::free; break;
+    case 15: hit = Ev::alloc; break;
+    case 16: hit = Ev::region; break;
+    case 18: hit = Ev::dma_free; break;
+    case 19: hit = name[10] == 'f' ? (name[11] == 'r' ? Ev::free_page : Ev::fill_list) : Ev::dma_alloc; break;
+    case 20: hit = Ev::alloc_page; break;
+    case 23: hit = Ev::dma_free_page; break;
+    case 24: hit = Ev::dma_alloc_page; break;
+    default: break;
+  }
+  if (hit != Ev::other && is(hit)) return hit;
+  return name.size() >= 10 && name.compare(0, 10, "xen_unpop_") == 0 ? Ev::unknown : Ev::other;
 }
 
 std::string sanitize_token(std::string s) {
@@ -876,9 +888,8 @@ std::vector<std::string> Replayer::context_for(const Finding& f, std::int64_t pi
 }
 
 void Replayer::collect() {
-  if (!checker_) return;
+  if (!checker_ || (held_.empty() && !checker_->has_pending())) return;  // the usual case
   auto fresh = checker_->take();
-  if (held_.empty() && fresh.empty()) return;
   for (auto& f : fresh) held_.push_back(std::move(f));
   std::vector<Finding> fs;
   fs.swap(held_);
@@ -915,18 +926,11 @@ void Replayer::collect() {
   }
 }
 
-void Replayer::remember(const Record& r) {
+void Replayer::remember(const Record& r, int kind) {
   RingEntry& e = ring_[ring_next_];
   ring_next_ = (ring_next_ + 1) % ring_.size();
   ++ring_count_;
-  if (files_.empty() || files_.back() != r.file) {
-    auto it = std::find(files_.begin(), files_.end(), r.file);
-    if (it == files_.end()) files_.push_back(r.file), it = files_.end() - 1;
-    if (it != files_.end() - 1) std::iter_swap(it, files_.end() - 1);  // keep the current file last
-    // (indices of older entries may now point to the swapped name; file names in the ring are
-    // only used for display and inputs rarely alternate)
-  }
-  e.file = files_.size() - 1;
+  e.file = file_idx_;
   e.line = r.line;
   e.pid = r.pid;
   e.cpu = r.cpu;
@@ -934,7 +938,7 @@ void Replayer::remember(const Record& r) {
   e.hi = cur_hi_;
   e.comm.assign(r.comm);
   e.timestamp.assign(r.timestamp);
-  e.kind = event_kind(r.name);
+  e.kind = static_cast<Ev>(kind);
   e.body.assign(r.body);
 }
 
@@ -944,7 +948,12 @@ bool Replayer::feed(const Record& r) {
   cur_override_ = nullptr;
   cur_lo_ = 1;
   cur_hi_ = 0;
-  if (end_where_.file != r.file) end_where_.file = r.file;
+  if (files_.empty() || end_where_.file != r.file) {  // a new input: remember() files events under its index
+    end_where_.file = r.file;
+    auto it = std::find(files_.begin(), files_.end(), r.file);
+    file_idx_ = static_cast<std::size_t>(it - files_.begin());
+    if (it == files_.end()) files_.push_back(r.file);
+  }
   end_where_.line = r.line;
   try {
     switch (r.kind) {
@@ -982,7 +991,7 @@ bool Replayer::feed(const Record& r) {
              fmt::format("{} is in the xen_unpop group but not in the trace contract: ignored", r.name));
       return true;
     }
-    if (ev != Ev::region && ev != Ev::init) ensure_checker();
+    if (!checker_ && ev != Ev::region && ev != Ev::init) ensure_checker();
     switch (ev) {
       case Ev::region: on_region(r); break;
       case Ev::init: on_init(r); break;
@@ -998,7 +1007,7 @@ bool Replayer::feed(const Record& r) {
       case Ev::other:
       case Ev::unknown: break;
     }
-    remember(r);
+    remember(r, static_cast<int>(ev));
     collect();
   } catch (const InputError& e) {
     fail(e);
@@ -1156,9 +1165,9 @@ Result replay_files(const std::vector<std::string>& files, Replayer& rep) {
     bool done = false;
   };
   std::vector<Input> in(files.size());
+  traces::ReadError err;  // one for the whole loop: it holds strings
   auto advance = [&](Input& x) {
     if (x.done) return true;
-    traces::ReadError err;
     switch (x.reader->next(x.rec, err)) {
       case traces::ReadStatus::record: x.have = true; return true;
       case traces::ReadStatus::end: x.have = false; x.done = true; return true;
@@ -1171,7 +1180,6 @@ Result replay_files(const std::vector<std::string>& files, Replayer& rep) {
     return false;
   };
   for (std::size_t i = 0; i < files.size(); ++i) {
-    traces::ReadError err;
     auto reader = traces::open_trace(files[i], err);
     if (!reader) {
       rep.fail(InputError{files[i], err.line, short_message(err)});

@@ -140,7 +140,7 @@ class Replayer {
   Where where(const traces::Record& r) const;
   Where cur_where() const;
   Task& task(const traces::Record& r);
-  void remember(const traces::Record& r);
+  void remember(const traces::Record& r, int kind);  // kind: the event's contract kind
   std::vector<std::string> context_for(const Finding& f, std::int64_t pid) const;
   void cex_alloc(Path path, std::uint64_t nr, const std::string& owner, const PageSeq& pages, bool ok);
   void cex_free(Path path, std::uint64_t nr, const PageSeq& pages);
@@ -186,7 +186,8 @@ class Replayer {
   std::vector<Finding> held_;            // findings not from the checker, or held back
   std::set<std::string, std::less<>> unknown_names_;
   std::map<std::string, std::uint64_t, std::less<>> warn_counts_;
-  std::vector<std::string> files_;
+  std::vector<std::string> files_;  // input names, for the context ring
+  std::size_t file_idx_ = 0;        // the current input's index in files_
 
   // lost events
   std::string lost_marker_;
