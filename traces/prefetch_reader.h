@@ -20,7 +20,7 @@ namespace unpop::traces {
 class PrefetchReader {
  public:
   /// Takes the reader and starts reading at once. `batch` records per hand-over.
-  explicit PrefetchReader(std::unique_ptr<RecordReader> inner, std::size_t batch = 1024);
+  explicit PrefetchReader(std::unique_ptr<RecordReader> inner, std::size_t batch = 256);
   ~PrefetchReader();  // stops and joins the reading thread
   PrefetchReader(const PrefetchReader&) = delete;
   PrefetchReader& operator=(const PrefetchReader&) = delete;
@@ -41,7 +41,7 @@ class PrefetchReader {
     std::size_t size = 0;  // items filled
     bool full = false;     // owned by the consumer until it hands the batch back
   };
-  static constexpr int kBatches = 3;
+  static constexpr int kBatches = 8;
 
   void produce();
 

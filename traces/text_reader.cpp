@@ -529,7 +529,8 @@ ReadStatus TextReader::next(Record& out, ReadError& err) {
     if (fatal) done_ = true;
     return ReadStatus::error;
   };
-  const std::string truncated =
+  // A literal, not a std::string: this runs for every line.
+  static constexpr const char* truncated =
       "a newline: the file ends in the middle of a line (truncated trace)";
   if (pending_truncation_) {  // an over-long last line without its newline
     pending_truncation_ = false;
