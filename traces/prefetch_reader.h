@@ -1,9 +1,14 @@
-// Runs a RecordReader on its own thread, one batch of records ahead of the consumer, so parsing
-// and replaying a trace use two cores instead of taking turns on one. Records, end and errors
-// come out in exactly the order the wrapped reader produced them.
+// Runs a RecordReader on its own thread, a few batches of records ahead of the consumer, so
+// parsing and replaying a trace use two cores instead of taking turns on one. Records, end and
+// errors come out in exactly the order the wrapped reader produced them.
 //
 // Records are handed out by pointer into the current batch (no copy): a pointer stays valid
 // until the next call to next().
+//
+// Stopping early (the replay ends at its first violation) must not wait for the reader: on a
+// live `trace_pipe` its read() blocks until the kernel writes more. The reading thread owns
+// its state through a shared_ptr, so the destructor joins it only when it is idle and lets it
+// finish on its own otherwise.
 #pragma once
 
 #include <condition_variable>
@@ -21,7 +26,7 @@ class PrefetchReader {
  public:
   /// Takes the reader and starts reading at once. `batch` records per hand-over.
   explicit PrefetchReader(std::unique_ptr<RecordReader> inner, std::size_t batch = 256);
-  ~PrefetchReader();  // stops and joins the reading thread
+  ~PrefetchReader();
   PrefetchReader(const PrefetchReader&) = delete;
   PrefetchReader& operator=(const PrefetchReader&) = delete;
 
@@ -42,18 +47,22 @@ class PrefetchReader {
     bool full = false;     // owned by the consumer until it hands the batch back
   };
   static constexpr int kBatches = 8;
+  struct State {  // shared by the consumer and the reading thread
+    std::unique_ptr<RecordReader> inner;
+    Batch batches[kBatches];
+    std::mutex mu;
+    std::condition_variable cv;
+    bool stop = false;
+    bool reading = false;  // the thread is filling a batch (may be blocked in read())
+  };
 
-  void produce();
+  static void produce(const std::shared_ptr<State>& st);
 
-  std::unique_ptr<RecordReader> inner_;
+  std::shared_ptr<State> st_;
   std::string name_;
-  Batch batches_[kBatches];
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
   int take_ = 0;          // the batch the consumer reads (or waits for)
-  std::size_t pos_ = 0;   // next item in batches_[take_]
-  bool holding_ = false;  // the consumer holds batches_[take_]
+  std::size_t pos_ = 0;   // next item in batches[take_]
+  bool holding_ = false;  // the consumer holds batches[take_]
   bool over_ = false;     // end or error was handed out
   std::thread thread_;
 };

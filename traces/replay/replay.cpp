@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstring>
+
+#include <sys/stat.h>
 #include <set>
 
 #include <fmt/format.h>
@@ -1186,7 +1188,11 @@ Result replay_files(const std::vector<std::string>& files, Replayer& rep) {
       rep.finish();
       return rep.result();
     }
-    in[i].reader = std::make_unique<traces::PrefetchReader>(std::move(reader));
+    // A regular file is read in batches; a pipe or a live trace_pipe record by record, so an
+    // event is checked as soon as the kernel writes it (a batch would wait to be full).
+    struct stat st {};
+    const bool regular = ::stat(files[i].c_str(), &st) == 0 && S_ISREG(st.st_mode);
+    in[i].reader = std::make_unique<traces::PrefetchReader>(std::move(reader), regular ? 256 : 1);
   }
   bool ok = true;
   if (in.size() == 1) {
