@@ -973,6 +973,12 @@ bool Replayer::feed(const Record& r) {
       case RecordKind::event: break;
     }
     ++res_.events;
+    if (r.ts_ns < last_ts_)  // replayed in input order: say so rather than sort silently
+      warn("unsorted", where(r),
+           fmt::format("timestamp {} is earlier than the previous event's: events are replayed in the order of the "
+                       "input (several inputs are merged by timestamp, one input is not re-sorted)",
+                       r.timestamp));
+    last_ts_ = r.ts_ns;
     if (checker_) checker_->set_step(r.line);  // a live allocation's step is its summary's line
     const Ev ev = event_kind(r.name);
     if (ev == Ev::other) {

@@ -57,7 +57,7 @@ struct Reported {
 };
 
 struct Warning {
-  std::string kind;  // lost-events, unknown-event, inferred-target, assumed-rollback, derived-vmemmap,
+  std::string kind;  // lost-events, unknown-event, unsorted, inferred-target, assumed-rollback, derived-vmemmap,
                      // incomplete, or a rule id (a finding made uncertain by lost events)
   std::string file;
   std::uint64_t line = 0;
@@ -188,6 +188,7 @@ class Replayer {
   std::map<std::string, std::uint64_t, std::less<>> warn_counts_;
   std::vector<std::string> files_;  // input names, for the context ring
   std::size_t file_idx_ = 0;        // the current input's index in files_
+  std::uint64_t last_ts_ = 0;       // the previous event's timestamp (ns)
 
   // lost events
   std::string lost_marker_;
