@@ -52,12 +52,40 @@ struct unpop_dat {
   int cpus;
   struct tep_record **pending; /* next unread record of each CPU */
   struct tep_record *current;  /* the record last returned (freed on the next call) */
-  struct trace_seq seq_info, seq_lat;
+  struct trace_seq seq_info;   /* "LATENCY\nINFO" of the current record */
   struct buf strings;          /* every value/key string of the current record, NUL-separated */
   size_t *key_off, *val_off;   /* offsets into strings */
   const char **keys, **values;
   size_t fields_cap;
   int started;
+  struct ev_info **info_by_id; /* per event id: the fields to print, looked up once */
+  size_t info_cap;
+  int last_pid;                /* tep_data_comm_from_pid() of the last record's pid */
+  const char *last_comm;
+};
+
+/* What unpop_dat_next() needs of an event's format, worked out at its first record. */
+enum { F_PLAIN = 0, F_PROBE_IP, F_PROBE_FUNC, F_PROBE_RET_IP };
+struct ev_field {
+  struct tep_format_field *f;
+  int kind;    /* F_PLAIN or one of the probe fields */
+  int hex;     /* printed_hex() of the print fmt */
+  size_t name_len;
+};
+#define LAT_KEY_MAX 32
+struct ev_info {
+  struct tep_event *ev;
+  /* The latency flags libtraceevent prints depend only on the common fields other than
+   * common_type and common_pid (flags, preempt count, migrate-disable, ...): their bytes in the
+   * last record printed and the flags printed for them. */
+  int lat_cacheable;          /* the common fields are known and fit in lat_key */
+  int lat_valid;
+  size_t lat_key_len;
+  unsigned char lat_key[LAT_KEY_MAX];
+  char lat[32];
+  int key_off[8], key_size[8], nkeys;
+  size_t n;
+  struct ev_field fields[];
 };
 
 static void set_err(char *errbuf, size_t errlen, const char *fmt, ...)
@@ -90,7 +118,10 @@ struct unpop_dat *unpop_dat_open(const char *path, char *errbuf, size_t errlen) 
     set_err(errbuf, errlen, "memory");
     return NULL;
   }
-  /* No plugins: events print with their kernel print fmt, as in tracefs text. */
+  /* No plugins: events print with their kernel print fmt, as in tracefs text. errno is
+   * cleared first: libtracecmd does not always set it, and a stale value (inherited from the
+   * caller's last system call) must not be reported as the reason. */
+  errno = 0;
   d->handle = tracecmd_open(path, TRACECMD_FL_LOAD_NO_PLUGINS);
   if (!d->handle) {
     set_err(errbuf, errlen,
@@ -115,7 +146,6 @@ struct unpop_dat *unpop_dat_open(const char *path, char *errbuf, size_t errlen) 
     return NULL;
   }
   trace_seq_init(&d->seq_info);
-  trace_seq_init(&d->seq_lat);
   return d;
 }
 
@@ -126,12 +156,13 @@ void unpop_dat_close(struct unpop_dat *d) {
     if (d->pending[i]) tracecmd_free_record(d->pending[i]);
   free(d->pending);
   trace_seq_destroy(&d->seq_info);
-  trace_seq_destroy(&d->seq_lat);
   free(d->strings.p);
   free(d->key_off);
   free(d->val_off);
   free(d->keys);
   free(d->values);
+  for (size_t i = 0; i < d->info_cap; i++) free(d->info_by_id[i]);
+  free(d->info_by_id);
   tracecmd_close(d->handle);
   free(d);
 }
@@ -186,14 +217,33 @@ static int put_string(struct buf *b, const unsigned char *s, size_t len) {
   return buf_putc(b, '"');
 }
 
+/* "0x%llx", "%llu" and "%lld" without printf (one call per field of every record). */
 static int put_number(struct buf *b, unsigned long long v, int size, int is_signed, int hex) {
-  if (is_signed && !hex) return buf_printf(b, "%lld", (long long)sign_extend(v, size));
-  if (hex) return buf_printf(b, "0x%llx", v);
-  return buf_printf(b, "%llu", v);
+  char tmp[24];
+  char *e = tmp + sizeof tmp, *q = e;
+  int neg = 0;
+  if (hex) {
+    do { *--q = "0123456789abcdef"[v & 15]; v >>= 4; } while (v);
+    *--q = 'x';
+    *--q = '0';
+  } else {
+    if (is_signed) {
+      long long sv = (long long)sign_extend(v, size);
+      if (sv < 0) { neg = 1; v = 0ULL - (unsigned long long)sv; }
+    }
+    do { *--q = (char)('0' + v % 10); v /= 10; } while (v);
+    if (neg) *--q = '-';
+  }
+  size_t n = (size_t)(e - q);
+  if (buf_reserve(b, n) < 0) return -1;
+  memcpy(b->p + b->len, q, n);
+  b->len += n;
+  b->p[b->len] = '\0';
+  return 0;
 }
 
 /* Formats one field's value into d->strings. -1 on a malformed record. */
-static int format_field(struct unpop_dat *d, struct tep_event *ev, struct tep_format_field *f,
+static int format_field(struct unpop_dat *d, struct tep_format_field *f, int hex,
                         struct tep_record *r) {
   struct buf *b = &d->strings;
   int off = f->offset, len = f->size;
@@ -206,7 +256,6 @@ static int format_field(struct unpop_dat *d, struct tep_event *ev, struct tep_fo
   }
   if (off < 0 || len < 0 || off > r->size || len > r->size - off) return -1;
   const unsigned char *p = (const unsigned char *)r->data + off;
-  int hex = printed_hex(ev, f->name);
   if (f->flags & TEP_FIELD_IS_STRING) return put_string(b, p, (size_t)len);
   if (f->flags & TEP_FIELD_IS_ARRAY) {
     int es = (int)f->elementsize;
@@ -245,6 +294,57 @@ static int add_field_slot(struct unpop_dat *d, size_t i) {
   return 0;
 }
 
+static struct ev_info *event_info(struct unpop_dat *d, struct tep_event *ev) {
+  if (ev->id < 0 || ev->id > 0xffff) return NULL;
+  size_t id = (size_t)ev->id;
+  if (id >= d->info_cap) {
+    size_t cap = d->info_cap ? d->info_cap : 64;
+    while (cap <= id) cap *= 2;
+    struct ev_info **p = realloc(d->info_by_id, cap * sizeof *p);
+    if (!p) return NULL;
+    memset(p + d->info_cap, 0, (cap - d->info_cap) * sizeof *p);
+    d->info_by_id = p;
+    d->info_cap = cap;
+  }
+  struct ev_info *ei = d->info_by_id[id];
+  if (ei && ei->ev == ev) return ei;
+  free(ei);
+  d->info_by_id[id] = NULL;
+  size_t n = 0;
+  for (struct tep_format_field *f = ev->format.fields; f; f = f->next)
+    if (f->name) n++;
+  ei = malloc(sizeof *ei + n * sizeof ei->fields[0]);
+  if (!ei) return NULL;
+  ei->ev = ev;
+  ei->n = 0;
+  ei->lat_valid = 0;
+  ei->lat_key_len = 0;
+  ei->nkeys = 0;
+  ei->lat_cacheable = ev->format.nr_common > 0;
+  for (struct tep_format_field *f = ev->format.common_fields; f && ei->lat_cacheable; f = f->next) {
+    if (!f->name) { ei->lat_cacheable = 0; break; }
+    if (strcmp(f->name, "common_type") == 0 || strcmp(f->name, "common_pid") == 0) continue;
+    if (ei->nkeys == 8 || f->offset < 0 || f->size <= 0 ||
+        ei->lat_key_len + (size_t)f->size > LAT_KEY_MAX) { ei->lat_cacheable = 0; break; }
+    ei->key_off[ei->nkeys] = f->offset;
+    ei->key_size[ei->nkeys++] = f->size;
+    ei->lat_key_len += (size_t)f->size;
+  }
+  for (struct tep_format_field *f = ev->format.fields; f; f = f->next) {
+    if (!f->name) continue;
+    struct ev_field *x = &ei->fields[ei->n++];
+    x->f = f;
+    x->name_len = strlen(f->name);
+    x->kind = strcmp(f->name, "__probe_ip") == 0       ? F_PROBE_IP
+              : strcmp(f->name, "__probe_func") == 0   ? F_PROBE_FUNC
+              : strcmp(f->name, "__probe_ret_ip") == 0 ? F_PROBE_RET_IP
+                                                       : F_PLAIN;
+    x->hex = x->kind == F_PLAIN ? printed_hex(ev, f->name) : 0;
+  }
+  d->info_by_id[id] = ei;
+  return ei;
+}
+
 int unpop_dat_next(struct unpop_dat *d, struct unpop_dat_record *out, char *errbuf,
                    size_t errlen) {
   if (d->current) {
@@ -277,7 +377,11 @@ int unpop_dat_next(struct unpop_dat *d, struct unpop_dat_record *out, char *errb
   if (buf_reserve(&d->strings, 0) < 0) return -1;
   d->strings.p[0] = '\0';
   out->pid = tep_data_pid(d->tep, r);
-  out->comm = tep_data_comm_from_pid(d->tep, out->pid);
+  if (!d->last_comm || d->last_pid != out->pid) {
+    d->last_pid = out->pid;
+    d->last_comm = tep_data_comm_from_pid(d->tep, out->pid);
+  }
+  out->comm = d->last_comm;
   if (!ev) {
     out->unknown_event = 1;
     out->system = out->name = out->flags = out->info = "";
@@ -287,28 +391,34 @@ int unpop_dat_next(struct unpop_dat *d, struct unpop_dat_record *out, char *errb
   out->name = ev->name ? ev->name : "";
 
   /* Fields, format order; probe addresses go to the prefix, not the field list. */
+  struct ev_info *ei = event_info(d, ev);
+  if (!ei) {
+    set_err(errbuf, errlen, "memory");
+    return -1;
+  }
   size_t n = 0;
-  for (struct tep_format_field *f = ev->format.fields; f; f = f->next) {
-    if (!f->name) continue;
-    if (strcmp(f->name, "__probe_ip") == 0 || strcmp(f->name, "__probe_func") == 0 ||
-        strcmp(f->name, "__probe_ret_ip") == 0) {
+  for (size_t i = 0; i < ei->n; i++) {
+    struct tep_format_field *f = ei->fields[i].f;
+    if (ei->fields[i].kind != F_PLAIN) {
       unsigned long long v;
       if (read_num(d, r, f->offset, f->size, &v) < 0) {
         set_err(errbuf, errlen, "field %s inside the %d-byte record of %s", f->name, r->size,
                 ev->name);
         return -1;
       }
-      if (f->name[8] == 'i') { out->has_probe_ip = 1; out->probe_ip = v; }
-      else if (f->name[8] == 'f') { out->has_probe_func = 1; out->probe_func = v; }
+      if (ei->fields[i].kind == F_PROBE_IP) { out->has_probe_ip = 1; out->probe_ip = v; }
+      else if (ei->fields[i].kind == F_PROBE_FUNC) { out->has_probe_func = 1; out->probe_func = v; }
       else { out->has_probe_ret_ip = 1; out->probe_ret_ip = v; }
       continue;
     }
     if (add_field_slot(d, n) < 0) return -1;
     d->key_off[n] = d->strings.len;
-    if (buf_printf(&d->strings, "%s", f->name) < 0 || buf_putc(&d->strings, '\0') < 0)
-      return -1;
+    size_t kl = ei->fields[i].name_len;
+    if (buf_reserve(&d->strings, kl + 1) < 0) return -1;
+    memcpy(d->strings.p + d->strings.len, f->name, kl + 1);
+    d->strings.len += kl + 1;
     d->val_off[n] = d->strings.len;
-    if (format_field(d, ev, f, r) < 0) {
+    if (format_field(d, f, ei->fields[i].hex, r) < 0) {
       set_err(errbuf, errlen, "field %s (offset %d, size %d) inside the %d-byte record of %s",
               f->name, f->offset, f->size, r->size, ev->name);
       return -1;
@@ -339,13 +449,52 @@ int unpop_dat_next(struct unpop_dat *d, struct unpop_dat_record *out, char *errb
   out->keys = d->keys;
   out->values = d->values;
 
+  /* The latency flags: from the per-event cache when the record's common fields (other than
+   * type and pid) are those of the event's last record, else printed with the event (one print
+   * for both: the flags, which never hold a newline, a newline, the event). */
+  unsigned char key[LAT_KEY_MAX];
+  int cached = 0, key_ok = 0;
+  if (ei->lat_cacheable) {
+    size_t kn = 0;
+    for (int i = 0; i < ei->nkeys; i++) {
+      if (ei->key_off[i] > r->size || ei->key_size[i] > r->size - ei->key_off[i]) {
+        kn = (size_t)-1;
+        break;
+      }
+      memcpy(key + kn, (const char *)r->data + ei->key_off[i], (size_t)ei->key_size[i]);
+      kn += (size_t)ei->key_size[i];
+    }
+    key_ok = kn == ei->lat_key_len;
+    cached = key_ok && ei->lat_valid && memcmp(key, ei->lat_key, kn) == 0;
+  }
   trace_seq_reset(&d->seq_info);
-  tep_print_event(d->tep, &d->seq_info, r, "%s", TEP_PRINT_INFO);
+  if (cached) {
+    tep_print_event(d->tep, &d->seq_info, r, "%s", TEP_PRINT_INFO);
+    trace_seq_terminate(&d->seq_info);
+    out->flags = ei->lat;
+    out->info = d->seq_info.buffer ? d->seq_info.buffer : "";
+    return 1;
+  }
+  tep_print_event(d->tep, &d->seq_info, r, "%s\n%s", TEP_PRINT_LATENCY, TEP_PRINT_INFO);
   trace_seq_terminate(&d->seq_info);
-  out->info = d->seq_info.buffer ? d->seq_info.buffer : "";
-  trace_seq_reset(&d->seq_lat);
-  tep_print_event(d->tep, &d->seq_lat, r, "%s", TEP_PRINT_LATENCY);
-  trace_seq_terminate(&d->seq_lat);
-  out->flags = d->seq_lat.buffer ? d->seq_lat.buffer : "";
+  char *both = d->seq_info.buffer;
+  char *nl = both ? strchr(both, '\n') : NULL;
+  if (nl) {
+    *nl = '\0';
+    out->flags = both;
+    out->info = nl + 1;
+    size_t ln = (size_t)(nl - both);
+    if (key_ok && ln < sizeof ei->lat) {
+      memcpy(ei->lat, both, ln + 1);
+      memcpy(ei->lat_key, key, ei->lat_key_len);
+      ei->lat_valid = 1;
+    } else {
+      ei->lat_valid = 0;
+    }
+  } else {
+    out->flags = "";
+    out->info = both ? both : "";
+    ei->lat_valid = 0;
+  }
   return 1;
 }

@@ -11,9 +11,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cinttypes>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -47,48 +49,77 @@ enum : char {
 };
 constexpr std::uint32_t kMaxMessage = 64u << 20;
 
+// Messages are built in place in one output buffer (not zero-filled as it grows: no
+// std::vector), written in writes of 256 KiB or more.
 class Writer {
  public:
   explicit Writer(int fd) : fd_(fd) {}
+  ~Writer() { std::free(p_); }
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
   void begin(char type) {
-    msg_.clear();
-    msg_.push_back(type);
-    msg_.resize(5);
+    start_ = n_;
+    grow(5);
+    p_[start_] = type;
   }
   void u32(std::uint32_t v) { raw(&v, sizeof v); }
   void u64(std::uint64_t v) { raw(&v, sizeof v); }
   void str(const char* s) {  // length + bytes + NUL (so the reader can hand out C strings)
     std::uint32_t n = s ? static_cast<std::uint32_t>(std::strlen(s)) : 0;
-    u32(n);
-    raw(s ? s : "", n);
-    msg_.push_back('\0');
+    char* at = grow(4 + std::size_t{n} + 1);
+    std::memcpy(at, &n, 4);
+    if (n) std::memcpy(at + 4, s, n);
+    at[4 + n] = '\0';
   }
   bool end() {
-    std::uint32_t n = static_cast<std::uint32_t>(msg_.size() - 5);
-    std::memcpy(msg_.data() + 1, &n, 4);
-    out_.insert(out_.end(), msg_.begin(), msg_.end());
-    return out_.size() < (256u << 10) || flush();
+    std::uint32_t n = static_cast<std::uint32_t>(n_ - start_ - 5);
+    std::memcpy(p_ + start_ + 1, &n, 4);
+    return n_ < kFlushAt || flush();
   }
   bool flush() {
     std::size_t off = 0;
-    while (off < out_.size()) {
-      ssize_t w = ::write(fd_, out_.data() + off, out_.size() - off);
+    while (off < n_) {
+      ssize_t w = ::write(fd_, p_ + off, n_ - off);
       if (w < 0 && errno == EINTR) continue;
       if (w <= 0) return false;
       off += static_cast<std::size_t>(w);
     }
-    out_.clear();
+    n_ = 0;
     return true;
   }
 
  private:
-  void raw(const void* p, std::size_t n) {
-    const char* c = static_cast<const char*>(p);
-    msg_.insert(msg_.end(), c, c + n);
+  static constexpr std::size_t kFlushAt = 256u << 10;
+  char* grow(std::size_t k) {  // k more bytes at the end; returns where they start
+    if (k > cap_ - n_) {
+      std::size_t cap = cap_ ? cap_ : kFlushAt + (64u << 10);
+      while (k > cap - n_) cap *= 2;
+      char* p = static_cast<char*>(std::realloc(p_, cap));
+      if (!p) _exit(1);  // the parent reports "the decoder exited with status 1"
+      p_ = p;
+      cap_ = cap;
+    }
+    char* at = p_ + n_;
+    n_ += k;
+    return at;
   }
+  void raw(const void* p, std::size_t n) { std::memcpy(grow(n), p, n); }
   int fd_;
-  std::vector<char> msg_, out_;
+  char* p_ = nullptr;
+  std::size_t n_ = 0, cap_ = 0, start_ = 0;
 };
+
+// "%PRIx64" into a, returns the end (no NUL).
+char* put_hex(char* a, std::uint64_t v) {
+  char tmp[16];
+  int n = 0;
+  do {
+    tmp[n++] = "0123456789abcdef"[v & 15];
+    v >>= 4;
+  } while (v);
+  while (n) *a++ = tmp[--n];
+  return a;
+}
 
 constexpr std::uint32_t kHasIp = 1, kHasFunc = 2, kHasRetIp = 4, kUnknown = 8, kIpSym = 16,
                         kFuncSym = 32, kRetSym = 64, kNone = 0;
@@ -235,6 +266,10 @@ std::unique_ptr<DatReader> DatReader::open(const std::string& path, ReadError& e
     child_main(path, fds[1]);
   }
   ::close(fds[1]);
+  // A larger pipe (if the system allows it) and non-blocking reads: the records arrive in
+  // large chunks, and poll() is only called when no data is waiting (see read_message).
+  (void)::fcntl(fds[0], F_SETPIPE_SZ, 1 << 20);
+  ::fcntl(fds[0], F_SETFL, ::fcntl(fds[0], F_GETFL) | O_NONBLOCK);
   std::unique_ptr<DatReader> r(new DatReader());
   r->name_ = path;
   r->child_ = pid;
@@ -244,7 +279,7 @@ std::unique_ptr<DatReader> DatReader::open(const std::string& path, ReadError& e
   char type;
   if (!r->read_message(type, err)) return nullptr;
   if (type == kOpenFailed) {
-    Cursor c(r->msg_.data(), r->msg_.size());
+    Cursor c(r->msg_, r->msg_len_);
     const char* what = "";
     c.str(what);
     err = ReadError{};
@@ -274,36 +309,46 @@ DatReader::~DatReader() {
 // Reads the next message into msg_. On failure (EOF, child death, timeout, garbage) fills a
 // fatal err and reaps the child.
 bool DatReader::read_message(char& type, ReadError& err) {
-  auto fill = [&](char* dst, std::size_t n) -> int {  // 1 ok, 0 EOF, -1 error/timeout
-    std::size_t got = 0;
-    while (got < n) {
-      if (opt_.timeout_ms > 0) {
-        pollfd p{fd_, POLLIN, 0};
-        int pr = ::poll(&p, 1, opt_.timeout_ms);
-        if (pr < 0 && errno == EINTR) continue;
-        if (pr == 0) return -1;
+  // Makes `n` bytes available at in_[pos_, end_): 1 ok, 0 EOF, -1 error/timeout.
+  auto want = [&](std::size_t n) -> int {
+    while (end_ - pos_ < n) {
+      if (in_.size() - pos_ < n || end_ == in_.size()) {  // move the unread part to the front
+        std::memmove(in_.data(), in_.data() + pos_, end_ - pos_);
+        end_ -= pos_;
+        pos_ = 0;
+        if (in_.size() < n) in_.resize(std::max<std::size_t>(n, 2 * in_.size()));
       }
-      ssize_t k = ::read(fd_, dst + got, n - got);
-      if (k < 0 && errno == EINTR) continue;
-      if (k < 0) return -1;
+      ssize_t k = ::read(fd_, in_.data() + end_, in_.size() - end_);
+      if (k > 0) {
+        end_ += static_cast<std::size_t>(k);
+        continue;
+      }
       if (k == 0) return 0;
-      got += static_cast<std::size_t>(k);
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) return -1;
+      pollfd p{fd_, POLLIN, 0};
+      int pr = ::poll(&p, 1, opt_.timeout_ms > 0 ? opt_.timeout_ms : -1);
+      if (pr < 0 && errno == EINTR) continue;
+      if (pr < 0) return -1;
+      if (pr == 0) return -1;
     }
     return 1;
   };
-  char hdr[5];
-  int rc = fill(hdr, 5);
+  if (in_.empty()) in_.resize(1u << 20);
+  int rc = want(5);
   std::uint32_t len = 0;
+  char t = 0;
   if (rc == 1) {
-    std::memcpy(&len, hdr + 1, 4);
+    t = in_[pos_];
+    std::memcpy(&len, in_.data() + pos_ + 1, 4);
     if (len > kMaxMessage) rc = -2;
   }
+  if (rc == 1) rc = want(5 + static_cast<std::size_t>(len));
   if (rc == 1) {
-    msg_.resize(len);
-    rc = len ? fill(msg_.data(), len) : 1;
-  }
-  if (rc == 1) {
-    type = hdr[0];
+    type = t;
+    msg_ = in_.data() + pos_ + 5;  // valid until the next read_message
+    msg_len_ = len;
+    pos_ += 5 + static_cast<std::size_t>(len);
     return true;
   }
   // The decoder died, hung or spoke nonsense: say how, then reap it.
@@ -365,14 +410,14 @@ ReadStatus DatReader::next(Record& out, ReadError& err) {
   }
   ++index_;
   if (type == kError) {
-    Cursor c(msg_.data(), msg_.size());
+    Cursor c(msg_, msg_len_);
     const char* what = "";
     c.str(what);
     return fail(what);
   }
   if (type != kRecord) return fail("a record message from the trace.dat decoder");
 
-  Cursor c(msg_.data(), msg_.size());
+  Cursor c(msg_, msg_len_);
   std::uint32_t cpu, pid, flags, nr;
   std::uint64_t ts, missed_u, ip, func, ret_ip, ip_off, ret_off;
   const char *comm, *system, *name, *lat, *info, *ip_sym, *func_sym, *ret_sym;
@@ -395,8 +440,18 @@ ReadStatus DatReader::next(Record& out, ReadError& err) {
   // Microseconds rounded to nearest, as the kernel (ns2usecs) and trace-cmd report print.
   char tsbuf[48];
   const std::uint64_t us = (ts + 500) / 1000;
-  std::snprintf(tsbuf, sizeof tsbuf, "%" PRIu64 ".%06" PRIu64, us / 1000000, us % 1000000);
-  ev.timestamp.assign(tsbuf);
+  {  // "%llu.%06llu" of seconds and microseconds
+    char* e = tsbuf + sizeof tsbuf;
+    char* q = e;
+    std::uint64_t frac = us % 1000000, sec = us / 1000000;
+    for (int i = 0; i < 6; ++i, frac /= 10) *--q = static_cast<char>('0' + frac % 10);
+    *--q = '.';
+    do {
+      *--q = static_cast<char>('0' + sec % 10);
+      sec /= 10;
+    } while (sec);
+    ev.timestamp.assign(q, static_cast<std::size_t>(e - q));
+  }
   std::string_view fl = lat;
   while (!fl.empty() && fl.back() == ' ') fl.remove_suffix(1);
   while (!fl.empty() && fl.front() == ' ') fl.remove_prefix(1);
@@ -430,14 +485,17 @@ ReadStatus DatReader::next(Record& out, ReadError& err) {
         if (flags & kFuncSym) p.function = func_sym;
       }
       // as trace-cmd report prints it (print fmt order: function first)
-      std::snprintf(a, sizeof a, "%" PRIx64 " <- %" PRIx64, func, ret_ip);
+      char* e = put_hex(a, func);
+      std::memcpy(e, " <- ", 4);
+      e = put_hex(e + 4, ret_ip);
+      *e = '\0';
     } else {
       p.location_address = ip;
       if (flags & kIpSym) {
         p.location = ip_sym;
         p.location_offset = ip_off;
       }
-      std::snprintf(a, sizeof a, "%" PRIx64, ip);
+      *put_hex(a, ip) = '\0';
     }
     p.text = a;
   }

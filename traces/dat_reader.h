@@ -51,7 +51,10 @@ class DatReader final : public RecordReader {
   int child_ = -1;  // decoder process
   int fd_ = -1;     // its pipe
   bool opened_ = false;
-  std::vector<char> msg_;
+  std::vector<char> in_;            // bytes read from the pipe, unread ones at [pos_, end_)
+  std::size_t pos_ = 0, end_ = 0;
+  const char* msg_ = nullptr;        // the last message's payload (inside in_)
+  std::size_t msg_len_ = 0;
   std::uint64_t index_ = 0;
   bool done_ = false;
   bool have_held_ = false;  // an event held back while its lost-events marker is returned
