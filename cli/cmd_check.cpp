@@ -131,7 +131,7 @@ int run(const CheckCmd& c) {
       }
       vs[r.variant] = v;
     }
-    std::cout << j.dump(2) << "\n";
+    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return any ? kFindings : kClean;
   }
 

@@ -53,7 +53,7 @@ void register_explore(CLI::App& app) {
       }
       std::string text = report::steps_text(init, runner.init_findings(), steps);
       if (c->json) {
-        std::cout << report::steps_json(runner.init_findings(), steps).dump(2) << "\n";
+        std::cout << report::steps_json(runner.init_findings(), steps).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
       } else {
         std::cout << head << text;
       }

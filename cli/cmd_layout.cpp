@@ -78,7 +78,7 @@ int run(const LayoutCmd& c) {
     j["target"] = to_string(k.target_kind());
     j["init_ret"] = runner.model().init_ret();
     j["findings"] = report::findings_json(findings);
-    std::cout << j.dump(2) << "\n";
+    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return violation ? kFindings : kClean;
   }
 

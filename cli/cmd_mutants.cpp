@@ -68,7 +68,7 @@ int run_all(const MutantsCmd& c) {
                   {"message", k.cex.message}, {"case", case_to_json(k.cex.cs)}});
       j.push_back(e);
     }
-    std::cout << nlohmann::json{{"seed", c.seed}, {"runs", c.runs}, {"seconds", secs}, {"mutants", j}}.dump(2)
+    std::cout << nlohmann::json{{"seed", c.seed}, {"runs", c.runs}, {"seconds", secs}, {"mutants", j}}.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
               << "\n";
     return survivor ? kFindings : kClean;
   }

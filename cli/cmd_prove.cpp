@@ -107,7 +107,7 @@ int run(const ProveCmd& c) {
     j["results"] = results;
     j["summary"] = {{"proved", proved}, {"refuted", refuted}, {"unknown", unknown}, {"unexpected", unexpected},
                     {"replay_differs", replay_bad}, {"seconds", total}};
-    std::cout << j.dump(2) << "\n";
+    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else {
     std::cout << fmt::format(
         "\n{} queries in {:.1f}s: {} proved, {} refuted, {} unknown; {} not as the design says (marked !); {} "

@@ -23,7 +23,7 @@ struct ReplayArgs {
 
 int usage(const ReplayArgs& a, const std::string& file, const std::string& msg) {
   if (a.json)
-    std::cout << replay::usage_error_json(file, 0, msg).dump(2) << "\n";
+    std::cout << replay::usage_error_json(file, 0, msg).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   else
     std::cerr << "unpopcheck replay: " << msg << "\n";
   return kBadInput;
@@ -66,7 +66,7 @@ int run(const ReplayArgs& a, const std::vector<std::string>& extras) {
     replay::Result r;
     r.verdict = replay::Verdict::unreadable;
     r.error = replay::InputError{e.file, e.line, e.message};
-    if (a.json) std::cout << replay::to_json(r).dump(2) << "\n";
+    if (a.json) std::cout << replay::to_json(r).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     else std::cerr << "unpopcheck replay: " << e.what() << "\n";
     return kBadInput;
   }
@@ -87,7 +87,7 @@ int run(const ReplayArgs& a, const std::vector<std::string>& extras) {
     }
   }
   if (a.json) {
-    std::cout << replay::to_json(res).dump(2) << "\n";
+    std::cout << replay::to_json(res).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else {
     replay::TextOptions to;
     to.cex_path = cex_written;

@@ -106,7 +106,7 @@ int run(const ScenarioCmd& c) {
       nlohmann::json j = nlohmann::json::array();
       for (const auto& g : groups)
         for (const auto& r : g.second) j.push_back(scen::to_json(r));
-      std::cout << j.dump(2) << "\n";
+      std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     } else {
       for (std::size_t i = 0; i < groups.size(); ++i) {
         const auto& g = groups[i];

@@ -60,7 +60,7 @@ int run(const SimulateCmd& c) {
       j["mutant"] = to_string(cs.mutant);
       j["page_size"] = cs.page_size;
       j["init_ret"] = runner.model().init_ret();
-      std::cout << j.dump(2) << "\n";
+      std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     } else {
       std::cout << fmt::format("variant {}{}, layout {}, {} pages\n", cs.variant,
                                cs.mutant == Mutant::none ? "" : fmt::format(" (mutant {})", to_string(cs.mutant)),

@@ -88,7 +88,7 @@ Case load_case(const std::string& path) {
 void save_case(const std::string& path, const Case& c) {
   std::ofstream out(path);
   if (!out) throw LoadError{path, 0, "cannot write the case file"};
-  out << case_to_json(c).dump(2) << "\n";
+  out << case_to_json(c).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
 }
 
 std::vector<Op> parse_script(const std::string& text, const std::string& file) {

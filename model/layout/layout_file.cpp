@@ -33,7 +33,8 @@ class Reader {
   // Typos must not silently drop a field: every object lists the keys it knows.
   void keys(const json& j, const std::string& path, std::initializer_list<const char*> allowed) const {
     if (!j.is_object()) fail(path, fmt::format("expected an object, got {}", j.type_name()));
-    for (const auto& [k, v] : j.items()) {
+    for (const auto& item : j.items()) {
+      const std::string& k = item.key();  // not a structured binding: clang 14 cannot capture one
       if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return k == a; }))
         fail(join(path, k), fmt::format("unknown key (expected one of: {})", fmt::join(allowed, ", ")));
     }

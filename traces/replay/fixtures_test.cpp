@@ -219,3 +219,28 @@ TEST(Recorded, CapturesReplay) {
   EXPECT_GT(n, 10);
 }
 }  // namespace
+
+// Inputs that once crashed the whole-replay fuzzer (fuzz/fuzz_replay.cpp: the first byte picks
+// the variant, the rest is the trace): the CLI must print valid JSON with a verdict for each.
+TEST(ReplayFuzzRegressions, CliPrintsValidJson) {
+  static const char* const kVariants[] = {"upstream", "rfc", "v1", "x86", "proposed"};
+  const fs::path dir = fs::path(UNPOP_FUZZ_DIR) / "regressions" / "replay";
+  int n = 0;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    std::ifstream in(e.path(), std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), {});
+    if (bytes.empty()) continue;
+    const fs::path trace = fs::temp_directory_path() / ("unpop_fuzz_regression_" + e.path().filename().string());
+    std::ofstream(trace, std::ios::binary) << bytes.substr(1);
+    CliRun r = run(std::string(UNPOP_CLI) + " replay --json --all --drained --preset qemu-virt-dom0 --variant " +
+                   kVariants[static_cast<unsigned char>(bytes[0]) % 5] + " " + trace.string());
+    fs::remove(trace);
+    SCOPED_TRACE(e.path().filename().string() + "\n" + r.out);
+    EXPECT_TRUE(r.exit == 0 || r.exit == 1 || r.exit == 2);
+    nlohmann::json j;
+    ASSERT_NO_THROW(j = nlohmann::json::parse(r.out));
+    EXPECT_TRUE(j.contains("verdict"));
+    ++n;
+  }
+  EXPECT_GT(n, 0);
+}
