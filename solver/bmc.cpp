@@ -10,8 +10,10 @@
 
 #include "model/case/runner.h"
 #include "model/core/errno.h"
+#include "model/linux/kernel.h"
 #include "model/spec/alloc_spec.h"
 #include "solver/grow.h"
+#include "solver/page_runs.h"
 #include "solver/z3_domain.h"
 
 namespace unpop::solver {
@@ -88,13 +90,21 @@ struct Bmc::Impl {
   std::vector<Range> seeds;  // x86 xen_extra_mem
   std::vector<Range> free_sections;  // concrete whole sections of the target's usable space
   std::uint64_t ram_pages = 0;
+  // proposed: whole sections the kernel lets it grow into at boot (Kernel::growable_space, pfn
+  // runs), the page runs of each record, and how many growths one operation may make (enough
+  // for the largest request) and runs one allocation may take.
+  std::vector<PageRun> grow_blocks;
+  std::vector<expr> slot_first;  // proposed: first pfn of each growth's window (= its start)
+  std::vector<std::vector<PageRun>> rec_runs;
+  std::size_t growths_per_op = 1, runs_per_alloc = 1;
+  std::vector<expr> bound_hit;  // per step: the run had to go beyond an encoding bound
 
   expr p;  // tracked pfn
   std::vector<Slot> slots;
   std::vector<expr> slot_pages;
   std::vector<Rec> recs;
   std::vector<State> st;      // st[t] = state before step t
-  std::vector<expr> kind, nr, ref, fault, who, starts;  // per step
+  std::vector<expr> kind, nr, ref, fault, fault_at, who, starts;  // per step (fault_at: which growth)
   std::map<std::string, std::vector<expr>> viol;        // rule -> per step
   std::vector<expr> step_kind;  // kind of the op completing/acting at step t (for the column)
   int depth = 0;
@@ -116,14 +126,18 @@ struct Bmc::Impl {
     proposed = variant == "proposed";
     cma_dma = variant == "upstream" || variant == "x86";
     v1_fallback = variant == "v1";
-    if (use_iomem && (variant == "upstream" || variant == "x86" || variant == "rfc"))
+    if ((use_iomem && (variant == "upstream" || variant == "x86" || variant == "rfc")) || proposed)
       for (const auto& r : l.extra_mem) seeds.push_back(r.range);
     for (const auto& r : l.ram) ram_pages = std::max<std::uint64_t>(ram_pages, r.range.size() / page);
     two = cfg.two_callers && variant == "rfc";
     depth = cfg.depth;
     if (cfg.max_nr == 0) cfg.max_nr = 3 * pps;
     compute_free_sections();
+    if (proposed) init_proposed(use_iomem);
     s.set("timeout", cfg.timeout_ms);
+    // proposed's run relations (many if-then-else over integer bounds) solve about twice as fast
+    // with the older arithmetic solver; UNPOP_Z3_ARITH overrides it for experiments.
+    if (proposed) s.set("arith.solver", 2u);
     if (const char* a = std::getenv("UNPOP_Z3_ARITH")) s.set("arith.solver", static_cast<unsigned>(std::atoi(a)));
     build();
   }
@@ -258,9 +272,10 @@ struct Bmc::Impl {
 
   // ---- one growth, recorded as a slot ----------------------------------------------------
   GrowOut grow(State& x, const expr& active, const expr& alloc_pages, const expr& f, int pool, bool slip,
-               bool gp_add, const std::string& tag, std::map<std::string, expr>& v) {
-    GrowParams gpar{&w, geo, mut, slip, gp_add, pool, false};
-    GrowOut g = encode_grow(d, gpar, active, alloc_pages, f, slots, tag);
+               bool gp_add, const std::string& tag, std::map<std::string, expr>& v, const expr* win_s = nullptr,
+               const expr* win_e = nullptr) {
+    GrowParams gpar{&w, geo, mut, slip, gp_add, pool, win_s != nullptr};
+    GrowOut g = encode_grow(d, gpar, active, alloc_pages, f, slots, tag, win_s, win_e);
     // Checker::growth() on success.
     const expr& gs = g.slot.s;
     const expr& ge = g.slot.e;
@@ -403,6 +418,161 @@ struct Bmc::Impl {
     *failed_out = active && !ok && !g.oops;
   }
 
+  // ---- proposed: free runs, DMA window search, one-section plain growth ------------------
+  void init_proposed(bool use_iomem) {
+    Kernel k(cfg.base.layout, geo, mut, nullptr);
+    if ((use_iomem ? k.iomem_init() : k.arm_init()) != 0) return;
+    for (const Range& r : k.growable_space())
+      grow_blocks.push_back({U(r.start / page), U((r.end - r.start + 1) / page), B(true)});
+    // Every growth is whole sections; the largest request needs this many, one at a time.
+    growths_per_op = static_cast<std::size_t>((cfg.max_nr + pps - 1) / pps);
+    // A plain allocation of a few operations' history takes few runs; a run that would need more
+    // sets bound_hit, which every query counts as a violation: never a silent proof.
+    runs_per_alloc = static_cast<std::size_t>(std::max(1, depth)) + 1;
+  }
+  // free_ = pool (growths as proposed adds them, seeds) minus the live records' runs.
+  std::vector<PageRun> pool_runs() {
+    std::vector<PageRun> out;
+    for (std::size_t j = 0; j < slots.size(); ++j) out.push_back({slot_first[j], slot_pages[j], slots[j].pooled});
+    for (const auto& r : seeds) out.push_back({U(r.start / page), U(r.end / page - r.start / page + 1), B(true)});
+    return out;
+  }
+  std::vector<PageRun> live_runs(const State& x) {
+    std::vector<PageRun> out;
+    for (std::size_t j = 0; j < rec_runs.size(); ++j)
+      for (const auto& r : rec_runs[j]) out.push_back({r.s, r.n, r.on && x.live[j]});
+    return out;
+  }
+  // What is in the target tree (and its iomem mirror): growable space excludes it.
+  std::vector<PageRun> tree_runs() {
+    std::vector<PageRun> out;
+    for (std::size_t j = 0; j < slots.size(); ++j)
+      out.push_back({slot_first[j], slot_pages[j], slots[j].intree || slots[j].mirrored});
+    return out;
+  }
+  static void edges(const std::vector<PageRun>& runs, std::vector<expr>& starts, std::vector<expr>& ends) {
+    for (const auto& r : runs) {
+      starts.push_back(r.s);
+      ends.push_back(r.s + r.n);
+    }
+  }
+  struct Runs {
+    std::vector<PageRun> free, growable, combined;
+  };
+  Runs proposed_runs(const State& x) {
+    std::vector<PageRun> pool = pool_runs(), live = live_runs(x), tree = tree_runs();
+    Member is_free = [&, pool, live](const expr& q) { return in_runs(c, pool, q) && !in_runs(c, live, q); };
+    Member is_grow = [&, tree](const expr& q) { return in_runs(c, grow_blocks, q) && !in_runs(c, tree, q); };
+    std::vector<expr> fs, fb, gs, gb;
+    edges(pool, fs, fb);
+    edges(live, fb, fs);  // a live run's end may start a free run, its start ends one
+    edges(grow_blocks, gs, gb);
+    edges(tree, gb, gs);
+    Runs out;
+    out.free = maximal_runs(d, is_free, fs, fb);
+    out.growable = maximal_runs(d, is_grow, gs, gb, pps);
+    std::vector<expr> cs = fs, cb = fb;
+    cs.insert(cs.end(), gs.begin(), gs.end());
+    cb.insert(cb.end(), gb.begin(), gb.end());
+    out.combined = maximal_runs(d, [&](const expr& q) { return is_free(q) || is_grow(q); }, cs, cb);
+    return out;
+  }
+  std::vector<PageRun> free_runs_now(const State& x) {
+    std::vector<PageRun> pool = pool_runs(), live = live_runs(x);
+    std::vector<expr> fs, fb;
+    edges(pool, fs, fb);
+    edges(live, fb, fs);
+    return maximal_runs(d, [&](const expr& q) { return in_runs(c, pool, q) && !in_runs(c, live, q); }, fs, fb);
+  }
+  // One growth of proposed's grow(): whole sections [first, first + pages) as spec.window.
+  GrowOut proposed_grow(State& x, const expr& active, const expr& first, const expr& pages, const expr& f,
+                        const std::string& tag, std::map<std::string, expr>& v) {
+    expr ws = first * U(page), we = (first + pages) * U(page) - I(1);
+    GrowOut g = grow(x, active, pages, f, 0, false, false, tag, v, &ws, &we);
+    // A window of exactly the growth's size: allocate_resource can only place it at the
+    // window's start, which is what free_ gets (pfn of r.start).
+    slot_first.push_back(first);
+    x.vpool0 = d.name(z3::ite(g.ok, x.vpool0 + pages, x.vpool0), "vpool");
+    x.pool0 = d.name(x.pool0, "pool");
+    return g;
+  }
+  // The checker on pages handed out: in the pool, not live already.
+  void check_taken(const State& x, const std::vector<PageRun>& taken, const expr& done, const expr& n,
+                   std::map<std::string, expr>& v) {
+    expr dbl = B(false);
+    for (const auto& a : taken)
+      for (const auto& b : live_runs(x)) dbl = dbl || (a.on && b.on && a.s < b.s + b.n && b.s < a.s + a.n);
+    v.at("double-alloc") = v.at("double-alloc") || (done && dbl);
+    v.at("not-in-pool") = v.at("not-in-pool") || (done && in_runs(c, taken, p) && !in_pool(p));
+    v.at("count-mismatch") = v.at("count-mismatch") || (done && total_pages(c, taken) != n);
+  }
+  // One operation of proposed (alloc or dma_alloc; both under its lock). Plain: grow one
+  // section at a time at the lowest growable section while free pages are short, then
+  // take_scattered. DMA: best fit in the free runs, else the cheapest window of free pages and
+  // growable sections, its growths made in ascending order. The two paths share the growth
+  // slots of the step (only one of them runs). Returns the pages handed out.
+  std::vector<PageRun> proposed_step(State& x, const expr& is_alloc, const expr& is_dalloc, const expr& n,
+                                     const expr& f, const expr& fat, Rec& r, std::map<std::string, expr>& v, int t) {
+    Runs pre = proposed_runs(x);
+    // DMA's plan, from the state before the operation.
+    Pick bf = best_fit(d, pre.free, n);
+    expr d_need = d.name(is_dalloc && !bf.found, "d_need");
+    Pick win = cheapest_window(d, pre.combined, pre.free, pre.growable, n);
+    expr d_ovf = B(false);
+    std::vector<PageRun> pieces = window_growths(d, pre.growable, win.start, n, pps, growths_per_op, &d_ovf);
+    expr d_go = d_need && win.found;
+    // Plain's loop state.
+    expr fcount = d.name(total_pages(c, pre.free), "fcount"), from = I(0), a_go = is_alloc, a_failed = B(false);
+    expr fired = B(false);
+    for (std::size_t k = 0; k < growths_per_op; ++k) {
+      expr need = d.name(a_go && fcount < n, "a_need");
+      // Lowest growable page at or above `from` (the sections below are grown or gone).
+      expr found = B(false), q = I(0);
+      for (const auto& g : pre.growable) {
+        expr here = g.on && g.s + g.n > from;
+        expr at = z3::ite(g.s > from, g.s, from);
+        q = z3::ite(here && (!found || at < q), at, q);
+        found = found || here;
+      }
+      found = d.name(found, "a_found");
+      q = d.name_multiple(q, pps, "a_sec");
+      expr d_act = d_go && pieces[k].on;
+      expr active = (need && found) || d_act;
+      expr first = d.name_multiple(z3::ite(is_alloc, q, pieces[k].s), pps, "first");
+      expr pages = d.name_multiple(z3::ite(is_alloc, U(pps), pieces[k].n), pps, "pages");
+      GrowOut g = proposed_grow(x, active, first, pages, z3::ite(fat == I(static_cast<int>(k)), f, I(f_none)),
+                                fmt::format("g{}_{}", t, k), v);
+      fired = fired || g.fired;
+      expr a_stop = need && (!found || !g.ok);
+      a_failed = d.name(a_failed || a_stop, "a_failed");
+      a_go = d.name(a_go && !a_stop, "a_go");
+      fcount = d.name(z3::ite(need && g.ok, fcount + U(pps), fcount), "fcount");
+      from = q + U(pps);
+      d_go = d.name(d_go && !(d_act && !g.ok), "d_go");
+    }
+    expr a_done = is_alloc && !a_failed;
+    expr d_failed = d_need && !d_go;
+    expr d_done = is_dalloc && !d_failed;
+    // Pages handed out.
+    expr a_ovf = B(false);
+    std::vector<PageRun> taken = scattered_take(d, free_runs_now(x), n, runs_per_alloc, &a_ovf);
+    PageRun dma{d.name(z3::ite(bf.found, bf.start, win.start), "d_start"), n, d_done};
+    for (std::size_t i = 0; i < taken.size(); ++i) {
+      taken[i].on = taken[i].on && a_done;
+      if (i == 0) taken[i] = {z3::ite(is_alloc, taken[i].s, dma.s), z3::ite(is_alloc, taken[i].n, n), taken[i].on || d_done};
+    }
+    bound_hit.back() = bound_hit.back() || (a_done && a_ovf) || (d_go && d_ovf);
+    expr done = a_done || d_done;
+    check_taken(x, taken, done, n, v);
+    v.at("not-contiguous") = v.at("not-contiguous") || (d_done && B(mut == Mutant::dma_reverse) && n > I(1));
+    r.ok = done;
+    r.s = dma.s;
+    r.fired = fired;
+    v.at("spurious-enomem") = v.at("spurious-enomem") || (is_alloc && a_failed && !fired && could_serve(x, n, false)) ||
+                              (d_failed && !fired && could_serve(x, n, true));
+    return taken;
+  }
+
   // Count reports after an op (Checker::counts).
   void counts(const State& x, const expr& active, std::map<std::string, expr>& v) {
     expr bad = B(false);
@@ -418,6 +588,15 @@ struct Bmc::Impl {
     if (gp_plain) {
       expr expect = x.pool0 - x.live0;
       bad = bad || gp_avail(x, 0) != expect || gp_size(0) != x.pool0;
+    }
+    if (proposed) {
+      // report_counts: cardinality(free_) and pool_pages_. free_ is the pool minus the live
+      // runs, so its size is their difference while the pool's growths are disjoint, live
+      // runs disjoint and inside the pool: growth-overlap, double-alloc and not-in-pool, each
+      // queried (and proved) at the same bound. Counting the maximal free runs instead is
+      // exact without that argument but takes Z3 several times longer.
+      expr free_pages = total_pages(c, pool_runs()) - total_pages(c, live_runs(x));
+      bad = bad || free_pages != x.pool0 - x.live0 || x.vpool0 != x.pool0;
     }
     v.at("count-mismatch") = v.at("count-mismatch") || (active && !x.oops && bad);
   }
@@ -492,6 +671,10 @@ struct Bmc::Impl {
       expr R = c.int_const(fmt::format("ref{}", t).c_str());
       expr F = c.int_const(fmt::format("fault{}", t).c_str());
       expr W = c.int_const(fmt::format("who{}", t).c_str());
+      expr FA = c.int_const(fmt::format("fault_at{}", t).c_str());
+      fault_at.push_back(FA);
+      s.add(FA >= I(0) && FA < I(static_cast<int>(growths_per_op)));
+      bound_hit.push_back(B(false));
       kind.push_back(K);
       nr.push_back(N);
       ref.push_back(R);
@@ -536,6 +719,15 @@ struct Bmc::Impl {
       auto sel = [&](std::size_t j, const expr& is_op) { return is_op && R == I(static_cast<int>(j)); };
 
       std::vector<expr> live1 = x.live, held1 = x.held;
+      std::vector<PageRun> runs;  // proposed: the pages of this step's allocation
+      if (proposed) {
+        runs = proposed_step(x, is_alloc, is_dalloc, N, F, FA, r, v, t);
+        for (std::size_t j = 0; j < recs.size(); ++j) {
+          expr back = sel(j, is_free) || sel(j, is_dfree);  // freed whole, validated: live pages, right path
+          x.live0 = z3::ite(back, x.live0 - recs[j].n, x.live0);
+        }
+        x.live0 = z3::ite(r.ok && (is_alloc || is_dalloc), x.live0 + N, x.live0);
+      }
       // ---- alloc ----
       if (list_plain) {
         State y = x;
@@ -598,8 +790,8 @@ struct Bmc::Impl {
         r.ram = z3::ite(is_dalloc, fb, r.ram);
         r.fired = r.fired || (is_dalloc && rr.fired);
         x.ram_taken = z3::ite(fb_ok, x.ram_taken + N, x.ram_taken);
-        // the pages the pool handed out are not RAM: undo the live count for the fallback.
-        v.at("ram-stolen") = v.at("ram-stolen") || (fb_ok && could_serve(x, N, true));
+        // An injected fault makes the fallback the designed answer (Checker::allocated).
+        v.at("ram-stolen") = v.at("ram-stolen") || (fb_ok && !rr.fired && could_serve(x, N, true));
       }
       // ---- free / dma_free of record j ----
       for (std::size_t j = 0; j < recs.size(); ++j) {
@@ -647,10 +839,11 @@ struct Bmc::Impl {
       s.add(z3::implies(F != I(f_none), r.fired));
       rec_pools.push_back(rpool);
       recs.push_back(r);
+      rec_runs.push_back(runs);
       x.live.push_back(r.made && r.ok);
       x.held.push_back(r.made && r.ok && !r.ram && !r.list);
       counts(x, act, v);
-      for (auto& [rule, e] : v) viol[rule].push_back(act && e);
+      for (auto& [rule, e] : v) viol[rule].push_back(act && (e || bound_hit.back()));
     }
     for (const auto& def : d.defs()) s.add(def);
   }
@@ -745,7 +938,7 @@ struct Bmc::Impl {
         continue;
       }
       if (f != f_none) {
-        Op fo = parse_op(fault_op(f, arm));
+        Op fo = parse_op(fault_op(f, arm, static_cast<int>(val(fault_at[t]))));
         fo.caller = wh;
         cs.ops.push_back(fo);
         if (two) cs.schedule.push_back(wh);
@@ -846,6 +1039,14 @@ QueryResult Bmc::query(const std::string& rule, int kind) {
       z3::check_result rt = m.s.check();
       if (rt == z3::sat) {
         z3::model mdl = m.s.get_model();
+        if (mdl.eval(m.bound_hit[static_cast<std::size_t>(t)], true).is_true()) {
+          // The run needs more growths or runs than the encoding holds: no verdict.
+          q.verdict = Verdict::unknown;
+          q.detail = fmt::format("encoding bound reached at step {} (more than {} growths or {} runs per operation)",
+                                 t + 1, m.growths_per_op, m.runs_per_alloc);
+          m.s.pop();
+          break;
+        }
         q.verdict = Verdict::refuted;
         q.depth = t + 1;
         Case cs = m.extract(mdl, t);
