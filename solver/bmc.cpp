@@ -19,8 +19,8 @@
 namespace unpop::solver {
 
 const char* op_kind_name(int k) {
-  static const char* n[] = {"alloc", "free", "dma_alloc", "dma_free"};
-  return k >= 0 && k < k_count ? n[k] : "any";
+  static const char* n[] = {"alloc", "free", "dma_alloc", "dma_free", "drain"};
+  return k >= 0 && k <= k_drain ? n[k] : "any";
 }
 
 const std::vector<std::string>& bmc_rules() {
@@ -28,6 +28,11 @@ const std::vector<std::string>& bmc_rules() {
       "ram-overlap",  "device-overlap", "outside-ext-region", "growth-misaligned", "growth-overlap",
       "not-in-pool",  "double-alloc",   "not-contiguous",     "count-mismatch",    "order-mismatch",
       "kernel-bug",   "spurious-enomem", "ram-stolen"};
+  return r;
+}
+
+const std::vector<std::string>& misuse_rules() {
+  static const std::vector<std::string> r = {"double-free", "mixed-free", "dma-free-mismatch", "unknown-free", "leak"};
   return r;
 }
 
@@ -98,6 +103,12 @@ struct Bmc::Impl {
   std::vector<std::vector<PageRun>> rec_runs;
   std::size_t growths_per_op = 1, runs_per_alloc = 1;
   std::vector<expr> bound_hit;  // per step: the run had to go beyond an encoding bound
+  // Misuse: per step the kind of misuse (0 none, 1 free again, 2 other path, 3 wrong-size DMA
+  // free) and the pages that free gives; per record whether the tracked page p is one of its
+  // pages; whether an earlier step ended the run, and whether any free happened yet.
+  std::vector<expr> misuse_kind, misuse_nr;
+  std::vector<expr> rec_pin;
+  expr ended = c.bool_val(false), any_free = c.bool_val(false);
 
   expr p;  // tracked pfn
   std::vector<Slot> slots;
@@ -573,6 +584,77 @@ struct Bmc::Impl {
     return taken;
   }
 
+  // ---- the checker's view of the tracked page p, for the caller rules --------------------
+  // Is p one of the pages record r handed out? (List records: p popped by it.)
+  expr record_has_p(const State& after, const Rec& r, const std::vector<PageRun>& runs) {
+    const expr idx = I(static_cast<int>(recs.size() - 1));
+    if (!runs.empty()) return in_runs(c, runs, p);
+    expr range = r.made && r.ok && !r.list && !r.ram && r.s <= p && p < r.s + r.n;
+    return range || (r.made && r.ok && r.list && after.plive && after.powner == idx);
+  }
+  // p is live in the checker (handed out, not given back), and by which path.
+  expr p_live(const State& x, bool dma) {
+    expr o = B(false);
+    for (std::size_t j = 0; j < recs.size(); ++j)
+      o = o || (x.live[j] && !recs[j].ram && (dma ? recs[j].dma : !recs[j].dma) && rec_pin[j]);
+    return o;
+  }
+  // Does the checker see this free at all? genpool BUG()s (an oops: no free event) on a page
+  // outside every chunk or not allocated; RFC DMA frees and every V1 free go through it. A
+  // range inside one allocation genpool still holds is surely accepted; anything else is
+  // counted as a BUG (an under-approximation: such caller-rule queries cannot prove).
+  expr genpool_accepts(const State& x, const expr& first, const expr& n) {
+    expr o = B(false);
+    for (std::size_t k = 0; k < recs.size(); ++k)
+      o = o || (x.held[k] && recs[k].s <= first && first + n <= recs[k].s + recs[k].n);
+    return o;
+  }
+  bool genpool_frees(bool dma) const { return (gp_dma && dma) || gp_plain; }
+  // Checker::check_pages_freed and drained() on the misusing step, before the allocator acts.
+  void caller_rules(const State& x, std::map<std::string, expr>& v, const expr& R, const expr& M, const expr& MN,
+                    const expr& is_free, const expr& is_dfree, const expr& is_drain) {
+    expr live_p = p_live(x, false) || p_live(x, true);
+    for (std::size_t j = 0; j < recs.size(); ++j) {
+      expr me = R == I(static_cast<int>(j));
+      const expr& sj = recs[j].s;
+      for (bool dma : {false, true}) {
+        expr step = (dma ? is_dfree : is_free) && me;
+        expr n = z3::ite(M == I(3), MN, recs[j].n);
+        expr seen = genpool_frees(dma) ? genpool_accepts(x, sj, n) : B(true);
+        if (cma_dma && dma) {
+          // dma_free_coherent: the checker's RAM branch; pool pages were never taken as RAM.
+          v.at("unknown-free") = v.at("unknown-free") || (step && M == I(2));
+          continue;
+        }
+        // A page once handed out and not live now was given back: double-free.
+        v.at("double-free") = v.at("double-free") || (step && seen && M == I(1) && rec_pin[j] && !live_p);
+        // A live page of the other path.
+        v.at("mixed-free") = v.at("mixed-free") || (step && seen && M == I(2) && rec_pin[j] && p_live(x, !dma));
+        if (!dma) continue;
+        // dma_free_pfn s_j MN: no live DMA allocation starts at s_j with MN pages.
+        expr df = step && seen && M == I(3);
+        expr exact = B(false);
+        for (std::size_t k = 0; k < recs.size(); ++k)
+          exact = exact || (x.live[k] && recs[k].dma && !recs[k].list && !recs[k].ram && recs[k].s == sj &&
+                            recs[k].n == MN && !recs[k].rev);
+        v.at("dma-free-mismatch") = v.at("dma-free-mismatch") || (df && !exact);
+        // Pages past the allocation never handed out, with nothing given back yet (so none of
+        // them counts as a double free instead).
+        expr beyond = sj + recs[j].n <= p && p < sj + MN;
+        v.at("unknown-free") = v.at("unknown-free") || (df && beyond && !any_free && !ever_handed_p());
+      }
+    }
+    expr held = B(false);
+    for (std::size_t j = 0; j < recs.size(); ++j) held = held || x.live[j];
+    v.at("leak") = v.at("leak") || (is_drain && held);
+  }
+  // p was handed out by some allocation so far.
+  expr ever_handed_p() {
+    expr o = B(false);
+    for (std::size_t j = 0; j < recs.size(); ++j) o = o || rec_pin[j];
+    return o;
+  }
+
   // Count reports after an op (Checker::counts).
   void counts(const State& x, const expr& active, std::map<std::string, expr>& v) {
     expr bad = B(false);
@@ -629,6 +711,8 @@ struct Bmc::Impl {
     expr k = iv("k");
     Rec pre{B(true), B(true), B(false), B(false), B(true), I(0), k, I(-1), k, B(false), B(false)};
     recs.push_back(pre);
+    rec_runs.push_back({});
+    rec_pin.push_back(x.plive);  // p live means live in this allocation
     rec_pools.push_back(I(0));
     x.live.push_back(B(true));
     x.held.push_back(B(false));
@@ -666,6 +750,7 @@ struct Bmc::Impl {
       st.push_back(x);
       std::map<std::string, expr> v;
       for (const auto& rule : bmc_rules()) v.emplace(rule, B(false));
+      for (const auto& rule : misuse_rules()) v.emplace(rule, B(false));
       expr K = c.int_const(fmt::format("kind{}", t).c_str());
       expr N = c.int_const(fmt::format("nr{}", t).c_str());
       expr R = c.int_const(fmt::format("ref{}", t).c_str());
@@ -680,7 +765,12 @@ struct Bmc::Impl {
       ref.push_back(R);
       fault.push_back(F);
       who.push_back(W);
-      s.add(K >= I(0) && K < I(k_count));
+      s.add(K >= I(0) && K < I(cfg.misuse ? k_drain + 1 : k_count));
+      expr M = c.int_const(fmt::format("misuse{}", t).c_str());
+      expr MN = c.int_const(fmt::format("misuse_nr{}", t).c_str());
+      misuse_kind.push_back(M);
+      misuse_nr.push_back(MN);
+      s.add(M >= I(0) && M <= I(cfg.misuse ? 3 : 0) && MN >= I(1) && MN <= U(cfg.max_nr));
       s.add(N >= I(1) && N <= U(cfg.max_nr));
       s.add(F >= I(0) && F < I(f_count));
       if (!cfg.faults || two) s.add(F == I(f_none));
@@ -688,7 +778,7 @@ struct Bmc::Impl {
       // plain path is one atomic step under list_lock and cannot interleave inside itself).
       if (two) s.add(K == I(k_dma_alloc) || K == I(k_dma_free));
       s.add(W >= I(0) && W <= I(two ? 1 : 0));
-      expr act = !x.oops;
+      expr act = !x.oops && !ended;
 
       // Two callers (RFC): a caller in the middle of an unlocked DMA allocation continues it.
       expr cont = B(false), cont_pc = I(0), cont_n = I(0);
@@ -707,15 +797,29 @@ struct Bmc::Impl {
       Rec r{B(false), B(false), B(false), B(false), B(false), I(0), N, I(-1), N, B(false), B(false)};
       expr rpool = I(0);
 
-      // Frees must name a live allocation of their own path (well-behaved callers).
+      // Frees name a live allocation of their own path (well-behaved callers); a misusing
+      // caller names one already given back, or a live one through the other path, or a live
+      // DMA range with the wrong size. RAM allocations are not misused (their free is RAM's).
       auto pick = [&](const expr& is_op, bool dma) {
         expr okref = B(false);
-        for (std::size_t j = 0; j < recs.size(); ++j)
-          okref = okref || (R == I(static_cast<int>(j)) && x.live[j] && (dma ? recs[j].dma : !recs[j].dma));
+        for (std::size_t j = 0; j < recs.size(); ++j) {
+          expr own = dma ? recs[j].dma : !recs[j].dma;
+          expr done = recs[j].made && recs[j].ok && !recs[j].ram;
+          expr range = !recs[j].list && !recs[j].ram && (proposed ? recs[j].dma : B(true));  // one range
+          expr how = z3::ite(M == I(0), x.live[j] && own,
+                     z3::ite(M == I(1), done && !x.live[j] && own,
+                     z3::ite(M == I(2), done && x.live[j] && !own,
+                             B(dma) && done && x.live[j] && own && range && MN != recs[j].n)));
+          okref = okref || (R == I(static_cast<int>(j)) && how);
+        }
         s.add(z3::implies(is_op, okref));
       };
       pick(is_free, false);
       pick(is_dfree, true);
+      expr is_drain = startop && K == I(k_drain);
+      expr misused = (is_free || is_dfree) && M != I(0);
+      expr terminal = misused || is_drain;
+      caller_rules(x, v, R, M, MN, is_free, is_dfree, is_drain);
       auto sel = [&](std::size_t j, const expr& is_op) { return is_op && R == I(static_cast<int>(j)); };
 
       std::vector<expr> live1 = x.live, held1 = x.held;
@@ -842,8 +946,15 @@ struct Bmc::Impl {
       rec_runs.push_back(runs);
       x.live.push_back(r.made && r.ok);
       x.held.push_back(r.made && r.ok && !r.ram && !r.list);
+      rec_pin.push_back(record_has_p(x, r, runs));
       counts(x, act, v);
-      for (auto& [rule, e] : v) viol[rule].push_back(act && (e || bound_hit.back()));
+      // After a misuse the allocator's state is not encoded: only the caller rules count there.
+      for (auto& [rule, e] : v) {
+        bool caller = std::find(misuse_rules().begin(), misuse_rules().end(), rule) != misuse_rules().end();
+        viol[rule].push_back(act && (caller ? terminal && e : !terminal && (e || bound_hit.back())));
+      }
+      ended = ended || terminal;
+      any_free = any_free || is_free || is_dfree;
     }
     for (const auto& def : d.defs()) s.add(def);
   }
@@ -953,8 +1064,15 @@ struct Bmc::Impl {
           op.kind = k == k_free ? Op::Kind::free : Op::Kind::dma_free;
           int j = static_cast<int>(val(ref[t]));
           op.ref = rec_op.count(j) ? rec_op[j] : -1;
+          if (k == k_dma_free && val(misuse_kind[t]) == 3) {  // the wrong size: raw pages
+            op.kind = Op::Kind::dma_free_pfn;
+            op.ref = -1;
+            op.pfn = static_cast<Pfn>(val(recs[static_cast<std::size_t>(j)].s));
+            op.nr = static_cast<std::uint64_t>(val(misuse_nr[t]));
+          }
           break;
         }
+        case k_drain: op.kind = Op::Kind::drain; break;
       }
       int idx = static_cast<int>(cs.ops.size());
       cs.ops.push_back(op);
@@ -1018,10 +1136,22 @@ QueryResult Bmc::query(const std::string& rule, int kind) {
   }
   expr any = m.B(false);
   for (int t = 0; t < m.depth; ++t) any = any || at(t);
-  m.s.push();
-  m.s.add(any);
-  z3::check_result r = m.s.check();
-  m.s.pop();
+  // Misuse queries are refutation hunts: ask step by step right away (the shortest
+  // counterexample search below repeats the first sat step only).
+  z3::check_result r = z3::unsat;
+  if (m.cfg.misuse) {
+    for (int t = 0; t < m.depth && r == z3::unsat; ++t) {
+      m.s.push();
+      m.s.add(at(t));
+      r = m.s.check();
+      m.s.pop();
+    }
+  } else {
+    m.s.push();
+    m.s.add(any);
+    r = m.s.check();
+    m.s.pop();
+  }
   std::string why;
   if (r == z3::unknown) why = m.s.reason_unknown();
   if (r == z3::unsat) {
@@ -1074,6 +1204,18 @@ QueryResult Bmc::query(const std::string& rule, int kind) {
   // preset they are informational; the design findings are asserted on the small layout.
   // The x86 variant's device-overlap depends on where the layout puts its grant table (not an
   // iomem resource): informational too. The RFC's slip needs the Arm mirror.
+  const auto& cr = misuse_rules();
+  if (std::find(cr.begin(), cr.end(), rule) != cr.end()) {
+    // Where genpool checks frees (RFC DMA, V1) the misuse encoding under-approximates its
+    // BUG()s: no refutation found is no proof there.
+    if (q.verdict == Verdict::proved && (m.gp_dma || m.gp_plain)) {
+      q.verdict = Verdict::unknown;
+      q.detail = "no misuse found, but genpool's BUG() checks are under-approximated: not a proof";
+    }
+    q.expected_ok = q.verdict != Verdict::unknown || m.gp_dma || m.gp_plain;
+    if (q.cex) q.expected_ok = q.expected_ok && q.replayed.value_or(true);
+    return q;
+  }
   bool informational = rule == "spurious-enomem" || rule == "ram-stolen" || (m.variant == "x86" && rule == "device-overlap");
   bool holds = holds_by_design(m.variant, rule, kind) || (rule == "kernel-bug" && !m.arm);
   q.expected_ok = q.verdict != Verdict::unknown && (informational || (q.verdict == Verdict::proved) == holds);

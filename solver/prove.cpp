@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "model/case/runner.h"
 #include "model/layout/loaders.h"
 #include "model/linux/mutants.h"
 #include "solver/bmc.h"
@@ -163,6 +164,18 @@ std::vector<QueryResult> prove(const ProveOptions& o) {
                 res.push_back(bmc.query(rule, k));
               }
             }
+          }
+          // Misbehaving callers: the caller rules. Small requests (one section) are enough to
+          // misuse an allocation and keep proposed's run relations small.
+          BmcConfig mc = cfg;
+          mc.misuse = true;
+          mc.depth = std::min(o.depth, 3);
+          mc.max_nr = case_geometry(mc.base).pages_per_section();
+          Bmc misuse(mc);
+          for (const auto& rule : misuse_rules()) {
+            QueryResult q = misuse.query(rule, -1);
+            q.group = "bmc-misuse";
+            res.push_back(q);
           }
           if (v == "rfc" && o.race_depth > 0) {
             BmcConfig c2 = cfg;

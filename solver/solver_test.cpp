@@ -258,6 +258,32 @@ TEST(Bmc, ProposedProvedAndItsMutantsCaught) {
   EXPECT_TRUE(o.replayed && *o.replayed) << o.replay_note;
 }
 
+// Misbehaving callers: each caller rule is refuted where the misuse reaches the checker, and
+// the counterexample replays; where it cannot be expressed the answer says so.
+TEST(Bmc, CallerMisuseRulesReplay) {
+  auto run = [](const std::string& variant, const std::string& rule) {
+    BmcConfig cfg;
+    cfg.base = tiny_case(variant);
+    cfg.misuse = true;
+    cfg.depth = 3;
+    cfg.max_nr = 32768;  // one section
+    return Bmc(cfg).query(rule);
+  };
+  const std::vector<std::pair<const char*, const char*>> refuted = {
+      {"upstream", "double-free"}, {"upstream", "unknown-free"}, {"upstream", "leak"},
+      {"rfc", "mixed-free"},       {"rfc", "dma-free-mismatch"}, {"v1", "mixed-free"},
+      {"proposed", "double-free"}, {"proposed", "dma-free-mismatch"}, {"proposed", "unknown-free"}};
+  for (const auto& [v, rule] : refuted) {
+    auto q = run(v, rule);
+    ASSERT_EQ(q.verdict, Verdict::refuted) << v << " " << rule << ": " << q.detail;
+    EXPECT_TRUE(q.replayed && *q.replayed) << v << " " << rule << ": " << q.replay_note;
+  }
+  // Upstream's DMA path is CMA RAM: no DMA range to free with the wrong size or path.
+  EXPECT_EQ(run("upstream", "dma-free-mismatch").verdict, Verdict::proved);
+  // V1 gives every free to genpool, which BUG()s on a double free: not a proof either way.
+  EXPECT_EQ(run("v1", "double-free").verdict, Verdict::unknown);
+}
+
 TEST(Inductive, GrowthPartOfInvIsInductive) {
   for (const char* v : {"upstream", "rfc", "v1", "proposed"}) {
     Case c;
