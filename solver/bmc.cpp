@@ -164,6 +164,13 @@ struct Bmc::Impl {
     return out;
   }
 
+  // How many of the target's free sections could_serve looks at: enough that a run grows into
+  // at most (depth + 1) * (sections per request + 1) of them and the largest request still
+  // sees all it can use, so cutting the list there changes no answer within the bound.
+  std::size_t section_cap() const {
+    std::size_t per = static_cast<std::size_t>((cfg.max_nr + pps - 1) / pps) + 1;
+    return static_cast<std::size_t>(std::max(1, depth) + 1) * per + per;
+  }
   void compute_free_sections() {
     namespace icl = boost::icl;
     using Iv = icl::interval_set<Addr>::interval_type;
@@ -183,7 +190,8 @@ struct Bmc::Impl {
     for (const auto& iv : space) {
       auto win = spec::section_window(spec::U64{}, icl::first(iv), icl::last(iv), sec);
       if (!win.usable) continue;
-      for (Addr a = win.start; a < win.end && free_sections.size() < 16; a += sec) free_sections.push_back({a, a + sec - 1});
+      for (Addr a = win.start; a < win.end && free_sections.size() < section_cap(); a += sec)
+        free_sections.push_back({a, a + sec - 1});
     }
   }
 
@@ -194,16 +202,32 @@ struct Bmc::Impl {
       ok = ok && !(slots[j].pooled && spec::overlaps(d, U(free_sections[i].start), U(free_sections[i].end), slots[j].s, slots[j].e));
     return ok;
   }
-  // Under-approximation of Checker::could_serve (if this holds, the checker's holds too).
+  // Checker::could_serve: free pool pages plus the target's unused whole sections. Exact for
+  // scattered requests (see section_cap). For contiguous ones a run of adjacent free sections
+  // counts, but not a run that joins free pool pages to a free section (list pools keep no
+  // page identities here): an under-approximation, so a refutation is real and "proved"
+  // means "not within this bound and approximation".
   expr could_serve(const State& x, const expr& n, bool contiguous) {
-    expr free_sec = I(0), any_sec = B(false);
-    for (std::size_t i = 0; i < free_sections.size(); ++i) {
-      expr f = section_free(i);
-      free_sec = free_sec + z3::ite(f, I(1), I(0));
-      any_sec = any_sec || f;
-    }
     if (!w.has_target) return B(false);
-    if (contiguous) return any_sec && n <= U(pps);
+    std::vector<expr> f;
+    for (std::size_t i = 0; i < free_sections.size(); ++i) f.push_back(d.name(section_free(i), "sec_free"));
+    if (contiguous) {
+      expr any = B(false);
+      const std::size_t most = static_cast<std::size_t>((cfg.max_nr + pps - 1) / pps);
+      for (std::size_t i = 0; i < f.size(); ++i) {
+        expr run = f[i];
+        for (std::size_t k = 1; k <= most && i + k <= f.size(); ++k) {
+          if (k > 1) {
+            if (free_sections[i + k - 1].start != free_sections[i + k - 2].end + 1) break;
+            run = run && f[i + k - 1];
+          }
+          any = any || (run && n <= U(k * pps));
+        }
+      }
+      return any;
+    }
+    expr free_sec = I(0);
+    for (const auto& e : f) free_sec = free_sec + z3::ite(e, I(1), I(0));
     expr free_pool = x.pool0 + x.pool1 - x.live0 - x.live1;
     return free_pool + free_sec * U(pps) >= n;
   }
