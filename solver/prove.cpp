@@ -165,24 +165,33 @@ std::vector<QueryResult> prove(const ProveOptions& o) {
               }
             }
           }
-          // Misbehaving callers: the caller rules. Small requests (one section) are enough to
-          // misuse an allocation and keep proposed's run relations small.
-          BmcConfig mc = cfg;
-          mc.misuse = true;
-          mc.depth = std::min(o.depth, 3);
-          mc.max_nr = case_geometry(mc.base).pages_per_section();
-          Bmc misuse(mc);
-          for (const auto& rule : misuse_rules()) {
-            QueryResult q = misuse.query(rule, -1);
-            q.group = "bmc-misuse";
-            res.push_back(q);
-          }
           if (v == "rfc" && o.race_depth > 0) {
             BmcConfig c2 = cfg;
             c2.two_callers = true;
             c2.depth = o.race_depth;
             Bmc race(c2);
             for (const char* rule : {"spurious-enomem", "double-alloc"}) res.push_back(race.query(rule));
+          }
+          return res;
+        }));
+      // Misbehaving callers: the caller rules, one job per variant beside the others. Small
+      // requests (one section) are enough to misuse an allocation and keep proposed's run
+      // relations small.
+      for (const auto& v : o.variants)
+        jobs.push_back(std::async(std::launch::async, [&, v]() {
+          std::vector<QueryResult> res;
+          BmcConfig mc;
+          mc.base = case_for(t, v, Mutant::none);
+          mc.misuse = true;
+          mc.depth = std::min(o.depth, 3);
+          mc.max_nr = case_geometry(mc.base).pages_per_section();
+          mc.timeout_ms = o.timeout_ms;
+          mc.replay = o.replay;
+          Bmc misuse(mc);
+          for (const auto& rule : misuse_rules()) {
+            QueryResult q = misuse.query(rule, -1);
+            q.group = "bmc-misuse";
+            res.push_back(q);
           }
           return res;
         }));
