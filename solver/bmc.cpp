@@ -148,7 +148,8 @@ struct Bmc::Impl {
     s.set("timeout", cfg.timeout_ms);
     // proposed's run relations (many if-then-else over integer bounds) solve about twice as fast
     // with the older arithmetic solver; UNPOP_Z3_ARITH overrides it for experiments.
-    if (proposed) s.set("arith.solver", 2u);
+    // So do the genpool inductive queries, which time out now and then with the default one.
+    if (proposed || cfg.inductive_genpool) s.set("arith.solver", 2u);
     if (const char* a = std::getenv("UNPOP_Z3_ARITH")) s.set("arith.solver", static_cast<unsigned>(std::atoi(a)));
     build();
   }
@@ -747,6 +748,73 @@ struct Bmc::Impl {
     return x;
   }
 
+  // Inductive mode, genpool part of Inv (RFC DMA pool, V1): two earlier growths with the
+  // growth invariant, each a chunk of its pool (RFC: list pool 0 or DMA pool 1), and two earlier
+  // genpool allocations, each given back or held inside one chunk of its pool, the held ones
+  // disjoint; the checker's counts are the chunks' pages and the held pages (RFC: the list's
+  // counters consistent, the tracked page live on the list only inside a list growth).
+  State symbolic_initial_genpool() {
+    auto iv = [&](const std::string& n) { return c.int_const(("pre_" + n).c_str()); };
+    auto bv = [&](const std::string& n) { return c.bool_const(("pre_" + n).c_str()); };
+    State x{{}, {}, iv("lc"), iv("ll"), iv("vpool0"), iv("pool0"), iv("pool1"), iv("live0"), iv("live1"),
+            iv("ram_taken"), B(false), I(0), B(false), I(0), gp_dma ? bv("plive") : B(false), I(-1), I(0), B(true),
+            B(false), {I(0), I(0)}, {I(0), I(0)}};
+    const std::uint64_t sec = geo.section_size();
+    const int dma_pool = gp_dma ? 1 : 0;
+    expr pages[2] = {I(0), I(0)};
+    for (int j = 0; j < 2; ++j) {
+      auto b = [&](const char* n) { return c.bool_const(fmt::format("pre_{}{}", n, j).c_str()); };
+      auto i = [&](const char* n) { return c.int_const(fmt::format("pre_{}{}", n, j).c_str()); };
+      expr pool = gp_dma ? i("chunkpool") : I(0);
+      Slot sl{b("intree"), b("mirrored"), b("mapped"), b("pooled"), i("s"), i("e"), i("tree_e"), pool};
+      s.add(pool >= I(0) && pool <= I(dma_pool));
+      s.add(sl.mapped == sl.pooled && slot_invariant(d, w, sl, arm, sec));
+      for (const Slot& o : slots) s.add(!(o.pooled && sl.pooled && spec::overlaps(d, o.s, o.e, sl.s, sl.e)));
+      for (int k = 0; k <= dma_pool; ++k)
+        pages[k] = pages[k] + z3::ite(sl.pooled && pool == I(k), spec::pages_touched(d, sl.s, sl.e, page), I(0));
+      slots.push_back(sl);
+      slot_pages.push_back(d.floor_div(sl.e - sl.s + I(1), page));
+    }
+    std::uint64_t seeded = 0;
+    for (const auto& r : seeds) seeded += r.size() / page;
+    expr held_pages[2] = {I(0), I(0)};
+    for (int r = 0; r < 2; ++r) {
+      auto i = [&](const char* n) { return c.int_const(fmt::format("pre_r{}{}", n, r).c_str()); };
+      expr held = c.bool_const(fmt::format("pre_held{}", r).c_str());
+      expr dma = gp_dma ? B(true) : c.bool_const(fmt::format("pre_dma{}", r).c_str());
+      expr rs = i("s"), rn = i("n"), ch = i("chunk");
+      Rec pre{B(true), B(true), dma, B(false), B(false), rs, rn, ch, rn, B(false), B(false)};
+      expr inside = B(false);
+      for (int j = 0; j < 2; ++j) {
+        expr cs = pfn(slots[j].s);
+        inside = inside || (ch == I(j) && slots[j].pooled && slots[j].pool == I(dma_pool) && cs <= rs &&
+                            rs + rn <= cs + slot_pages[j]);
+      }
+      s.add(rn >= I(1) && z3::implies(held, inside));
+      for (std::size_t o = 0; o < recs.size(); ++o)
+        s.add(!(held && x.held[o] && spec::overlaps(d, rs, rs + rn - I(1), recs[o].s, recs[o].s + recs[o].n - I(1))));
+      held_pages[dma_pool] = held_pages[dma_pool] + z3::ite(held, rn, I(0));
+      recs.push_back(pre);
+      rec_runs.push_back({});
+      rec_pin.push_back(held && rs <= p && p < rs + rn);
+      rec_pools.push_back(I(dma_pool));
+      x.live.push_back(held);
+      x.held.push_back(held);
+    }
+    s.add(x.pool1 == (gp_dma ? pages[1] : I(0)) && x.live1 == (gp_dma ? held_pages[1] : I(0)));
+    if (gp_dma) {  // the list pool: counters consistent, p live on it only inside a list growth
+      expr in_list_growth = B(false);
+      for (std::size_t j = 0; j < slots.size(); ++j) in_list_growth = in_list_growth || (in_slot_pages(j, p) && slots[j].pool == I(0));
+      s.add(x.pool0 == pages[0] + U(seeded) && x.vpool0 == x.pool0 && x.live0 >= I(0) && x.live0 <= x.pool0 &&
+            x.lc == x.pool0 - x.live0 && x.ll == x.lc);
+      s.add(z3::implies(x.plive, in_list_growth));
+    } else {
+      s.add(x.pool0 == pages[0] && x.live0 == held_pages[0]);
+    }
+    s.add(x.ram_taken >= I(0));
+    return x;
+  }
+
   State initial() {
     State x{{}, {}, I(0), I(0), I(0), I(0), I(0), I(0), I(0), I(0), B(false), I(0), B(false), I(0), B(false),
             I(-1), I(0), B(true), B(false), {I(0), I(0)}, {I(0), I(0)}};
@@ -768,7 +836,7 @@ struct Bmc::Impl {
   }
 
   void build() {
-    State x = cfg.inductive ? symbolic_initial() : initial();
+    State x = !cfg.inductive ? initial() : cfg.inductive_genpool ? symbolic_initial_genpool() : symbolic_initial();
     s.add(p >= I(0));
     for (int t = 0; t < depth; ++t) {
       st.push_back(x);

@@ -33,6 +33,9 @@ struct BmcConfig {
   /// pre-state is any state satisfying Inv (docs/solver.md), depth 1; a refutation is a
   /// counterexample to induction (a state, not a replayable run).
   bool inductive = false;
+  /// With `inductive`: the genpool part of Inv instead (RFC DMA pool, V1): earlier chunks and
+  /// genpool allocations, held ones inside one chunk of their pool and disjoint.
+  bool inductive_genpool = false;
   /// Misbehaving callers: a step may also free an allocation already given back, free one
   /// through the other path, give back a DMA allocation with the wrong size (`dma_free_pfn`)
   /// or drain (all users gone). Such a step ends the run (the allocator's reaction to it is
