@@ -23,6 +23,7 @@ struct ProveCmd {
   std::string variant = "all";
   int depth = 3;
   int race_depth = 6;
+  int proposed_depth = 2;
   unsigned timeout = 30;
   bool json = false;
   std::string cex_dir;
@@ -58,6 +59,7 @@ int run(const ProveCmd& c) {
   }
   o.depth = c.depth;
   o.race_depth = c.race_depth;
+  o.proposed_depth = c.proposed_depth;
   o.timeout_ms = c.timeout * 1000;
   o.mutants = !c.no_mutants && !c.layout_only;
   o.universal = !c.no_universal;
@@ -127,6 +129,8 @@ void register_prove(CLI::App& app) {
   sub->add_option("--variant", cmd->variant, "upstream, rfc, v1, x86, proposed or all")->capture_default_str();
   sub->add_option("--depth", cmd->depth, "BMC bound in operations")->capture_default_str();
   sub->add_option("--race-depth", cmd->race_depth, "two-caller BMC bound in atomic steps (0: off)")->capture_default_str();
+  sub->add_option("--proposed-depth", cmd->proposed_depth, "BMC bound for proposed (at most --depth)")
+      ->capture_default_str();
   sub->add_option("--timeout", cmd->timeout, "seconds per query (a timeout is reported as unknown)")->capture_default_str();
   sub->add_flag("--json", cmd->json, "JSON output");
   sub->add_option("--cex", cmd->cex_dir, "save every counterexample as a case file in DIR");

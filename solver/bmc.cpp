@@ -10,15 +10,17 @@
 
 #include "model/case/runner.h"
 #include "model/core/errno.h"
+#include "model/linux/kernel.h"
 #include "model/spec/alloc_spec.h"
 #include "solver/grow.h"
+#include "solver/page_runs.h"
 #include "solver/z3_domain.h"
 
 namespace unpop::solver {
 
 const char* op_kind_name(int k) {
-  static const char* n[] = {"alloc", "free", "dma_alloc", "dma_free"};
-  return k >= 0 && k < k_count ? n[k] : "any";
+  static const char* n[] = {"alloc", "free", "dma_alloc", "dma_free", "drain"};
+  return k >= 0 && k <= k_drain ? n[k] : "any";
 }
 
 const std::vector<std::string>& bmc_rules() {
@@ -26,6 +28,11 @@ const std::vector<std::string>& bmc_rules() {
       "ram-overlap",  "device-overlap", "outside-ext-region", "growth-misaligned", "growth-overlap",
       "not-in-pool",  "double-alloc",   "not-contiguous",     "count-mismatch",    "order-mismatch",
       "kernel-bug",   "spurious-enomem", "ram-stolen"};
+  return r;
+}
+
+const std::vector<std::string>& misuse_rules() {
+  static const std::vector<std::string> r = {"double-free", "mixed-free", "dma-free-mismatch", "unknown-free", "leak"};
   return r;
 }
 
@@ -88,13 +95,27 @@ struct Bmc::Impl {
   std::vector<Range> seeds;  // x86 xen_extra_mem
   std::vector<Range> free_sections;  // concrete whole sections of the target's usable space
   std::uint64_t ram_pages = 0;
+  // proposed: whole sections the kernel lets it grow into at boot (Kernel::growable_space, pfn
+  // runs), the page runs of each record, and how many growths one operation may make (enough
+  // for the largest request) and runs one allocation may take.
+  std::vector<PageRun> grow_blocks;
+  std::vector<expr> slot_first;  // proposed: first pfn of each growth's window (= its start)
+  std::vector<std::vector<PageRun>> rec_runs;
+  std::size_t growths_per_op = 1, runs_per_alloc = 1;
+  std::vector<expr> bound_hit;  // per step: the run had to go beyond an encoding bound
+  // Misuse: per step the kind of misuse (0 none, 1 free again, 2 other path, 3 wrong-size DMA
+  // free) and the pages that free gives; per record whether the tracked page p is one of its
+  // pages; whether an earlier step ended the run, and whether any free happened yet.
+  std::vector<expr> misuse_kind, misuse_nr;
+  std::vector<expr> rec_pin;
+  expr ended = c.bool_val(false), any_free = c.bool_val(false);
 
   expr p;  // tracked pfn
   std::vector<Slot> slots;
   std::vector<expr> slot_pages;
   std::vector<Rec> recs;
   std::vector<State> st;      // st[t] = state before step t
-  std::vector<expr> kind, nr, ref, fault, who, starts;  // per step
+  std::vector<expr> kind, nr, ref, fault, fault_at, who, starts;  // per step (fault_at: which growth)
   std::map<std::string, std::vector<expr>> viol;        // rule -> per step
   std::vector<expr> step_kind;  // kind of the op completing/acting at step t (for the column)
   int depth = 0;
@@ -116,14 +137,19 @@ struct Bmc::Impl {
     proposed = variant == "proposed";
     cma_dma = variant == "upstream" || variant == "x86";
     v1_fallback = variant == "v1";
-    if (use_iomem && (variant == "upstream" || variant == "x86" || variant == "rfc"))
+    if ((use_iomem && (variant == "upstream" || variant == "x86" || variant == "rfc")) || proposed)
       for (const auto& r : l.extra_mem) seeds.push_back(r.range);
     for (const auto& r : l.ram) ram_pages = std::max<std::uint64_t>(ram_pages, r.range.size() / page);
     two = cfg.two_callers && variant == "rfc";
     depth = cfg.depth;
     if (cfg.max_nr == 0) cfg.max_nr = 3 * pps;
     compute_free_sections();
+    if (proposed) init_proposed(use_iomem);
     s.set("timeout", cfg.timeout_ms);
+    // proposed's run relations (many if-then-else over integer bounds) solve about twice as fast
+    // with the older arithmetic solver; UNPOP_Z3_ARITH overrides it for experiments.
+    // So do the genpool inductive queries, which time out now and then with the default one.
+    if (proposed || cfg.inductive_genpool) s.set("arith.solver", 2u);
     if (const char* a = std::getenv("UNPOP_Z3_ARITH")) s.set("arith.solver", static_cast<unsigned>(std::atoi(a)));
     build();
   }
@@ -139,6 +165,13 @@ struct Bmc::Impl {
     return out;
   }
 
+  // How many of the target's free sections could_serve looks at: enough that a run grows into
+  // at most (depth + 1) * (sections per request + 1) of them and the largest request still
+  // sees all it can use, so cutting the list there changes no answer within the bound.
+  std::size_t section_cap() const {
+    std::size_t per = static_cast<std::size_t>((cfg.max_nr + pps - 1) / pps) + 1;
+    return static_cast<std::size_t>(std::max(1, depth) + 1) * per + per;
+  }
   void compute_free_sections() {
     namespace icl = boost::icl;
     using Iv = icl::interval_set<Addr>::interval_type;
@@ -158,7 +191,8 @@ struct Bmc::Impl {
     for (const auto& iv : space) {
       auto win = spec::section_window(spec::U64{}, icl::first(iv), icl::last(iv), sec);
       if (!win.usable) continue;
-      for (Addr a = win.start; a < win.end && free_sections.size() < 16; a += sec) free_sections.push_back({a, a + sec - 1});
+      for (Addr a = win.start; a < win.end && free_sections.size() < section_cap(); a += sec)
+        free_sections.push_back({a, a + sec - 1});
     }
   }
 
@@ -169,16 +203,32 @@ struct Bmc::Impl {
       ok = ok && !(slots[j].pooled && spec::overlaps(d, U(free_sections[i].start), U(free_sections[i].end), slots[j].s, slots[j].e));
     return ok;
   }
-  // Under-approximation of Checker::could_serve (if this holds, the checker's holds too).
+  // Checker::could_serve: free pool pages plus the target's unused whole sections. Exact for
+  // scattered requests (see section_cap). For contiguous ones a run of adjacent free sections
+  // counts, but not a run that joins free pool pages to a free section (list pools keep no
+  // page identities here): an under-approximation, so a refutation is real and "proved"
+  // means "not within this bound and approximation".
   expr could_serve(const State& x, const expr& n, bool contiguous) {
-    expr free_sec = I(0), any_sec = B(false);
-    for (std::size_t i = 0; i < free_sections.size(); ++i) {
-      expr f = section_free(i);
-      free_sec = free_sec + z3::ite(f, I(1), I(0));
-      any_sec = any_sec || f;
-    }
     if (!w.has_target) return B(false);
-    if (contiguous) return any_sec && n <= U(pps);
+    std::vector<expr> f;
+    for (std::size_t i = 0; i < free_sections.size(); ++i) f.push_back(d.name(section_free(i), "sec_free"));
+    if (contiguous) {
+      expr any = B(false);
+      const std::size_t most = static_cast<std::size_t>((cfg.max_nr + pps - 1) / pps);
+      for (std::size_t i = 0; i < f.size(); ++i) {
+        expr run = f[i];
+        for (std::size_t k = 1; k <= most && i + k <= f.size(); ++k) {
+          if (k > 1) {
+            if (free_sections[i + k - 1].start != free_sections[i + k - 2].end + 1) break;
+            run = run && f[i + k - 1];
+          }
+          any = any || (run && n <= U(k * pps));
+        }
+      }
+      return any;
+    }
+    expr free_sec = I(0);
+    for (const auto& e : f) free_sec = free_sec + z3::ite(e, I(1), I(0));
     expr free_pool = x.pool0 + x.pool1 - x.live0 - x.live1;
     return free_pool + free_sec * U(pps) >= n;
   }
@@ -258,9 +308,10 @@ struct Bmc::Impl {
 
   // ---- one growth, recorded as a slot ----------------------------------------------------
   GrowOut grow(State& x, const expr& active, const expr& alloc_pages, const expr& f, int pool, bool slip,
-               bool gp_add, const std::string& tag, std::map<std::string, expr>& v) {
-    GrowParams gpar{&w, geo, mut, slip, gp_add, pool, false};
-    GrowOut g = encode_grow(d, gpar, active, alloc_pages, f, slots, tag);
+               bool gp_add, const std::string& tag, std::map<std::string, expr>& v, const expr* win_s = nullptr,
+               const expr* win_e = nullptr) {
+    GrowParams gpar{&w, geo, mut, slip, gp_add, pool, win_s != nullptr};
+    GrowOut g = encode_grow(d, gpar, active, alloc_pages, f, slots, tag, win_s, win_e);
     // Checker::growth() on success.
     const expr& gs = g.slot.s;
     const expr& ge = g.slot.e;
@@ -403,6 +454,232 @@ struct Bmc::Impl {
     *failed_out = active && !ok && !g.oops;
   }
 
+  // ---- proposed: free runs, DMA window search, one-section plain growth ------------------
+  void init_proposed(bool use_iomem) {
+    Kernel k(cfg.base.layout, geo, mut, nullptr);
+    if ((use_iomem ? k.iomem_init() : k.arm_init()) != 0) return;
+    for (const Range& r : k.growable_space())
+      grow_blocks.push_back({U(r.start / page), U((r.end - r.start + 1) / page), B(true)});
+    // Every growth is whole sections; the largest request needs this many, one at a time.
+    growths_per_op = static_cast<std::size_t>((cfg.max_nr + pps - 1) / pps);
+    // A plain allocation of a few operations' history takes few runs; a run that would need more
+    // sets bound_hit, which every query counts as a violation: never a silent proof.
+    runs_per_alloc = static_cast<std::size_t>(std::max(1, depth)) + 1;
+  }
+  // free_ = pool (growths as proposed adds them, seeds) minus the live records' runs.
+  std::vector<PageRun> pool_runs() {
+    std::vector<PageRun> out;
+    for (std::size_t j = 0; j < slots.size(); ++j) out.push_back({slot_first[j], slot_pages[j], slots[j].pooled});
+    for (const auto& r : seeds) out.push_back({U(r.start / page), U(r.end / page - r.start / page + 1), B(true)});
+    return out;
+  }
+  std::vector<PageRun> live_runs(const State& x) {
+    std::vector<PageRun> out;
+    for (std::size_t j = 0; j < rec_runs.size(); ++j)
+      for (const auto& r : rec_runs[j]) out.push_back({r.s, r.n, r.on && x.live[j]});
+    return out;
+  }
+  // What is in the target tree (and its iomem mirror): growable space excludes it.
+  std::vector<PageRun> tree_runs() {
+    std::vector<PageRun> out;
+    for (std::size_t j = 0; j < slots.size(); ++j)
+      out.push_back({slot_first[j], slot_pages[j], slots[j].intree || slots[j].mirrored});
+    return out;
+  }
+  static void edges(const std::vector<PageRun>& runs, std::vector<expr>& starts, std::vector<expr>& ends) {
+    for (const auto& r : runs) {
+      starts.push_back(r.s);
+      ends.push_back(r.s + r.n);
+    }
+  }
+  struct Runs {
+    std::vector<PageRun> free, growable, combined;
+  };
+  Runs proposed_runs(const State& x) {
+    std::vector<PageRun> pool = pool_runs(), live = live_runs(x), tree = tree_runs();
+    Member is_free = [&, pool, live](const expr& q) { return in_runs(c, pool, q) && !in_runs(c, live, q); };
+    Member is_grow = [&, tree](const expr& q) { return in_runs(c, grow_blocks, q) && !in_runs(c, tree, q); };
+    std::vector<expr> fs, fb, gs, gb;
+    edges(pool, fs, fb);
+    edges(live, fb, fs);  // a live run's end may start a free run, its start ends one
+    edges(grow_blocks, gs, gb);
+    edges(tree, gb, gs);
+    Runs out;
+    out.free = maximal_runs(d, is_free, fs, fb);
+    out.growable = maximal_runs(d, is_grow, gs, gb, pps);
+    std::vector<expr> cs = fs, cb = fb;
+    cs.insert(cs.end(), gs.begin(), gs.end());
+    cb.insert(cb.end(), gb.begin(), gb.end());
+    out.combined = maximal_runs(d, [&](const expr& q) { return is_free(q) || is_grow(q); }, cs, cb);
+    return out;
+  }
+  std::vector<PageRun> free_runs_now(const State& x) {
+    std::vector<PageRun> pool = pool_runs(), live = live_runs(x);
+    std::vector<expr> fs, fb;
+    edges(pool, fs, fb);
+    edges(live, fb, fs);
+    return maximal_runs(d, [&](const expr& q) { return in_runs(c, pool, q) && !in_runs(c, live, q); }, fs, fb);
+  }
+  // One growth of proposed's grow(): whole sections [first, first + pages) as spec.window.
+  GrowOut proposed_grow(State& x, const expr& active, const expr& first, const expr& pages, const expr& f,
+                        const std::string& tag, std::map<std::string, expr>& v) {
+    expr ws = first * U(page), we = (first + pages) * U(page) - I(1);
+    GrowOut g = grow(x, active, pages, f, 0, false, false, tag, v, &ws, &we);
+    // A window of exactly the growth's size: allocate_resource can only place it at the
+    // window's start, which is what free_ gets (pfn of r.start).
+    slot_first.push_back(first);
+    x.vpool0 = d.name(z3::ite(g.ok, x.vpool0 + pages, x.vpool0), "vpool");
+    x.pool0 = d.name(x.pool0, "pool");
+    return g;
+  }
+  // The checker on pages handed out: in the pool, not live already.
+  void check_taken(const State& x, const std::vector<PageRun>& taken, const expr& done, const expr& n,
+                   std::map<std::string, expr>& v) {
+    expr dbl = B(false);
+    for (const auto& a : taken)
+      for (const auto& b : live_runs(x)) dbl = dbl || (a.on && b.on && a.s < b.s + b.n && b.s < a.s + a.n);
+    v.at("double-alloc") = v.at("double-alloc") || (done && dbl);
+    v.at("not-in-pool") = v.at("not-in-pool") || (done && in_runs(c, taken, p) && !in_pool(p));
+    v.at("count-mismatch") = v.at("count-mismatch") || (done && total_pages(c, taken) != n);
+  }
+  // One operation of proposed (alloc or dma_alloc; both under its lock). Plain: grow one
+  // section at a time at the lowest growable section while free pages are short, then
+  // take_scattered. DMA: best fit in the free runs, else the cheapest window of free pages and
+  // growable sections, its growths made in ascending order. The two paths share the growth
+  // slots of the step (only one of them runs). Returns the pages handed out.
+  std::vector<PageRun> proposed_step(State& x, const expr& is_alloc, const expr& is_dalloc, const expr& n,
+                                     const expr& f, const expr& fat, Rec& r, std::map<std::string, expr>& v, int t) {
+    Runs pre = proposed_runs(x);
+    // DMA's plan, from the state before the operation.
+    Pick bf = best_fit(d, pre.free, n);
+    expr d_need = d.name(is_dalloc && !bf.found, "d_need");
+    Pick win = cheapest_window(d, pre.combined, pre.free, pre.growable, n);
+    expr d_ovf = B(false);
+    std::vector<PageRun> pieces = window_growths(d, pre.growable, win.start, n, pps, growths_per_op, &d_ovf);
+    expr d_go = d_need && win.found;
+    // Plain's loop state.
+    expr fcount = d.name(total_pages(c, pre.free), "fcount"), from = I(0), a_go = is_alloc, a_failed = B(false);
+    expr fired = B(false);
+    for (std::size_t k = 0; k < growths_per_op; ++k) {
+      expr need = d.name(a_go && fcount < n, "a_need");
+      // Lowest growable page at or above `from` (the sections below are grown or gone).
+      expr found = B(false), q = I(0);
+      for (const auto& g : pre.growable) {
+        expr here = g.on && g.s + g.n > from;
+        expr at = z3::ite(g.s > from, g.s, from);
+        q = z3::ite(here && (!found || at < q), at, q);
+        found = found || here;
+      }
+      found = d.name(found, "a_found");
+      q = d.name_multiple(q, pps, "a_sec");
+      expr d_act = d_go && pieces[k].on;
+      expr active = (need && found) || d_act;
+      expr first = d.name_multiple(z3::ite(is_alloc, q, pieces[k].s), pps, "first");
+      expr pages = d.name_multiple(z3::ite(is_alloc, U(pps), pieces[k].n), pps, "pages");
+      GrowOut g = proposed_grow(x, active, first, pages, z3::ite(fat == I(static_cast<int>(k)), f, I(f_none)),
+                                fmt::format("g{}_{}", t, k), v);
+      fired = fired || g.fired;
+      expr a_stop = need && (!found || !g.ok);
+      a_failed = d.name(a_failed || a_stop, "a_failed");
+      a_go = d.name(a_go && !a_stop, "a_go");
+      fcount = d.name(z3::ite(need && g.ok, fcount + U(pps), fcount), "fcount");
+      from = q + U(pps);
+      d_go = d.name(d_go && !(d_act && !g.ok), "d_go");
+    }
+    expr a_done = is_alloc && !a_failed;
+    expr d_failed = d_need && !d_go;
+    expr d_done = is_dalloc && !d_failed;
+    // Pages handed out.
+    expr a_ovf = B(false);
+    std::vector<PageRun> taken = scattered_take(d, free_runs_now(x), n, runs_per_alloc, &a_ovf);
+    PageRun dma{d.name(z3::ite(bf.found, bf.start, win.start), "d_start"), n, d_done};
+    for (std::size_t i = 0; i < taken.size(); ++i) {
+      taken[i].on = taken[i].on && a_done;
+      if (i == 0) taken[i] = {z3::ite(is_alloc, taken[i].s, dma.s), z3::ite(is_alloc, taken[i].n, n), taken[i].on || d_done};
+    }
+    bound_hit.back() = bound_hit.back() || (a_done && a_ovf) || (d_go && d_ovf);
+    expr done = a_done || d_done;
+    check_taken(x, taken, done, n, v);
+    v.at("not-contiguous") = v.at("not-contiguous") || (d_done && B(mut == Mutant::dma_reverse) && n > I(1));
+    r.ok = done;
+    r.s = dma.s;
+    r.fired = fired;
+    v.at("spurious-enomem") = v.at("spurious-enomem") || (is_alloc && a_failed && !fired && could_serve(x, n, false)) ||
+                              (d_failed && !fired && could_serve(x, n, true));
+    return taken;
+  }
+
+  // ---- the checker's view of the tracked page p, for the caller rules --------------------
+  // Is p one of the pages record r handed out? (List records: p popped by it.)
+  expr record_has_p(const State& after, const Rec& r, const std::vector<PageRun>& runs) {
+    const expr idx = I(static_cast<int>(recs.size() - 1));
+    if (!runs.empty()) return in_runs(c, runs, p);
+    expr range = r.made && r.ok && !r.list && !r.ram && r.s <= p && p < r.s + r.n;
+    return range || (r.made && r.ok && r.list && after.plive && after.powner == idx);
+  }
+  // p is live in the checker (handed out, not given back), and by which path.
+  expr p_live(const State& x, bool dma) {
+    expr o = B(false);
+    for (std::size_t j = 0; j < recs.size(); ++j)
+      o = o || (x.live[j] && !recs[j].ram && (dma ? recs[j].dma : !recs[j].dma) && rec_pin[j]);
+    return o;
+  }
+  // Does the checker see this free at all? genpool BUG()s (an oops: no free event) on a page
+  // outside every chunk or not allocated; RFC DMA frees and every V1 free go through it. A
+  // range inside one allocation genpool still holds is surely accepted; anything else is
+  // counted as a BUG (an under-approximation: such caller-rule queries cannot prove).
+  expr genpool_accepts(const State& x, const expr& first, const expr& n) {
+    expr o = B(false);
+    for (std::size_t k = 0; k < recs.size(); ++k)
+      o = o || (x.held[k] && recs[k].s <= first && first + n <= recs[k].s + recs[k].n);
+    return o;
+  }
+  bool genpool_frees(bool dma) const { return (gp_dma && dma) || gp_plain; }
+  // Checker::check_pages_freed and drained() on the misusing step, before the allocator acts.
+  void caller_rules(const State& x, std::map<std::string, expr>& v, const expr& R, const expr& M, const expr& MN,
+                    const expr& is_free, const expr& is_dfree, const expr& is_drain) {
+    expr live_p = p_live(x, false) || p_live(x, true);
+    for (std::size_t j = 0; j < recs.size(); ++j) {
+      expr me = R == I(static_cast<int>(j));
+      const expr& sj = recs[j].s;
+      for (bool dma : {false, true}) {
+        expr step = (dma ? is_dfree : is_free) && me;
+        expr n = z3::ite(M == I(3), MN, recs[j].n);
+        expr seen = genpool_frees(dma) ? genpool_accepts(x, sj, n) : B(true);
+        if (cma_dma && dma) {
+          // dma_free_coherent: the checker's RAM branch; pool pages were never taken as RAM.
+          v.at("unknown-free") = v.at("unknown-free") || (step && M == I(2));
+          continue;
+        }
+        // A page once handed out and not live now was given back: double-free.
+        v.at("double-free") = v.at("double-free") || (step && seen && M == I(1) && rec_pin[j] && !live_p);
+        // A live page of the other path.
+        v.at("mixed-free") = v.at("mixed-free") || (step && seen && M == I(2) && rec_pin[j] && p_live(x, !dma));
+        if (!dma) continue;
+        // dma_free_pfn s_j MN: no live DMA allocation starts at s_j with MN pages.
+        expr df = step && seen && M == I(3);
+        expr exact = B(false);
+        for (std::size_t k = 0; k < recs.size(); ++k)
+          exact = exact || (x.live[k] && recs[k].dma && !recs[k].list && !recs[k].ram && recs[k].s == sj &&
+                            recs[k].n == MN && !recs[k].rev);
+        v.at("dma-free-mismatch") = v.at("dma-free-mismatch") || (df && !exact);
+        // Pages past the allocation never handed out, with nothing given back yet (so none of
+        // them counts as a double free instead).
+        expr beyond = sj + recs[j].n <= p && p < sj + MN;
+        v.at("unknown-free") = v.at("unknown-free") || (df && beyond && !any_free && !ever_handed_p());
+      }
+    }
+    expr held = B(false);
+    for (std::size_t j = 0; j < recs.size(); ++j) held = held || x.live[j];
+    v.at("leak") = v.at("leak") || (is_drain && held);
+  }
+  // p was handed out by some allocation so far.
+  expr ever_handed_p() {
+    expr o = B(false);
+    for (std::size_t j = 0; j < recs.size(); ++j) o = o || rec_pin[j];
+    return o;
+  }
+
   // Count reports after an op (Checker::counts).
   void counts(const State& x, const expr& active, std::map<std::string, expr>& v) {
     expr bad = B(false);
@@ -418,6 +695,15 @@ struct Bmc::Impl {
     if (gp_plain) {
       expr expect = x.pool0 - x.live0;
       bad = bad || gp_avail(x, 0) != expect || gp_size(0) != x.pool0;
+    }
+    if (proposed) {
+      // report_counts: cardinality(free_) and pool_pages_. free_ is the pool minus the live
+      // runs, so its size is their difference while the pool's growths are disjoint, live
+      // runs disjoint and inside the pool: growth-overlap, double-alloc and not-in-pool, each
+      // queried (and proved) at the same bound. Counting the maximal free runs instead is
+      // exact without that argument but takes Z3 several times longer.
+      expr free_pages = total_pages(c, pool_runs()) - total_pages(c, live_runs(x));
+      bad = bad || free_pages != x.pool0 - x.live0 || x.vpool0 != x.pool0;
     }
     v.at("count-mismatch") = v.at("count-mismatch") || (active && !x.oops && bad);
   }
@@ -450,6 +736,8 @@ struct Bmc::Impl {
     expr k = iv("k");
     Rec pre{B(true), B(true), B(false), B(false), B(true), I(0), k, I(-1), k, B(false), B(false)};
     recs.push_back(pre);
+    rec_runs.push_back({});
+    rec_pin.push_back(x.plive);  // p live means live in this allocation
     rec_pools.push_back(I(0));
     x.live.push_back(B(true));
     x.held.push_back(B(false));
@@ -457,6 +745,73 @@ struct Bmc::Impl {
     s.add(k >= I(1) && x.live0 >= k && x.lc == x.pool0 - x.live0 && x.ll == x.lc && x.ram_taken >= I(0));
     s.add(z3::implies(x.pl, x.pd >= I(0) && x.pd < x.ll && in_pool(p) && !x.plive));
     s.add(z3::implies(x.plive, in_pool(p) && x.pidx >= I(0) && x.pidx < k));
+    return x;
+  }
+
+  // Inductive mode, genpool part of Inv (RFC DMA pool, V1): two earlier growths with the
+  // growth invariant, each a chunk of its pool (RFC: list pool 0 or DMA pool 1), and two earlier
+  // genpool allocations, each given back or held inside one chunk of its pool, the held ones
+  // disjoint; the checker's counts are the chunks' pages and the held pages (RFC: the list's
+  // counters consistent, the tracked page live on the list only inside a list growth).
+  State symbolic_initial_genpool() {
+    auto iv = [&](const std::string& n) { return c.int_const(("pre_" + n).c_str()); };
+    auto bv = [&](const std::string& n) { return c.bool_const(("pre_" + n).c_str()); };
+    State x{{}, {}, iv("lc"), iv("ll"), iv("vpool0"), iv("pool0"), iv("pool1"), iv("live0"), iv("live1"),
+            iv("ram_taken"), B(false), I(0), B(false), I(0), gp_dma ? bv("plive") : B(false), I(-1), I(0), B(true),
+            B(false), {I(0), I(0)}, {I(0), I(0)}};
+    const std::uint64_t sec = geo.section_size();
+    const int dma_pool = gp_dma ? 1 : 0;
+    expr pages[2] = {I(0), I(0)};
+    for (int j = 0; j < 2; ++j) {
+      auto b = [&](const char* n) { return c.bool_const(fmt::format("pre_{}{}", n, j).c_str()); };
+      auto i = [&](const char* n) { return c.int_const(fmt::format("pre_{}{}", n, j).c_str()); };
+      expr pool = gp_dma ? i("chunkpool") : I(0);
+      Slot sl{b("intree"), b("mirrored"), b("mapped"), b("pooled"), i("s"), i("e"), i("tree_e"), pool};
+      s.add(pool >= I(0) && pool <= I(dma_pool));
+      s.add(sl.mapped == sl.pooled && slot_invariant(d, w, sl, arm, sec));
+      for (const Slot& o : slots) s.add(!(o.pooled && sl.pooled && spec::overlaps(d, o.s, o.e, sl.s, sl.e)));
+      for (int k = 0; k <= dma_pool; ++k)
+        pages[k] = pages[k] + z3::ite(sl.pooled && pool == I(k), spec::pages_touched(d, sl.s, sl.e, page), I(0));
+      slots.push_back(sl);
+      slot_pages.push_back(d.floor_div(sl.e - sl.s + I(1), page));
+    }
+    std::uint64_t seeded = 0;
+    for (const auto& r : seeds) seeded += r.size() / page;
+    expr held_pages[2] = {I(0), I(0)};
+    for (int r = 0; r < 2; ++r) {
+      auto i = [&](const char* n) { return c.int_const(fmt::format("pre_r{}{}", n, r).c_str()); };
+      expr held = c.bool_const(fmt::format("pre_held{}", r).c_str());
+      expr dma = gp_dma ? B(true) : c.bool_const(fmt::format("pre_dma{}", r).c_str());
+      expr rs = i("s"), rn = i("n"), ch = i("chunk");
+      Rec pre{B(true), B(true), dma, B(false), B(false), rs, rn, ch, rn, B(false), B(false)};
+      expr inside = B(false);
+      for (int j = 0; j < 2; ++j) {
+        expr cs = pfn(slots[j].s);
+        inside = inside || (ch == I(j) && slots[j].pooled && slots[j].pool == I(dma_pool) && cs <= rs &&
+                            rs + rn <= cs + slot_pages[j]);
+      }
+      s.add(rn >= I(1) && z3::implies(held, inside));
+      for (std::size_t o = 0; o < recs.size(); ++o)
+        s.add(!(held && x.held[o] && spec::overlaps(d, rs, rs + rn - I(1), recs[o].s, recs[o].s + recs[o].n - I(1))));
+      held_pages[dma_pool] = held_pages[dma_pool] + z3::ite(held, rn, I(0));
+      recs.push_back(pre);
+      rec_runs.push_back({});
+      rec_pin.push_back(held && rs <= p && p < rs + rn);
+      rec_pools.push_back(I(dma_pool));
+      x.live.push_back(held);
+      x.held.push_back(held);
+    }
+    s.add(x.pool1 == (gp_dma ? pages[1] : I(0)) && x.live1 == (gp_dma ? held_pages[1] : I(0)));
+    if (gp_dma) {  // the list pool: counters consistent, p live on it only inside a list growth
+      expr in_list_growth = B(false);
+      for (std::size_t j = 0; j < slots.size(); ++j) in_list_growth = in_list_growth || (in_slot_pages(j, p) && slots[j].pool == I(0));
+      s.add(x.pool0 == pages[0] + U(seeded) && x.vpool0 == x.pool0 && x.live0 >= I(0) && x.live0 <= x.pool0 &&
+            x.lc == x.pool0 - x.live0 && x.ll == x.lc);
+      s.add(z3::implies(x.plive, in_list_growth));
+    } else {
+      s.add(x.pool0 == pages[0] && x.live0 == held_pages[0]);
+    }
+    s.add(x.ram_taken >= I(0));
     return x;
   }
 
@@ -481,23 +836,33 @@ struct Bmc::Impl {
   }
 
   void build() {
-    State x = cfg.inductive ? symbolic_initial() : initial();
+    State x = !cfg.inductive ? initial() : cfg.inductive_genpool ? symbolic_initial_genpool() : symbolic_initial();
     s.add(p >= I(0));
     for (int t = 0; t < depth; ++t) {
       st.push_back(x);
       std::map<std::string, expr> v;
       for (const auto& rule : bmc_rules()) v.emplace(rule, B(false));
+      for (const auto& rule : misuse_rules()) v.emplace(rule, B(false));
       expr K = c.int_const(fmt::format("kind{}", t).c_str());
       expr N = c.int_const(fmt::format("nr{}", t).c_str());
       expr R = c.int_const(fmt::format("ref{}", t).c_str());
       expr F = c.int_const(fmt::format("fault{}", t).c_str());
       expr W = c.int_const(fmt::format("who{}", t).c_str());
+      expr FA = c.int_const(fmt::format("fault_at{}", t).c_str());
+      fault_at.push_back(FA);
+      s.add(FA >= I(0) && FA < I(static_cast<int>(growths_per_op)));
+      bound_hit.push_back(B(false));
       kind.push_back(K);
       nr.push_back(N);
       ref.push_back(R);
       fault.push_back(F);
       who.push_back(W);
-      s.add(K >= I(0) && K < I(k_count));
+      s.add(K >= I(0) && K < I(cfg.misuse ? k_drain + 1 : k_count));
+      expr M = c.int_const(fmt::format("misuse{}", t).c_str());
+      expr MN = c.int_const(fmt::format("misuse_nr{}", t).c_str());
+      misuse_kind.push_back(M);
+      misuse_nr.push_back(MN);
+      s.add(M >= I(0) && M <= I(cfg.misuse ? 3 : 0) && MN >= I(1) && MN <= U(cfg.max_nr));
       s.add(N >= I(1) && N <= U(cfg.max_nr));
       s.add(F >= I(0) && F < I(f_count));
       if (!cfg.faults || two) s.add(F == I(f_none));
@@ -505,7 +870,7 @@ struct Bmc::Impl {
       // plain path is one atomic step under list_lock and cannot interleave inside itself).
       if (two) s.add(K == I(k_dma_alloc) || K == I(k_dma_free));
       s.add(W >= I(0) && W <= I(two ? 1 : 0));
-      expr act = !x.oops;
+      expr act = !x.oops && !ended;
 
       // Two callers (RFC): a caller in the middle of an unlocked DMA allocation continues it.
       expr cont = B(false), cont_pc = I(0), cont_n = I(0);
@@ -524,18 +889,41 @@ struct Bmc::Impl {
       Rec r{B(false), B(false), B(false), B(false), B(false), I(0), N, I(-1), N, B(false), B(false)};
       expr rpool = I(0);
 
-      // Frees must name a live allocation of their own path (well-behaved callers).
+      // Frees name a live allocation of their own path (well-behaved callers); a misusing
+      // caller names one already given back, or a live one through the other path, or a live
+      // DMA range with the wrong size. RAM allocations are not misused (their free is RAM's).
       auto pick = [&](const expr& is_op, bool dma) {
         expr okref = B(false);
-        for (std::size_t j = 0; j < recs.size(); ++j)
-          okref = okref || (R == I(static_cast<int>(j)) && x.live[j] && (dma ? recs[j].dma : !recs[j].dma));
+        for (std::size_t j = 0; j < recs.size(); ++j) {
+          expr own = dma ? recs[j].dma : !recs[j].dma;
+          expr done = recs[j].made && recs[j].ok && !recs[j].ram;
+          expr range = !recs[j].list && !recs[j].ram && (proposed ? recs[j].dma : B(true));  // one range
+          expr how = z3::ite(M == I(0), x.live[j] && own,
+                     z3::ite(M == I(1), done && !x.live[j] && own,
+                     z3::ite(M == I(2), done && x.live[j] && !own,
+                             B(dma) && done && x.live[j] && own && range && MN != recs[j].n)));
+          okref = okref || (R == I(static_cast<int>(j)) && how);
+        }
         s.add(z3::implies(is_op, okref));
       };
       pick(is_free, false);
       pick(is_dfree, true);
+      expr is_drain = startop && K == I(k_drain);
+      expr misused = (is_free || is_dfree) && M != I(0);
+      expr terminal = misused || is_drain;
+      caller_rules(x, v, R, M, MN, is_free, is_dfree, is_drain);
       auto sel = [&](std::size_t j, const expr& is_op) { return is_op && R == I(static_cast<int>(j)); };
 
       std::vector<expr> live1 = x.live, held1 = x.held;
+      std::vector<PageRun> runs;  // proposed: the pages of this step's allocation
+      if (proposed) {
+        runs = proposed_step(x, is_alloc, is_dalloc, N, F, FA, r, v, t);
+        for (std::size_t j = 0; j < recs.size(); ++j) {
+          expr back = sel(j, is_free) || sel(j, is_dfree);  // freed whole, validated: live pages, right path
+          x.live0 = z3::ite(back, x.live0 - recs[j].n, x.live0);
+        }
+        x.live0 = z3::ite(r.ok && (is_alloc || is_dalloc), x.live0 + N, x.live0);
+      }
       // ---- alloc ----
       if (list_plain) {
         State y = x;
@@ -598,8 +986,8 @@ struct Bmc::Impl {
         r.ram = z3::ite(is_dalloc, fb, r.ram);
         r.fired = r.fired || (is_dalloc && rr.fired);
         x.ram_taken = z3::ite(fb_ok, x.ram_taken + N, x.ram_taken);
-        // the pages the pool handed out are not RAM: undo the live count for the fallback.
-        v.at("ram-stolen") = v.at("ram-stolen") || (fb_ok && could_serve(x, N, true));
+        // An injected fault makes the fallback the designed answer (Checker::allocated).
+        v.at("ram-stolen") = v.at("ram-stolen") || (fb_ok && !rr.fired && could_serve(x, N, true));
       }
       // ---- free / dma_free of record j ----
       for (std::size_t j = 0; j < recs.size(); ++j) {
@@ -647,10 +1035,18 @@ struct Bmc::Impl {
       s.add(z3::implies(F != I(f_none), r.fired));
       rec_pools.push_back(rpool);
       recs.push_back(r);
+      rec_runs.push_back(runs);
       x.live.push_back(r.made && r.ok);
       x.held.push_back(r.made && r.ok && !r.ram && !r.list);
+      rec_pin.push_back(record_has_p(x, r, runs));
       counts(x, act, v);
-      for (auto& [rule, e] : v) viol[rule].push_back(act && e);
+      // After a misuse the allocator's state is not encoded: only the caller rules count there.
+      for (auto& [rule, e] : v) {
+        bool caller = std::find(misuse_rules().begin(), misuse_rules().end(), rule) != misuse_rules().end();
+        viol[rule].push_back(act && (caller ? terminal && e : !terminal && (e || bound_hit.back())));
+      }
+      ended = ended || terminal;
+      any_free = any_free || is_free || is_dfree;
     }
     for (const auto& def : d.defs()) s.add(def);
   }
@@ -745,7 +1141,7 @@ struct Bmc::Impl {
         continue;
       }
       if (f != f_none) {
-        Op fo = parse_op(fault_op(f, arm));
+        Op fo = parse_op(fault_op(f, arm, static_cast<int>(val(fault_at[t]))));
         fo.caller = wh;
         cs.ops.push_back(fo);
         if (two) cs.schedule.push_back(wh);
@@ -760,8 +1156,15 @@ struct Bmc::Impl {
           op.kind = k == k_free ? Op::Kind::free : Op::Kind::dma_free;
           int j = static_cast<int>(val(ref[t]));
           op.ref = rec_op.count(j) ? rec_op[j] : -1;
+          if (k == k_dma_free && val(misuse_kind[t]) == 3) {  // the wrong size: raw pages
+            op.kind = Op::Kind::dma_free_pfn;
+            op.ref = -1;
+            op.pfn = static_cast<Pfn>(val(recs[static_cast<std::size_t>(j)].s));
+            op.nr = static_cast<std::uint64_t>(val(misuse_nr[t]));
+          }
           break;
         }
+        case k_drain: op.kind = Op::Kind::drain; break;
       }
       int idx = static_cast<int>(cs.ops.size());
       cs.ops.push_back(op);
@@ -825,10 +1228,22 @@ QueryResult Bmc::query(const std::string& rule, int kind) {
   }
   expr any = m.B(false);
   for (int t = 0; t < m.depth; ++t) any = any || at(t);
-  m.s.push();
-  m.s.add(any);
-  z3::check_result r = m.s.check();
-  m.s.pop();
+  // Misuse queries are refutation hunts: ask step by step right away (the shortest
+  // counterexample search below repeats the first sat step only).
+  z3::check_result r = z3::unsat;
+  if (m.cfg.misuse) {
+    for (int t = 0; t < m.depth && r == z3::unsat; ++t) {
+      m.s.push();
+      m.s.add(at(t));
+      r = m.s.check();
+      m.s.pop();
+    }
+  } else {
+    m.s.push();
+    m.s.add(any);
+    r = m.s.check();
+    m.s.pop();
+  }
   std::string why;
   if (r == z3::unknown) why = m.s.reason_unknown();
   if (r == z3::unsat) {
@@ -846,6 +1261,14 @@ QueryResult Bmc::query(const std::string& rule, int kind) {
       z3::check_result rt = m.s.check();
       if (rt == z3::sat) {
         z3::model mdl = m.s.get_model();
+        if (mdl.eval(m.bound_hit[static_cast<std::size_t>(t)], true).is_true()) {
+          // The run needs more growths or runs than the encoding holds: no verdict.
+          q.verdict = Verdict::unknown;
+          q.detail = fmt::format("encoding bound reached at step {} (more than {} growths or {} runs per operation)",
+                                 t + 1, m.growths_per_op, m.runs_per_alloc);
+          m.s.pop();
+          break;
+        }
         q.verdict = Verdict::refuted;
         q.depth = t + 1;
         Case cs = m.extract(mdl, t);
@@ -873,6 +1296,18 @@ QueryResult Bmc::query(const std::string& rule, int kind) {
   // preset they are informational; the design findings are asserted on the small layout.
   // The x86 variant's device-overlap depends on where the layout puts its grant table (not an
   // iomem resource): informational too. The RFC's slip needs the Arm mirror.
+  const auto& cr = misuse_rules();
+  if (std::find(cr.begin(), cr.end(), rule) != cr.end()) {
+    // Where genpool checks frees (RFC DMA, V1) the misuse encoding under-approximates its
+    // BUG()s: no refutation found is no proof there.
+    if (q.verdict == Verdict::proved && (m.gp_dma || m.gp_plain)) {
+      q.verdict = Verdict::unknown;
+      q.detail = "no misuse found, but genpool's BUG() checks are under-approximated: not a proof";
+    }
+    q.expected_ok = q.verdict != Verdict::unknown || m.gp_dma || m.gp_plain;
+    if (q.cex) q.expected_ok = q.expected_ok && q.replayed.value_or(true);
+    return q;
+  }
   bool informational = rule == "spurious-enomem" || rule == "ram-stolen" || (m.variant == "x86" && rule == "device-overlap");
   bool holds = holds_by_design(m.variant, rule, kind) || (rule == "kernel-bug" && !m.arm);
   q.expected_ok = q.verdict != Verdict::unknown && (informational || (q.verdict == Verdict::proved) == holds);

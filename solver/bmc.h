@@ -33,14 +33,24 @@ struct BmcConfig {
   /// pre-state is any state satisfying Inv (docs/solver.md), depth 1; a refutation is a
   /// counterexample to induction (a state, not a replayable run).
   bool inductive = false;
+  /// With `inductive`: the genpool part of Inv instead (RFC DMA pool, V1): earlier chunks and
+  /// genpool allocations, held ones inside one chunk of their pool and disjoint.
+  bool inductive_genpool = false;
+  /// Misbehaving callers: a step may also free an allocation already given back, free one
+  /// through the other path, give back a DMA allocation with the wrong size (`dma_free_pfn`)
+  /// or drain (all users gone). Such a step ends the run (the allocator's reaction to it is
+  /// not encoded) and only the caller rules are checked at it.
+  bool misuse = false;
 };
 
 /// Operation kinds of the encoding (the column of the report table).
-enum OpKind : int { k_alloc = 0, k_free = 1, k_dma_alloc = 2, k_dma_free = 3, k_count = 4 };
+enum OpKind : int { k_alloc = 0, k_free = 1, k_dma_alloc = 2, k_dma_free = 3, k_count = 4, k_drain = k_count };
 const char* op_kind_name(int k);
 
 /// Rules the BMC checks (rule ids of invariants.md and of the project's checker).
 const std::vector<std::string>& bmc_rules();
+/// The caller rules, checked with BmcConfig::misuse.
+const std::vector<std::string>& misuse_rules();
 /// Whether `rule` can break at an operation of kind k at all (otherwise the cell is "n/a").
 bool rule_applies(const std::string& rule, int kind);
 /// Whether the variant holds `rule` by design (the expected verdict of the default run).

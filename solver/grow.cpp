@@ -39,15 +39,19 @@ const char* fault_name(int f) {
   return f >= 0 && f < f_count ? names[f] : "?";
 }
 
-std::string fault_op(int f, bool arm) {
+std::string fault_op(int f, bool arm, int growth) {
+  // Each earlier growth of the operation made all its kzallocs (res, tmp_res on Arm, pgmap)
+  // and hit every other point once: the fault fires at this growth's hit.
+  const int kz = growth * (arm ? 3 : 2);
+  const int nth = growth + 1;
   switch (f) {
-    case f_kz_res: return "fail kzalloc 1";
-    case f_alloc_res: return "fail allocate_resource 1";
-    case f_kz_tmp: return "fail kzalloc 2";
-    case f_req_res: return "fail request_resource 1";
-    case f_kz_pgmap: return arm ? "fail kzalloc 3" : "fail kzalloc 2";
-    case f_memremap: return "fail memremap_pages 1";
-    case f_gp_add: return "fail gen_pool_add 1";
+    case f_kz_res: return fmt::format("fail kzalloc {}", kz + 1);
+    case f_alloc_res: return fmt::format("fail allocate_resource {}", nth);
+    case f_kz_tmp: return fmt::format("fail kzalloc {}", kz + 2);
+    case f_req_res: return fmt::format("fail request_resource {}", nth);
+    case f_kz_pgmap: return fmt::format("fail kzalloc {}", kz + (arm ? 3 : 2));
+    case f_memremap: return fmt::format("fail memremap_pages {}", nth);
+    case f_gp_add: return fmt::format("fail gen_pool_add {}", nth);
     case f_balloon: return "fail balloon 1";
     case f_cma: return "fail dma_alloc 1";
     default: return "";
@@ -107,8 +111,10 @@ GrowOut encode_grow(Z3Domain& d, const GrowParams& p, const z3::expr& active, co
     kid_on.push_back(s.intree);
   }
   const bool ignore_children = p.mutant == Mutant::overlapping_growth;
-  std::vector<z3::expr> xs{w.target.s};
-  if (!ignore_children)
+  // A window of exactly `size` bytes (proposed: spec.window) has one possible start, its own:
+  // every other candidate either starts below min or ends above max.
+  std::vector<z3::expr> xs{p.windowed ? min : w.target.s};
+  if (!ignore_children && !p.windowed)
     for (const auto& k : kids) xs.push_back(k.e + c.int_val(1));
   z3::expr found = F;
   z3::expr best = c.int_val(0);
@@ -116,6 +122,7 @@ GrowOut encode_grow(Z3Domain& d, const GrowParams& p, const z3::expr& active, co
     z3::expr lo = z3::ite(xs[i] < min, min, xs[i]);
     auto fit = spec::fit_in_gap(d, lo, top, size, align);
     z3::expr ok = fit.fits;
+    if (p.windowed) ok = ok && fit.start >= w.target.s;
     if (i > 0) ok = ok && kid_on[i - 1];  // a candidate after a child that exists
     if (!ignore_children)
       for (std::size_t j = 0; j < kids.size(); ++j)
@@ -124,7 +131,7 @@ GrowOut encode_grow(Z3Domain& d, const GrowParams& p, const z3::expr& active, co
     best = z3::ite(take, fit.start, best);
     found = found || ok;
   }
-  z3::expr start = d.int_var(tag + "_s");
+  z3::expr start = p.windowed ? best : d.int_var(tag + "_s");
   z3::expr tree_e = start + size - c.int_val(1);
   z3::expr end = p.mutant == Mutant::range_end_off_by_one ? tree_e + c.int_val(1) : tree_e;
 
@@ -171,7 +178,7 @@ GrowOut encode_grow(Z3Domain& d, const GrowParams& p, const z3::expr& active, co
             tree_e,
             c.int_val(p.pool)};
   // The start is the first fit when placed (otherwise unconstrained and unused).
-  d.add_def(z3::implies(placed, start == best));
+  if (!p.windowed) d.add_def(z3::implies(placed, start == best));
   z3::expr fired = active && fault != c.int_val(f_none) &&
                    ((is(f_kz_res)) || (at_alloc && is(f_alloc_res)) || (at_tmp && (is(f_kz_tmp))) ||
                     (tmp_ok && is(f_req_res)) || (past_mirror && is(f_kz_pgmap)) || (at_remap && is(f_memremap)) ||

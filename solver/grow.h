@@ -51,8 +51,9 @@ enum Fault : int {
   f_count
 };
 const char* fault_name(int f);
-/// The `fail POINT NTH` op that makes fault f fire at this growth (Arm: three kzallocs).
-std::string fault_op(int f, bool arm);
+/// The `fail POINT NTH` op that makes fault f fire at the growth-th growth (0-based) of an
+/// operation (Arm: three kzallocs per growth).
+std::string fault_op(int f, bool arm, int growth = 0);
 
 /// A growth made earlier (or a resource a failed growth left behind: mutant no-rollback).
 struct Slot {
@@ -80,8 +81,8 @@ struct GrowParams {
   bool tmp_res_slip = false;      // RFC fill_dma_pool
   bool gen_pool_add = false;      // finish() adds a genpool chunk (RFC DMA, V1) and may fail
   int pool = 0;
-  /// Proposed: the growth is placed in an explicit window (spec.window); otherwise the
-  /// pluggable range.
+  /// Proposed: the growth is placed in an explicit window (spec.window) of exactly its size;
+  /// otherwise the pluggable range.
   bool windowed = false;
 };
 

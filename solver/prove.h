@@ -21,6 +21,8 @@ struct ProveOptions {
   std::uint64_t page_size = 0;                // 0: each layout's default
   int depth = 4;                              // BMC bound (operations)
   int race_depth = 6;                         // two-caller BMC bound (atomic steps)
+  int proposed_depth = 2;                     // proposed's BMC bound: its run relations make
+                                              // depth-3 queries time out (docs/solver.md)
   unsigned timeout_ms = 10000;                // per query; a timeout is `unknown`
   bool layout_checks = true;                  // part 1 on each layout
   bool universal = true;                      // part 1, for every layout Xen can emit

@@ -1,5 +1,6 @@
 // Unit tests of the encodings on small hand-written layouts with known answers, and the
 // promise that every counterexample Z3 returns replays in the model with the same rule.
+#include <memory>
 #include <random>
 
 #include <gtest/gtest.h>
@@ -11,6 +12,7 @@
 #include "solver/grow.h"
 #include "solver/inductive.h"
 #include "solver/layout_checks.h"
+#include "solver/page_runs.h"
 #include "solver/prove.h"
 #include "solver/z3_domain.h"
 
@@ -158,6 +160,131 @@ TEST(Bmc, RfcRaceIsShortestAndReplays) {
   EXPECT_EQ(b.query("double-alloc").verdict, Verdict::proved);
 }
 
+// proposed's run relations on hand-written runs with known answers (pfns; pps = 10).
+TEST(PageRuns, KnownAnswers) {
+  z3::context c;
+  Z3Domain d(c);
+  auto I = [&](int v) { return c.int_val(v); };
+  auto run = [&](int s, int n) { return PageRun{I(s), I(n), c.bool_val(true)}; };
+  auto eval = [&](const std::vector<z3::expr>& es) {
+    z3::solver s(c);
+    for (const auto& def : d.defs()) s.add(def);
+    EXPECT_EQ(s.check(), z3::sat);
+    std::vector<std::int64_t> out;
+    for (const auto& e : es) out.push_back(static_cast<std::int64_t>(as_u64(s.get_model().eval(e, true))));
+    return out;
+  };
+  // Two adjacent growths [0,10) [10,20) with pages 5-6 live: free runs [0,5) and [7,20),
+  // joined across the growths' border.
+  std::vector<PageRun> pool{run(0, 10), run(10, 10)}, live{run(5, 2)};
+  Member is_free = [&](const z3::expr& q) { return in_runs(c, pool, q) && !in_runs(c, live, q); };
+  auto fr = maximal_runs(d, is_free, {I(0), I(10), I(7)}, {I(10), I(20), I(5)});
+  std::vector<z3::expr> got;
+  for (const auto& r : fr) {
+    got.push_back(z3::ite(r.on, r.s, I(-1)));
+    got.push_back(z3::ite(r.on, r.n, I(-1)));
+  }
+  z3::solver chk(c);
+  for (const auto& def : d.defs()) chk.add(def);
+  ASSERT_EQ(chk.check(), z3::sat);
+  auto m = chk.get_model();
+  auto v = [&](const z3::expr& e) { return m.eval(e, true).get_numeral_int(); };
+  EXPECT_EQ(v(got[0]), 0);  // [0,5)
+  EXPECT_EQ(v(got[1]), 5);
+  EXPECT_EQ(v(got[2]), -1);  // 10 is inside [7,20): not a run start
+  EXPECT_EQ(v(got[4]), 7);  // [7,20)
+  EXPECT_EQ(v(got[5]), 13);
+  EXPECT_EQ(v(total_pages(c, fr)), 18);
+  // Best fit: the shorter run that holds n, else the longer one.
+  auto b4 = best_fit(d, fr, I(4)), b6 = best_fit(d, fr, I(6)), b20 = best_fit(d, fr, I(20));
+  auto bf = eval({b4.start, b6.start, z3::ite(b20.found, I(1), I(0))});
+  EXPECT_EQ(bf, (std::vector<std::int64_t>{0, 7, 0}));
+  // Window search: free [0,5) [7,20), growable [20,50): 20 pages fit from 7 (7 new pages).
+  std::vector<PageRun> free{run(0, 5), run(7, 13)}, grow{run(20, 30)}, comb{run(0, 5), run(7, 43)};
+  auto w = cheapest_window(d, comb, free, grow, I(20));
+  z3::expr ovf = c.bool_val(false);
+  auto pieces = window_growths(d, grow, w.start, I(20), 10, 2, &ovf);
+  auto wv = eval({w.start, w.cost, pieces[0].s, pieces[0].n, z3::ite(pieces[1].on, I(1), I(0)), z3::ite(ovf, I(1), I(0))});
+  EXPECT_EQ(wv, (std::vector<std::int64_t>{7, 7, 20, 10, 0, 0}));  // one growth: the section [20,30)
+  // Scattered take: no run holds 10 pages; smallest first: 3 from 7, 5 from 0, 2 from 12.
+  std::vector<PageRun> frag{run(0, 5), run(7, 3), run(12, 8)};
+  auto tk = scattered_take(d, frag, I(10), 3, &ovf);
+  auto tv = eval({tk[0].s, tk[0].n, tk[1].s, tk[1].n, tk[2].s, tk[2].n, z3::ite(ovf, I(1), I(0))});
+  EXPECT_EQ(tv, (std::vector<std::int64_t>{7, 3, 0, 5, 12, 2, 0}));
+  // With room for only two runs the take is beyond the bound: flagged, not silently cut.
+  scattered_take(d, frag, I(10), 2, &ovf);
+  EXPECT_EQ(eval({z3::ite(ovf, I(1), I(0))})[0], 1);
+}
+
+Case proposed_case(const std::string& layout, Mutant m = Mutant::none) {
+  Case c = tiny_case("proposed", m);
+  if (layout == "qemu-virt-dom0") {
+    c.preset = layout;
+    c.layout = load_preset(layout);
+  } else {
+    c.layout = tiny_layout(layout);
+  }
+  return c;
+}
+
+// proposed's BMC: where upstream fails (two separate one-section regions) proposed serves,
+// and the new relations can fail: mutants of its paths are refuted and replay.
+TEST(Bmc, ProposedProvedAndItsMutantsCaught) {
+  BmcConfig cfg;
+  cfg.base = proposed_case("solver-tiny");
+  cfg.depth = 2;
+  Bmc b(cfg);
+  for (const char* rule : {"spurious-enomem", "double-alloc", "not-in-pool", "count-mismatch", "growth-overlap"})
+    EXPECT_EQ(b.query(rule).verdict, Verdict::proved) << rule;
+  // dma-reverse: proposed's DMA pages come from range_pages too.
+  BmcConfig rev = cfg;
+  rev.base = proposed_case("solver-tiny", Mutant::dma_reverse);
+  rev.depth = 1;
+  auto q = Bmc(rev).query("not-contiguous");
+  ASSERT_EQ(q.verdict, Verdict::refuted) << q.detail;
+  EXPECT_TRUE(q.replayed && *q.replayed) << q.replay_note;
+  // no-rollback: a failed growth keeps its section in the tree, so the only section of
+  // solver-one-section is lost; the fault's `fail` op must hit the right growth to replay.
+  BmcConfig lost = cfg;
+  lost.base = proposed_case("solver-one-section", Mutant::no_rollback);
+  auto l = Bmc(lost).query("spurious-enomem");
+  ASSERT_EQ(l.verdict, Verdict::refuted) << l.detail;
+  EXPECT_TRUE(l.replayed && *l.replayed) << l.replay_note;
+  // range-end-off-by-one: the growth's last byte spills into the next section.
+  BmcConfig off = cfg;
+  off.base = proposed_case("solver-tiny", Mutant::range_end_off_by_one);
+  off.depth = 1;
+  auto o = Bmc(off).query("growth-misaligned");
+  ASSERT_EQ(o.verdict, Verdict::refuted) << o.detail;
+  EXPECT_TRUE(o.replayed && *o.replayed) << o.replay_note;
+}
+
+// Misbehaving callers: each caller rule is refuted where the misuse reaches the checker, and
+// the counterexample replays; where it cannot be expressed the answer says so.
+TEST(Bmc, CallerMisuseRulesReplay) {
+  auto run = [](const std::string& variant, const std::string& rule) {
+    BmcConfig cfg;
+    cfg.base = tiny_case(variant);
+    cfg.misuse = true;
+    cfg.depth = 3;
+    cfg.max_nr = 32768;  // one section
+    return Bmc(cfg).query(rule);
+  };
+  const std::vector<std::pair<const char*, const char*>> refuted = {
+      {"upstream", "double-free"}, {"upstream", "unknown-free"}, {"upstream", "leak"},
+      {"rfc", "mixed-free"},       {"rfc", "dma-free-mismatch"}, {"v1", "mixed-free"},
+      {"proposed", "double-free"}, {"proposed", "dma-free-mismatch"}, {"proposed", "unknown-free"}};
+  for (const auto& [v, rule] : refuted) {
+    auto q = run(v, rule);
+    ASSERT_EQ(q.verdict, Verdict::refuted) << v << " " << rule << ": " << q.detail;
+    EXPECT_TRUE(q.replayed && *q.replayed) << v << " " << rule << ": " << q.replay_note;
+  }
+  // Upstream's DMA path is CMA RAM: no DMA range to free with the wrong size or path.
+  EXPECT_EQ(run("upstream", "dma-free-mismatch").verdict, Verdict::proved);
+  // V1 gives every free to genpool, which BUG()s on a double free: not a proof either way.
+  EXPECT_EQ(run("v1", "double-free").verdict, Verdict::unknown);
+}
+
 TEST(Inductive, GrowthPartOfInvIsInductive) {
   for (const char* v : {"upstream", "rfc", "v1", "proposed"}) {
     Case c;
@@ -195,6 +322,34 @@ TEST(Inductive, ListCountsAndPagesAreInductive) {
   EXPECT_EQ(run(Mutant::pop_extra, "count-mismatch", k_alloc), Verdict::refuted);
   EXPECT_EQ(run(Mutant::list_count_stale, "count-mismatch", k_free), Verdict::refuted);
   EXPECT_EQ(run(Mutant::fifo_order, "order-mismatch", k_alloc), Verdict::refuted);
+}
+
+TEST(Inductive, GenpoolPartIsInductive) {
+  // One solver per variant and mutant, asked in turn as `prove` does (later queries reuse
+  // what Z3 learned on earlier ones).
+  auto bmc = [](const char* v, Mutant m) {
+    BmcConfig cfg;
+    cfg.base.layout = load_preset("qemu-virt-dom0");
+    cfg.base.variant = v;
+    cfg.base.mutant = m;
+    cfg.depth = 1;
+    cfg.inductive = true;
+    cfg.inductive_genpool = true;
+    cfg.replay = false;
+    cfg.timeout_ms = 60000;  // a loaded machine or a sanitizer build can take several seconds
+    return std::make_unique<Bmc>(cfg);
+  };
+  auto rfc = bmc("rfc", Mutant::none);
+  EXPECT_EQ(rfc->query("double-alloc", k_dma_alloc).verdict, Verdict::proved);
+  for (int k : {k_dma_alloc, k_dma_free}) EXPECT_EQ(rfc->query("count-mismatch", k).verdict, Verdict::proved) << k;
+  auto v1 = bmc("v1", Mutant::none);
+  EXPECT_EQ(v1->query("double-alloc", k_alloc).verdict, Verdict::proved);
+  for (int k : {k_alloc, k_free, k_dma_alloc, k_dma_free})
+    EXPECT_EQ(v1->query("count-mismatch", k).verdict, Verdict::proved) << k;
+  // Not vacuous: DMA pages pushed to the list while genpool keeps them held break the counts
+  // from a state satisfying Inv; pages filled top down break contiguity.
+  EXPECT_EQ(bmc("rfc", Mutant::dma_free_to_list)->query("count-mismatch", k_dma_free).verdict, Verdict::refuted);
+  EXPECT_EQ(bmc("v1", Mutant::dma_reverse)->query("not-contiguous", k_dma_alloc).verdict, Verdict::refuted);
 }
 
 // Every mutant is refuted by some query, and its counterexample replays in the model.

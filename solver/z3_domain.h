@@ -36,6 +36,12 @@ class Z3Domain {
       return ctx_->int_val(static_cast<int64_t>(v >= 0 ? v / mm : -((-v + mm - 1) / mm)));
     }
     if (auto q = quotient(x, m)) return *q;  // x is syntactically a multiple of m
+    // (s + size - 1) + 1 and the like: Z3's simplifier cancels the constants and flattens
+    // products, which often leaves a syntactic multiple.
+    if (x.is_app() && (x.decl().decl_kind() == Z3_OP_ADD || x.decl().decl_kind() == Z3_OP_SUB)) {
+      z3::expr xs = x.simplify();
+      if (auto q = quotient(xs, m)) return *q;
+    }
     // x = (multiples of m) + rest: floor((k*m + r) / m) = k + floor(r / m).
     if (x.is_app() && x.decl().decl_kind() == Z3_OP_ADD) {
       z3::expr known = lit(0), rest = lit(0);
@@ -110,6 +116,22 @@ class Z3Domain {
   /// A fresh Int / Bool constant with a readable prefix.
   V int_var(const std::string& name) const { return ctx_->int_const(fresh(name).c_str()); }
   B bool_var(const std::string& name) const { return ctx_->bool_const(fresh(name).c_str()); }
+
+  /// A fresh constant defined equal to e (recorded in defs): keeps large shared if-then-else
+  /// terms from being copied into every use when Z3 preprocesses them.
+  z3::expr name(const z3::expr& e, const std::string& prefix) const {
+    if (e.is_numeral() || e.is_const()) return e;
+    z3::expr v = e.is_bool() ? bool_var(prefix) : int_var(prefix);
+    defs_->push_back(v == e);
+    return v;
+  }
+
+  /// name() for a value that is syntactically a multiple of m: the fresh constant is the
+  /// quotient, so the result stays `k * m` and later floor_div / is_aligned need no unknown.
+  z3::expr name_multiple(const z3::expr& e, std::uint64_t m, const std::string& prefix) const {
+    if (auto q = quotient(e, m)) return mul(name(q->simplify(), prefix), m);
+    return name(e, prefix);
+  }
 
   /// Records a definition of fresh terms (asserted with the query).
   void add_def(const z3::expr& e) const { defs_->push_back(e); }

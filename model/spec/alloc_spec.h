@@ -160,4 +160,53 @@ typename D::B chunk_may_serve(const D&, const typename D::V& avail, const typena
   return n <= avail;
 }
 
+// ---- proposed's placement (model/variants/proposed.cpp) ------------------------------------
+// Page runs are half-open here, [s, end), as proposed's pfn intervals are.
+
+/// Pages of [as, ae) that lie in [bs, be): max(0, min(ae, be) - max(as, bs)).
+template <class D>
+typename D::V shared_pages(const D& d, const typename D::V& as, const typename D::V& ae, const typename D::V& bs,
+                           const typename D::V& be) {
+  typename D::V lo = d.ite(as < bs, bs, as);
+  typename D::V hi = d.ite(ae < be, ae, be);
+  return d.ite(lo < hi, hi - lo, d.lit(0));
+}
+
+/// A window [c, c + n) lies inside the run [lo, end).
+template <class D>
+typename D::B window_inside(const D& d, const typename D::V& lo, const typename D::V& end, const typename D::V& c,
+                            const typename D::V& n) {
+  return d.both(lo <= c, c + n <= end);
+}
+
+/// grow_for_window's choice: the window needing fewer new (growable) pages, then the lower
+/// start. The same lexicographic order as best fit's (shorter, then lower).
+template <class D>
+typename D::B cheaper_window(const D& d, const typename D::V& cost_a, const typename D::V& start_a,
+                             const typename D::V& cost_b, const typename D::V& start_b) {
+  return better_fit(d, cost_a, start_a, cost_b, start_b);
+}
+
+/// take_scattered: runs are used smallest first (then lowest); a run of `len` pages, reached
+/// when `before` of the `nr` pages are taken already, gives min(len, nr - before) pages.
+template <class D>
+typename D::V scatter_take(const D& d, const typename D::V& nr, const typename D::V& before,
+                           const typename D::V& len) {
+  typename D::V left = d.ite(before < nr, nr - before, d.lit(0));
+  return d.ite(len < left, len, left);
+}
+
+/// The whole sections a piece [first, end) of a window touches (pfns): the growth that makes
+/// the piece pool pages.
+template <class D>
+struct SectionCover {
+  typename D::V first;  // first pfn of the first section
+  typename D::V end;    // one past the last section
+};
+template <class D>
+SectionCover<D> section_cover(const D& d, const typename D::V& first, const typename D::V& end,
+                              std::uint64_t pages_per_section) {
+  return {align_down(d, first, pages_per_section), align_up(d, end, pages_per_section)};
+}
+
 }  // namespace unpop::spec

@@ -21,6 +21,7 @@
 #include <fmt/format.h>
 
 #include "model/core/errno.h"
+#include "model/spec/alloc_spec.h"
 #include "model/variants/dma_pages.h"
 #include "model/variants/list_pool.h"
 
@@ -29,6 +30,7 @@ namespace {
 
 using PfnSet = boost::icl::interval_set<Pfn>;  // joining: adjacent free pages form one run
 using PfnIv = PfnSet::interval_type;
+constexpr spec::U64 kSpec{};  // the placement arithmetic the solver shares (model/spec)
 
 class Proposed final : public Variant {
  public:
@@ -160,12 +162,12 @@ class Proposed final : public Variant {
   // Smallest run of `set` holding nr pages below max_pfn; lowest address on ties.
   static std::optional<Pfn> best_fit(const PfnSet& set, std::uint64_t nr, Pfn max_pfn) {
     std::optional<Pfn> best;
-    std::uint64_t best_len = std::numeric_limits<std::uint64_t>::max();
+    std::uint64_t best_len = 0;
     for (const auto& iv : set) {
       Pfn lo = boost::icl::first(iv);
       Pfn hi = std::min(boost::icl::last(iv), max_pfn);
-      if (lo > max_pfn || hi - lo + 1 < nr) continue;
-      if (hi - lo + 1 < best_len) {
+      if (lo > max_pfn || !spec::run_fits(kSpec, hi - lo + 1, nr)) continue;
+      if (!best || spec::better_fit(kSpec, hi - lo + 1, lo, best_len, *best)) {
         best_len = hi - lo + 1;
         best = lo;
       }
@@ -194,14 +196,16 @@ class Proposed final : public Variant {
       out = PageSeq::ascending(*s, nr);
     } else {
       std::vector<PfnIv> runs(free_.begin(), free_.end());
-      std::stable_sort(runs.begin(), runs.end(),
-                       [](const PfnIv& a, const PfnIv& b) { return boost::icl::length(a) < boost::icl::length(b); });
-      std::uint64_t left = nr;
+      std::sort(runs.begin(), runs.end(), [](const PfnIv& a, const PfnIv& b) {
+        return spec::better_fit(kSpec, boost::icl::length(a), boost::icl::first(a), boost::icl::length(b),
+                                boost::icl::first(b));
+      });
+      std::uint64_t taken = 0;
       for (const auto& iv : runs) {
-        if (left == 0) break;
-        std::uint64_t take = std::min<std::uint64_t>(left, boost::icl::length(iv));
+        std::uint64_t take = spec::scatter_take(kSpec, nr, taken, boost::icl::length(iv));
+        if (take == 0) break;
         out.append(PageRun{boost::icl::first(iv), take, 1});
-        left -= take;
+        taken += take;
       }
     }
     for (const auto& run : out.runs()) {
@@ -228,9 +232,9 @@ class Proposed final : public Variant {
         if (boost::icl::last(f) + 1 >= lo + nr) cands.push_back(boost::icl::last(f) + 1 - nr);
       }
       for (Pfn c : cands) {
-        if (c < lo || c + nr - 1 > hi) continue;
+        if (!spec::window_inside(kSpec, lo, hi + 1, c, nr)) continue;
         std::uint64_t cost = boost::icl::cardinality(grow_space & PfnIv::right_open(c, c + nr));
-        if (cost < best_cost || (cost == best_cost && start && c < *start)) {
+        if (!start || spec::cheaper_window(kSpec, cost, c, best_cost, *start)) {
           best_cost = cost;
           start = c;
         }
@@ -240,9 +244,8 @@ class Proposed final : public Variant {
     // Grow each maximal block of sections the window touches, as one growth each.
     PfnSet need = grow_space & PfnIv::right_open(*start, *start + nr);
     for (const auto& iv : need) {
-      Pfn lo = boost::icl::first(iv) / pps * pps;
-      Pfn hi = (boost::icl::last(iv) / pps + 1) * pps - 1;
-      int ret = grow(k, nr, lo, hi - lo + 1);
+      auto cover = spec::section_cover(kSpec, boost::icl::first(iv), boost::icl::last(iv) + 1, pps);
+      int ret = grow(k, nr, cover.first, cover.end - cover.first);
       if (ret) {
         start.reset();
         return ret;
