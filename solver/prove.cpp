@@ -60,6 +60,21 @@ bool mutant_in_variant(const MutantInfo& m, const std::string& v) {
 
 // Part 2 (genpool part of Inv) for the RFC's DMA pool and V1: any state whose chunks and held
 // allocations satisfy Inv plus one operation through genpool keeps the page and count rules.
+// One inductive step query: an arbitrary state satisfying Inv, not a run, so no replayable
+// counterexample — a refutation is a counterexample to induction.
+QueryResult inductive_query(Bmc& ind, const char* rule, int k, const char* part) {
+  QueryResult q = ind.query(rule, k);
+  q.group = "inductive";
+  q.op = std::string(op_kind_name(k)) + " (" + part + ")";
+  q.cex.reset();
+  q.replayed.reset();
+  if (q.verdict == Verdict::proved)
+    q.detail = "Inv(s) and one operation (any request, any fault) imply the rule in s'";
+  else if (q.verdict == Verdict::refuted)
+    q.detail = "counterexample to induction (a state, not a run): " + q.detail;
+  return q;
+}
+
 std::vector<QueryResult> inductive_genpool(const Case& base, unsigned timeout_ms) {
   std::vector<QueryResult> out;
   const std::string& v = base.variant;
@@ -76,15 +91,7 @@ std::vector<QueryResult> inductive_genpool(const Case& base, unsigned timeout_ms
   for (const char* rule : {"double-alloc", "count-mismatch", "not-contiguous", "kernel-bug"})
     for (int k : kinds) {
       if (!rule_applies(rule, k)) continue;
-      QueryResult q = ind.query(rule, k);
-      q.group = "inductive";
-      q.op = std::string(op_kind_name(k)) + " (genpool)";
-      q.cex.reset();
-      q.replayed.reset();
-      if (q.verdict == Verdict::proved)
-        q.detail = "Inv(s) and one operation (any request, any fault) imply the rule in s'";
-      else if (q.verdict == Verdict::refuted)
-        q.detail = "counterexample to induction (a state, not a run): " + q.detail;
+      QueryResult q = inductive_query(ind, rule, k, "genpool");
       // The RFC's tmp_res slip oopses in any state (a BMC finding, not an induction gap).
       bool slip = v == "rfc" && std::string(rule) == "kernel-bug" && k == k_dma_alloc && base.layout.arch == Arch::arm64;
       q.expected_ok = slip ? q.verdict == Verdict::refuted : q.verdict == Verdict::proved;
@@ -145,15 +152,7 @@ std::vector<QueryResult> prove(const ProveOptions& o) {
         for (const char* rule : {"not-in-pool", "double-alloc", "count-mismatch", "order-mismatch", "kernel-bug"})
           for (int k : {k_alloc, k_free}) {
             if (!rule_applies(rule, k)) continue;
-            QueryResult q = ind.query(rule, k);
-            q.group = "inductive";
-            q.op = std::string(op_kind_name(k)) + " (list)";
-            q.cex.reset();
-            q.replayed.reset();
-            if (q.verdict == Verdict::proved)
-              q.detail = "Inv(s) and one operation (any request, any fault) imply the rule in s'";
-            else if (q.verdict == Verdict::refuted)
-              q.detail = "counterexample to induction (a state, not a run): " + q.detail;
+            QueryResult q = inductive_query(ind, rule, k, "list");
             q.expected_ok = q.verdict == Verdict::proved;
             emit(q);
           }
