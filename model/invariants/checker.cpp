@@ -325,18 +325,15 @@ void Checker::free_run(Pfn lo, Pfn hi, const FreeEvent& e) {
       if (PfnSet both = cut(ever_, PfnIv::closed(a, b)); !both.empty()) twice = icl::first(*both.begin());
     if (!unknown) unknown = a;
   };
-  Pfn next = lo;     // first page of [lo, hi] not yet seen live
-  bool rest = true;  // pages from `next` to hi remain
-  pages_.for_each_overlap(lo, hi, [&](const LiveIndex::Run& part) {
-    if (part.lo > next) not_live(next, part.lo - 1);
-    rest = part.hi < hi;
-    next = part.hi + (rest ? 1 : 0);
-    if (part.tag.state != want && !wrong) wrong = part.lo;
-    for (int p = 0; p < 2; ++p) live_in_pool_[p] -= pool_overlap(p, part.lo, part.hi);
-    live_count_ -= part.hi - part.lo + 1;
-    drop_pages(part.tag.owner, part.hi - part.lo + 1);
-  });
-  if (rest) not_live(next, hi);
+  pages_.walk(
+      lo, hi,
+      [&](const LiveIndex::Run& part) {
+        if (part.tag.state != want && !wrong) wrong = part.lo;
+        for (int p = 0; p < 2; ++p) live_in_pool_[p] -= pool_overlap(p, part.lo, part.hi);
+        live_count_ -= part.hi - part.lo + 1;
+        drop_pages(part.tag.owner, part.hi - part.lo + 1);
+      },
+      not_live);
   if (twice) {
     report("double-free", fmt::format("pfn {:#x} given back twice", *twice), {}, {*twice});
   } else if (unknown) {
@@ -355,16 +352,15 @@ void Checker::free_run(Pfn lo, Pfn hi, const FreeEvent& e) {
 
 void Checker::free_ram_run(Pfn lo, Pfn hi) {
   std::optional<Pfn> unknown;
-  Pfn next = lo;
-  bool rest = true;
-  ram_pages_.for_each_overlap(lo, hi, [&](const LiveIndex::Run& part) {
-    if (part.lo > next && !unknown) unknown = next;
-    rest = part.hi < hi;
-    next = part.hi + (rest ? 1 : 0);
-    ram_live_count_ -= part.hi - part.lo + 1;
-    drop_pages(part.tag.owner, part.hi - part.lo + 1);
-  });
-  if (rest && !unknown) unknown = next;
+  ram_pages_.walk(
+      lo, hi,
+      [&](const LiveIndex::Run& part) {
+        ram_live_count_ -= part.hi - part.lo + 1;
+        drop_pages(part.tag.owner, part.hi - part.lo + 1);
+      },
+      [&](Pfn a, Pfn) {
+        if (!unknown) unknown = a;
+      });
   if (unknown) report("unknown-free", fmt::format("RAM pfn {:#x} given back but not taken", *unknown), {}, {*unknown});
   ram_pages_.erase(lo, hi);
 }

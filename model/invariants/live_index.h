@@ -70,6 +70,20 @@ class LiveIndex {
       if (b == hi >> kBlockShift) break;
     }
   }
+  /// As for_each_overlap, and also gap(a, b) for every stretch [a, b] of [lo, hi] that is not
+  /// live, in pfn order (a free gives back pages; those that were not live are findings).
+  template <class F, class G>
+  void walk(Pfn lo, Pfn hi, F&& f, G&& gap) const {
+    Pfn next = lo;     // first page not yet seen
+    bool rest = true;  // pages from `next` to hi remain
+    for_each_overlap(lo, hi, [&](const Run& r) {
+      if (r.lo > next) gap(next, r.lo - 1);
+      rest = r.hi < hi;
+      next = r.hi + (rest ? 1 : 0);
+      f(r);
+    });
+    if (rest) gap(next, hi);
+  }
   /// True iff any page of [lo, hi] is live.
   bool any(Pfn lo, Pfn hi) const;
 

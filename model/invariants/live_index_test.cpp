@@ -64,6 +64,18 @@ TEST(LiveIndex, EqualsAnIclIntervalMapOnRandomHistories) {
       want = boost::icl::cardinality(ref & Ref::interval_type::closed(qlo, qhi));
       ASSERT_EQ(got, want);
       ASSERT_EQ(idx.any(qlo, qhi), want > 0);
+      // walk: the live pieces and the gaps tile the window, in order.
+      Pfn at = qlo;
+      std::uint64_t gaps = 0;
+      idx.walk(
+          qlo, qhi, [&](const LiveIndex::Run& r) { ASSERT_EQ(r.lo, at); at = r.hi + 1; },
+          [&](Pfn a, Pfn b) {
+            ASSERT_EQ(a, at);
+            gaps += b - a + 1;
+            at = b + 1;
+          });
+      ASSERT_EQ(at, qhi + 1);
+      ASSERT_EQ(gaps + want, qhi - qlo + 1);
     }
   }
 }

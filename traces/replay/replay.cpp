@@ -517,6 +517,18 @@ void Replayer::on_page(const Record& r, bool alloc, Path path) {
   cur_lo_ = cur_hi_ = pfn;
 }
 
+void Replayer::flush_others(Task& t, Pending& mine) {
+  // A summary takes its own pending pages; pages on the task's other lists have no summary.
+  bool others = false;
+  for (const Pending* l : {&t.alloc[0], &t.alloc[1], &t.free[0], &t.free[1]})
+    others = others || (l != &mine && !l->pages.empty());
+  if (!others) return;
+  Pending keep = std::move(mine);
+  mine = Pending{};
+  flush_orphans(t, false);
+  mine = std::move(keep);
+}
+
 void Replayer::flush_orphans(Task& t, bool at_end) {
   static const char* const kind[2][2] = {{"xen_unpop_alloc_page", "xen_unpop_dma_alloc_page"},
                                          {"xen_unpop_free_page", "xen_unpop_dma_free_page"}};
@@ -784,12 +796,7 @@ void Replayer::on_alloc(const Record& r, Path path) {
     add_unchecked("return values: a probe without ret= (assumed 0)");
   }
   if (!t.deferred.empty()) flush_deferred(t, p == 1 ? kDmaPool : kMainPool);
-  if (!t.alloc[1 - p].pages.empty() || !t.free[0].pages.empty() || !t.free[1].pages.empty()) {
-    Pending keep = std::move(t.alloc[p]);
-    t.alloc[p] = Pending{};
-    flush_orphans(t, false);
-    t.alloc[p] = std::move(keep);
-  }
+  flush_others(t, t.alloc[p]);
   PageSeq pages = t.alloc[p].take();
   if (!nr) {
     nr = pages.size();
@@ -852,12 +859,7 @@ void Replayer::on_free(const Record& r, Path path) {
     t.open_free.list_count = optional_u64(r, "list_count");
     return;
   }
-  if (!t.free[1 - p].pages.empty() || !t.alloc[0].pages.empty() || !t.alloc[1].pages.empty()) {
-    Pending keep = std::move(t.free[p]);
-    t.free[p] = Pending{};
-    flush_orphans(t, false);
-    t.free[p] = std::move(keep);
-  }
+  flush_others(t, t.free[p]);
   PageSeq pages = t.free[p].take();
   do_free(path, nr.value_or(pages.size()), std::move(pages), dev, optional_u64(r, "list_count"));
 }

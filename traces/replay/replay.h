@@ -119,6 +119,7 @@ class Replayer {
   void settle(Task& t);
   void close_open_free(Task& t);
   void flush_orphans(Task& t, bool at_end);
+  void flush_others(Task& t, Pending& mine);  // orphans of every list but `mine`
   void flush_deferred(Task& t, int pool);
   void do_growth(int pool, std::uint64_t nr, std::optional<Range> range, int ret, std::optional<std::uint64_t> list_count);
   void do_alloc(Path path, std::uint64_t nr, int ret, PageSeq pages, const std::string& owner,
