@@ -109,6 +109,7 @@ struct Bmc::Impl {
   std::vector<expr> misuse_kind, misuse_nr;
   std::vector<expr> rec_pin;
   expr ended = c.bool_val(false), any_free = c.bool_val(false);
+  expr gp_over = c.bool_const("gp_over");  // misuse: genpool's acceptance over-approximated
 
   expr p;  // tracked pfn
   std::vector<Slot> slots;
@@ -625,27 +626,47 @@ struct Bmc::Impl {
     return o;
   }
   // Does the checker see this free at all? genpool BUG()s (an oops: no free event) on a page
-  // outside every chunk or not allocated; RFC DMA frees and every V1 free go through it. A
-  // range inside one allocation genpool still holds is surely accepted; anything else is
-  // counted as a BUG (an under-approximation: such caller-rule queries cannot prove).
+  // outside every chunk or not allocated; RFC DMA frees and every V1 free go through it.
+  // Two views, chosen by gp_over: a range inside one allocation genpool still holds is
+  // surely accepted (under-approximation: a refutation found with it is real); a free is
+  // possibly accepted unless the tracked page p is in the range and genpool does not hold it
+  // (over-approximation, as p is any page: no misuse found with it is a proof). The views
+  // differ only on a range over several allocations or across two adjacent chunks.
   expr genpool_accepts(const State& x, const expr& first, const expr& n) {
     expr o = B(false);
     for (std::size_t k = 0; k < recs.size(); ++k)
       o = o || (x.held[k] && recs[k].s <= first && first + n <= recs[k].s + recs[k].n);
     return o;
   }
-  bool genpool_frees(bool dma) const { return (gp_dma && dma) || gp_plain; }
-  // Checker::check_pages_freed and drained() on the misusing step, before the allocator acts.
+  expr genpool_holds_p(const State& x) {
+    expr o = B(false);
+    for (std::size_t k = 0; k < recs.size(); ++k) o = o || (x.held[k] && recs[k].s <= p && p < recs[k].s + recs[k].n);
+    return o;
+  }
+  bool genpool_frees(bool dma) const {
+    return (gp_dma && dma && mut != Mutant::dma_free_to_list) || gp_plain;
+  }
+  // Checker::check_pages_freed and drained() on the misusing step, before the allocator acts;
+  // and, where genpool takes the free, its BUG() there (`misuse_bug`, the kernel-bug rule of
+  // the misuse queries).
   void caller_rules(const State& x, std::map<std::string, expr>& v, const expr& R, const expr& M, const expr& MN,
-                    const expr& is_free, const expr& is_dfree, const expr& is_drain) {
+                    const expr& is_free, const expr& is_dfree, const expr& is_drain, expr& misuse_bug) {
     expr live_p = p_live(x, false) || p_live(x, true);
+    expr held_p = genpool_holds_p(x);
     for (std::size_t j = 0; j < recs.size(); ++j) {
       expr me = R == I(static_cast<int>(j));
       const expr& sj = recs[j].s;
       for (bool dma : {false, true}) {
         expr step = (dma ? is_dfree : is_free) && me;
         expr n = z3::ite(M == I(3), MN, recs[j].n);
-        expr seen = genpool_frees(dma) ? genpool_accepts(x, sj, n) : B(true);
+        expr seen = B(true);
+        if (genpool_frees(dma)) {
+          // A page_list record (RFC plain pages freed as DMA) starts in no DMA chunk: BUG().
+          expr in_free = !recs[j].list && sj <= p && p < sj + n;
+          expr bug = recs[j].list || (in_free && !held_p);
+          misuse_bug = misuse_bug || (step && M != I(0) && bug);
+          seen = !recs[j].list && (genpool_accepts(x, sj, n) || (gp_over && !bug));
+        }
         if (cma_dma && dma) {
           // dma_free_coherent: the checker's RAM branch; pool pages were never taken as RAM.
           v.at("unknown-free") = v.at("unknown-free") || (step && M == I(2));
@@ -911,7 +932,8 @@ struct Bmc::Impl {
       expr is_drain = startop && K == I(k_drain);
       expr misused = (is_free || is_dfree) && M != I(0);
       expr terminal = misused || is_drain;
-      caller_rules(x, v, R, M, MN, is_free, is_dfree, is_drain);
+      expr misuse_bug = B(false);
+      caller_rules(x, v, R, M, MN, is_free, is_dfree, is_drain, misuse_bug);
       auto sel = [&](std::size_t j, const expr& is_op) { return is_op && R == I(static_cast<int>(j)); };
 
       std::vector<expr> live1 = x.live, held1 = x.held;
@@ -1043,6 +1065,11 @@ struct Bmc::Impl {
       // After a misuse the allocator's state is not encoded: only the caller rules count there.
       for (auto& [rule, e] : v) {
         bool caller = std::find(misuse_rules().begin(), misuse_rules().end(), rule) != misuse_rules().end();
+        if (cfg.misuse && rule == "kernel-bug") {
+          // Misuse queries ask for genpool's BUG() on the bad free itself.
+          viol[rule].push_back(act && terminal && misuse_bug);
+          continue;
+        }
         viol[rule].push_back(act && (caller ? terminal && e : !terminal && (e || bound_hit.back())));
       }
       ended = ended || terminal;
@@ -1231,7 +1258,11 @@ QueryResult Bmc::query(const std::string& rule, int kind) {
   // Misuse queries are refutation hunts: ask step by step right away (the shortest
   // counterexample search below repeats the first sat step only).
   z3::check_result r = z3::unsat;
+  // Misuse: refutations are hunted with genpool's acceptance under-approximated (gp_over
+  // false), so each is a run the model repeats; the proof is asked with it over-approximated.
   if (m.cfg.misuse) {
+    m.s.push();
+    m.s.add(!m.gp_over);
     for (int t = 0; t < m.depth && r == z3::unsat; ++t) {
       m.s.push();
       m.s.add(at(t));
@@ -1286,6 +1317,22 @@ QueryResult Bmc::query(const std::string& rule, int kind) {
       }
     }
   }
+  if (m.cfg.misuse) {
+    m.s.pop();
+    if (q.verdict == Verdict::proved && (m.gp_dma || m.gp_plain)) {
+      m.s.push();
+      m.s.add(m.gp_over && any);
+      z3::check_result ro = m.s.check();
+      if (ro != z3::unsat) {
+        q.verdict = Verdict::unknown;
+        q.detail = ro == z3::sat ? "no misuse found where genpool surely takes the free, but one where it may: not a proof"
+                                 : "solver: " + m.s.reason_unknown();
+      } else {
+        q.detail += " (a free genpool would BUG() on never reaches the checker)";
+      }
+      m.s.pop();
+    }
+  }
   q.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   if (q.cex && m.cfg.replay) {
     std::string note;
@@ -1297,14 +1344,8 @@ QueryResult Bmc::query(const std::string& rule, int kind) {
   // The x86 variant's device-overlap depends on where the layout puts its grant table (not an
   // iomem resource): informational too. The RFC's slip needs the Arm mirror.
   const auto& cr = misuse_rules();
-  if (std::find(cr.begin(), cr.end(), rule) != cr.end()) {
-    // Where genpool checks frees (RFC DMA, V1) the misuse encoding under-approximates its
-    // BUG()s: no refutation found is no proof there.
-    if (q.verdict == Verdict::proved && (m.gp_dma || m.gp_plain)) {
-      q.verdict = Verdict::unknown;
-      q.detail = "no misuse found, but genpool's BUG() checks are under-approximated: not a proof";
-    }
-    q.expected_ok = q.verdict != Verdict::unknown || m.gp_dma || m.gp_plain;
+  if (m.cfg.misuse || std::find(cr.begin(), cr.end(), rule) != cr.end()) {
+    q.expected_ok = q.verdict != Verdict::unknown;
     if (q.cex) q.expected_ok = q.expected_ok && q.replayed.value_or(true);
     return q;
   }

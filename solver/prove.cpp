@@ -256,7 +256,10 @@ std::vector<QueryResult> prove(const ProveOptions& o) {
           mc.timeout_ms = o.timeout_ms;
           mc.replay = o.replay;
           Bmc misuse(mc);
-          for (const auto& rule : misuse_rules()) {
+          // Where genpool takes frees (RFC DMA, V1) a bad free BUG()s: asked as kernel-bug.
+          std::vector<std::string> rules = misuse_rules();
+          if (v == "rfc" || v == "v1") rules.push_back("kernel-bug");
+          for (const auto& rule : rules) {
             QueryResult q = misuse.query(rule, -1);
             q.group = "bmc-misuse";
             res.push_back(q);

@@ -262,9 +262,10 @@ TEST(Bmc, ProposedProvedAndItsMutantsCaught) {
 // Misbehaving callers: each caller rule is refuted where the misuse reaches the checker, and
 // the counterexample replays; where it cannot be expressed the answer says so.
 TEST(Bmc, CallerMisuseRulesReplay) {
-  auto run = [](const std::string& variant, const std::string& rule) {
+  auto run = [](const std::string& variant, const std::string& rule, Mutant mut = Mutant::none) {
     BmcConfig cfg;
     cfg.base = tiny_case(variant);
+    cfg.base.mutant = mut;
     cfg.misuse = true;
     cfg.depth = 3;
     cfg.max_nr = 32768;  // one section
@@ -281,8 +282,22 @@ TEST(Bmc, CallerMisuseRulesReplay) {
   }
   // Upstream's DMA path is CMA RAM: no DMA range to free with the wrong size or path.
   EXPECT_EQ(run("upstream", "dma-free-mismatch").verdict, Verdict::proved);
-  // V1 gives every free to genpool, which BUG()s on a double free: not a proof either way.
-  EXPECT_EQ(run("v1", "double-free").verdict, Verdict::unknown);
+  // Where genpool takes the free it BUG()s on a page it does not hold, so the checker never
+  // sees a double free (V1) or pages past a DMA allocation (RFC, V1): proved, and the BUG()
+  // itself is the refuted kernel-bug of the misuse queries.
+  for (const auto& [v, rule] : std::vector<std::pair<const char*, const char*>>{
+           {"v1", "double-free"}, {"v1", "unknown-free"}, {"rfc", "unknown-free"}})
+    EXPECT_EQ(run(v, rule).verdict, Verdict::proved) << v << " " << rule;
+  for (const char* v : {"rfc", "v1"}) {
+    auto q = run(v, "kernel-bug");
+    ASSERT_EQ(q.verdict, Verdict::refuted) << v << ": " << q.detail;
+    EXPECT_TRUE(q.replayed && *q.replayed) << v << ": " << q.replay_note;
+  }
+  // The proof fails when the seeded bug takes genpool out of the RFC's DMA free (pages go to
+  // page_list): the wrong-size free now reaches the checker, and the counterexample replays.
+  auto seeded = run("rfc", "unknown-free", Mutant::dma_free_to_list);
+  ASSERT_EQ(seeded.verdict, Verdict::refuted) << seeded.detail;
+  EXPECT_TRUE(seeded.replayed && *seeded.replayed) << seeded.replay_note;
 }
 
 TEST(Inductive, GrowthPartOfInvIsInductive) {
