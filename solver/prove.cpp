@@ -1,7 +1,9 @@
 #include "solver/prove.h"
 
 #include <atomic>
+#include <condition_variable>
 #include <functional>
+#include <mutex>
 #include <thread>
 
 #include <chrono>
@@ -78,31 +80,45 @@ QueryResult inductive_query(Bmc& ind, const char* rule, int k, const char* part)
   return q;
 }
 
-// A job and a rough cost class (measured: proposed's BMC and misuse jobs, the genpool
-// variants' BMC and V1's inductive step take 25-35 s each on the default run; the others a few).
+// A job and its rough cost in seconds on the default run (measured; only the order matters).
 struct Job {
   int weight;
   std::function<std::vector<QueryResult>()> run;
 };
 
 // Runs the jobs on as many threads as the machine has CPUs (one Z3 context each), heaviest
-// first so the last to finish is a light one; results in job order. Not one thread per job: a
-// dozen Z3 queries sharing two cores stretch every query's wall time towards its timeout.
-std::vector<std::vector<QueryResult>> run_jobs(const std::vector<Job>& jobs) {
+// first so the last to finish is a light one, and hands each job's results to `deliver` in
+// job order as soon as it and the jobs before it are done. Not one thread per job: a dozen
+// Z3 queries sharing two cores stretch every query's wall time towards its timeout.
+void run_jobs(const std::vector<Job>& jobs, const std::function<void(std::vector<QueryResult>&)>& deliver) {
   std::vector<std::size_t> order(jobs.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return jobs[a].weight > jobs[b].weight; });
   std::vector<std::vector<QueryResult>> out(jobs.size());
+  std::vector<char> done(jobs.size(), 0);
+  std::mutex mu;
+  std::condition_variable cv;
   std::atomic<std::size_t> next{0};
   auto worker = [&] {
-    for (std::size_t i; (i = next++) < order.size();) out[order[i]] = jobs[order[i]].run();
+    for (std::size_t i; (i = next++) < order.size();) {
+      auto res = jobs[order[i]].run();
+      std::lock_guard<std::mutex> lock(mu);
+      out[order[i]] = std::move(res);
+      done[order[i]] = 1;
+      cv.notify_one();
+    }
   };
   const unsigned n = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), jobs.size()));
   std::vector<std::thread> pool;
-  for (unsigned k = 1; k < n; ++k) pool.emplace_back(worker);
-  worker();
+  for (unsigned k = 0; k < n; ++k) pool.emplace_back(worker);
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return done[i] != 0; });
+    lock.unlock();
+    deliver(out[i]);
+    out[i].clear();
+  }
   for (auto& t : pool) t.join();
-  return out;
 }
 
 std::vector<QueryResult> inductive_genpool(const Case& base, unsigned timeout_ms) {
@@ -130,14 +146,169 @@ std::vector<QueryResult> inductive_genpool(const Case& base, unsigned timeout_ms
   return out;
 }
 
+// One mutant: the first query that refutes it (universal layout queries first, then the
+// BMC of each variant it exists in, on the preset and the small layouts) while the unmutated
+// code proves the same rule on the same layout and bound.
+QueryResult mutant_job(const ProveOptions& o, const MutantInfo& mi, const ProveOptions::Target& preset,
+                       const std::function<Case(const ProveOptions::Target&, const std::string&, Mutant)>& case_for) {
+  std::optional<QueryResult> hit;
+  for (auto& q : universal_checks(4096, mi.id, o.timeout_ms, o.replay))
+    if (!hit && q.verdict == Verdict::refuted) hit = q;
+  for (const auto& v : o.variants) {
+    if (hit) break;
+    if (!mutant_in_variant(mi, v) || v == "proposed") continue;
+    for (const auto& t : {preset, ProveOptions::Target{"", tiny_layout("solver-tiny")},
+                          ProveOptions::Target{"", tiny_layout("solver-one-section")}}) {
+      if (hit) break;
+      BmcConfig cfg;
+      cfg.base = case_for(t, v, mi.id);
+      cfg.depth = std::min(o.depth, 4);
+      cfg.timeout_ms = o.timeout_ms;
+      cfg.replay = o.replay;
+      Bmc bmc(cfg);
+      BmcConfig base_cfg = cfg;
+      base_cfg.base.mutant = Mutant::none;
+      base_cfg.replay = false;
+      Bmc baseline(base_cfg);
+      for (const auto& rule : bmc_rules()) {
+        QueryResult q = bmc.query(rule, -1);
+        if (q.verdict != Verdict::refuted || (q.replayed && !*q.replayed)) continue;
+        QueryResult b = baseline.query(rule, -1);
+        if (b.verdict != Verdict::proved) continue;
+        q.detail += fmt::format("; unmutated: {} in {:.3f}s", to_string(b.verdict), b.seconds);
+        q.seconds += b.seconds;
+        hit = q;
+        break;
+      }
+    }
+  }
+  QueryResult q;
+  if (hit) {
+    q = *hit;
+  } else {
+    q.rule = "(any)";
+    q.op = "any";
+    q.verdict = Verdict::unknown;
+    q.expected_ok = false;
+    q.detail = "no query refuted it within the bounds";
+  }
+  q.group = "mutant";
+  q.mutant = mi.name;
+  return q;
+}
+
+// BMC of one variant on one layout, rule x operation. One query per rule over every operation
+// first; only a refuted rule is asked again per operation (for the table and the shortest
+// counterexample of each column). The RFC adds the two-caller race.
+std::vector<QueryResult> bmc_job(const ProveOptions& o, const ProveOptions::Target& t, const std::string& v, const Case& base) {
+  std::vector<QueryResult> res;
+  BmcConfig cfg;
+  cfg.base = base;
+  cfg.depth = v == "proposed" ? std::min(o.depth, o.proposed_depth) : o.depth;
+  cfg.timeout_ms = o.timeout_ms;
+  cfg.replay = o.replay;
+  Bmc bmc(cfg);
+  for (const auto& rule : bmc_rules()) {
+    QueryResult any = bmc.query(rule, -1);
+    bool dma_only_ram = v == "upstream" || v == "x86";
+    for (int k = 0; k < k_count; ++k) {
+      if (!rule_applies(rule, k)) continue;
+      if (dma_only_ram && (k == k_dma_alloc || k == k_dma_free) && rule != "ram-stolen" && rule != "count-mismatch")
+        continue;  // their DMA path is CMA RAM: no pool rule can break there
+      if (any.verdict != Verdict::refuted) {
+        QueryResult q = any;
+        q.op = op_kind_name(k);
+        if (q.verdict == Verdict::proved)
+          q.expected_ok = q.rule == "spurious-enomem" || q.rule == "ram-stolen" ||
+                          (v == "x86" && rule == "device-overlap") || holds_by_design(v, rule, k) ||
+                          (rule == "kernel-bug" && t.layout.arch == Arch::x86_64);
+        q.detail += " (one query over every operation)";
+        res.push_back(q);
+        any.seconds = 0;  // the time is counted once
+      } else {
+        res.push_back(bmc.query(rule, k));
+      }
+    }
+  }
+  if (v == "rfc" && o.race_depth > 0) {
+    BmcConfig c2 = cfg;
+    c2.two_callers = true;
+    c2.depth = o.race_depth;
+    Bmc race(c2);
+    for (const char* rule : {"spurious-enomem", "double-alloc"}) res.push_back(race.query(rule));
+  }
+  return res;
+}
+
+// Misbehaving callers: the caller rules (and, where genpool takes frees, its BUG()). Small
+// requests (one section) are enough to misuse an allocation and keep proposed's run
+// relations small.
+std::vector<QueryResult> misuse_job(const ProveOptions& o, const std::string& v, const Case& base) {
+  std::vector<QueryResult> res;
+  BmcConfig mc;
+  mc.base = base;
+  mc.misuse = true;
+  mc.depth = std::min(o.depth, 3);
+  mc.max_nr = case_geometry(mc.base).pages_per_section();
+  mc.timeout_ms = o.timeout_ms;
+  mc.replay = o.replay;
+  Bmc misuse(mc);
+  std::vector<std::string> rules = misuse_rules();
+  if (v == "rfc" || v == "v1") rules.push_back("kernel-bug");
+  for (const auto& rule : rules) {
+    QueryResult q = misuse.query(rule, -1);
+    q.group = "bmc-misuse";
+    res.push_back(q);
+  }
+  return res;
+}
+
+// Part 2 (page and count part of Inv) for the list allocators: any state satisfying Inv plus
+// one alloc (with fill and any fault) or one free keeps the page and count rules.
+std::vector<QueryResult> inductive_list(const Case& base, unsigned timeout_ms) {
+  std::vector<QueryResult> res;
+  BmcConfig cfg;
+  cfg.base = base;
+  cfg.depth = 1;
+  cfg.timeout_ms = timeout_ms;
+  cfg.replay = false;
+  cfg.inductive = true;
+  Bmc ind(cfg);
+  for (const char* rule : {"not-in-pool", "double-alloc", "count-mismatch", "order-mismatch", "kernel-bug"})
+    for (int k : {k_alloc, k_free}) {
+      if (!rule_applies(rule, k)) continue;
+      QueryResult q = inductive_query(ind, rule, k, "list");
+      q.expected_ok = q.verdict == Verdict::proved;
+      res.push_back(q);
+    }
+  return res;
+}
+
+// Design limits on the small built-in layout: fragmentation and fault paths.
+std::vector<QueryResult> tiny_job(const ProveOptions& o, const std::string& v, Case base) {
+  std::vector<QueryResult> res;
+  BmcConfig cfg;
+  base.page_size = 4096;
+  cfg.base = base;
+  cfg.depth = std::min(o.depth, v == "proposed" ? o.proposed_depth : 3);
+  cfg.timeout_ms = o.timeout_ms;
+  cfg.replay = o.replay;
+  Bmc bmc(cfg);
+  for (const char* rule : {"spurious-enomem", "ram-stolen", "kernel-bug"}) {
+    QueryResult q = bmc.query(rule);
+    q.group = "bmc-tiny";
+    q.expected_ok = q.verdict != Verdict::unknown && (q.verdict == Verdict::proved) == tiny_holds(v, rule);
+    res.push_back(q);
+  }
+  return res;
+}
+
 }  // namespace
 
+// Every query is a job; the jobs run on a pool of one thread per CPU and their results come
+// out in the order below: layouts, all-layout queries, inductive steps, BMC, small layout,
+// mutants.
 std::vector<QueryResult> prove(const ProveOptions& o) {
-  std::vector<QueryResult> out;
-  auto emit = [&](QueryResult q) {
-    if (o.progress) o.progress(q);
-    out.push_back(std::move(q));
-  };
   auto case_for = [&](const ProveOptions::Target& t, const std::string& variant, Mutant m) {
     Case c;
     c.preset = t.preset;
@@ -147,203 +318,74 @@ std::vector<QueryResult> prove(const ProveOptions& o) {
     c.mutant = m;
     return c;
   };
-  // Part 1: the layouts.
+  std::vector<Job> jobs;
+  auto many = [&](int w, std::function<std::vector<QueryResult>()> f) { jobs.push_back({w, std::move(f)}); };
+  auto one = [&](int w, std::function<QueryResult()> f) {
+    jobs.push_back({w, [f = std::move(f)]() { return std::vector<QueryResult>{f()}; }});
+  };
+  // Part 1: the layouts, and every layout Xen can emit.
   if (o.layout_checks)
-    for (const auto& t : o.layouts) {
-      std::vector<std::uint64_t> ps = {4096};
-      if (t.layout.arch == Arch::arm64) ps = {4096, 16384, 65536};
-      for (auto& q : layout_checks(t.layout, t.preset.empty() ? t.layout.name : t.preset, ps, o.timeout_ms)) emit(q);
-    }
+    for (const auto& t : o.layouts)
+      many(1, [&o, &t]() {
+        std::vector<std::uint64_t> ps = {4096};
+        if (t.layout.arch == Arch::arm64) ps = {4096, 16384, 65536};
+        return layout_checks(t.layout, t.preset.empty() ? t.layout.name : t.preset, ps, o.timeout_ms);
+      });
   if (o.universal) {
     for (std::uint64_t ps : {4096ull, 65536ull})
-      for (auto& q : universal_checks(ps, Mutant::none, o.timeout_ms, o.replay)) emit(q);
-    for (auto& q : never_usable(o.timeout_ms)) emit(q);
-    for (auto& q : wrap_checks(o.timeout_ms)) emit(q);
+      many(1, [&o, ps]() { return universal_checks(ps, Mutant::none, o.timeout_ms, o.replay); });
+    many(1, [&o]() { return never_usable(o.timeout_ms); });
+    many(1, [&o]() { return wrap_checks(o.timeout_ms); });
   }
-  // Part 2 (growth part of Inv): inductive step per variant and layout.
-  if (o.bmc)
+  if (o.bmc) {
+    // Part 2 (growth part of Inv): inductive step per variant and layout.
     for (const auto& t : o.layouts)
-      for (const auto& v : o.variants) {
-        for (auto& q : inductive_growth(case_for(t, v, Mutant::none), o.timeout_ms)) emit(q);
-      }
-  // Part 2 (page and count part of Inv) for the list allocators: any state satisfying Inv plus
-  // one alloc (with fill and any fault) or one free keeps the page and count rules.
-  if (o.bmc)
-    for (const auto& t : o.layouts)
-      for (const auto& v : o.variants) {
-        if (v != "upstream" && v != "x86" && v != "rfc") continue;
-        BmcConfig cfg;
-        cfg.base = case_for(t, v, Mutant::none);
-        cfg.depth = 1;
-        cfg.timeout_ms = o.timeout_ms;
-        cfg.replay = false;
-        cfg.inductive = true;
-        Bmc ind(cfg);
-        for (const char* rule : {"not-in-pool", "double-alloc", "count-mismatch", "order-mismatch", "kernel-bug"})
-          for (int k : {k_alloc, k_free}) {
-            if (!rule_applies(rule, k)) continue;
-            QueryResult q = inductive_query(ind, rule, k, "list");
-            q.expected_ok = q.verdict == Verdict::proved;
-            emit(q);
-          }
-      }
-  // The growth mutants against the same inductive step (the unmutated Inv, the mutated growth).
-  if (o.bmc && o.mutants && !o.layouts.empty())
-    for (Mutant m : {Mutant::range_end_off_by_one, Mutant::no_section_align, Mutant::overlapping_growth, Mutant::no_holes})
-      for (auto& q : inductive_growth(case_for(o.layouts.front(), "upstream", m), o.timeout_ms))
-        if (q.verdict != Verdict::proved) emit(q);
-  // Parts 2-3: each variant on each layout, rule x operation. One query per rule over every
-  // operation first; only a refuted rule is asked again per operation (for the table and the
-  // shortest counterexample of each column). Variants run in parallel (one Z3 context each).
-  if (o.bmc)
-    for (const auto& t : o.layouts) {
-      std::vector<Job> jobs;
-      auto heavy = [](const std::string& v) { return v == "proposed" || v == "rfc" || v == "v1" ? 3 : v == "x86" ? 2 : 1; };
       for (const auto& v : o.variants)
-        jobs.push_back({heavy(v), [&, v]() {
+        many(1, [&, v]() { return inductive_growth(case_for(t, v, Mutant::none), o.timeout_ms); });
+    for (const auto& t : o.layouts)
+      for (const auto& v : o.variants)
+        if (v == "upstream" || v == "x86" || v == "rfc")
+          many(2, [&, v]() { return inductive_list(case_for(t, v, Mutant::none), o.timeout_ms); });
+    // The growth mutants against the same inductive step (the unmutated Inv, the mutated growth).
+    if (o.mutants && !o.layouts.empty())
+      for (Mutant m : {Mutant::range_end_off_by_one, Mutant::no_section_align, Mutant::overlapping_growth, Mutant::no_holes})
+        many(1, [&, m]() {
           std::vector<QueryResult> res;
-          BmcConfig cfg;
-          cfg.base = case_for(t, v, Mutant::none);
-          cfg.depth = v == "proposed" ? std::min(o.depth, o.proposed_depth) : o.depth;
-          cfg.timeout_ms = o.timeout_ms;
-          cfg.replay = o.replay;
-          Bmc bmc(cfg);
-          for (const auto& rule : bmc_rules()) {
-            QueryResult any = bmc.query(rule, -1);
-            bool dma_only_ram = v == "upstream" || v == "x86";
-            for (int k = 0; k < k_count; ++k) {
-              if (!rule_applies(rule, k)) continue;
-              if (dma_only_ram && (k == k_dma_alloc || k == k_dma_free) && rule != "ram-stolen" && rule != "count-mismatch")
-                continue;  // their DMA path is CMA RAM: no pool rule can break there
-              if (any.verdict != Verdict::refuted) {
-                QueryResult q = any;
-                q.op = op_kind_name(k);
-                if (q.verdict == Verdict::proved)
-                  q.expected_ok = q.rule == "spurious-enomem" || q.rule == "ram-stolen" ||
-                                  (v == "x86" && rule == "device-overlap") || holds_by_design(v, rule, k) ||
-                                  (rule == "kernel-bug" && t.layout.arch == Arch::x86_64);
-                q.detail += " (one query over every operation)";
-                res.push_back(q);
-                any.seconds = 0;  // the time is counted once
-              } else {
-                res.push_back(bmc.query(rule, k));
-              }
-            }
-          }
-          if (v == "rfc" && o.race_depth > 0) {
-            BmcConfig c2 = cfg;
-            c2.two_callers = true;
-            c2.depth = o.race_depth;
-            Bmc race(c2);
-            for (const char* rule : {"spurious-enomem", "double-alloc"}) res.push_back(race.query(rule));
-          }
+          for (auto& q : inductive_growth(case_for(o.layouts.front(), "upstream", m), o.timeout_ms))
+            if (q.verdict != Verdict::proved) res.push_back(q);
           return res;
-        }});
+        });
+    // Parts 2-3: each variant on each layout, its genpool inductive step and its misuse queries.
+    for (const auto& t : o.layouts) {
+      for (const auto& v : o.variants) {
+        int w = v == "proposed" ? 12 : v == "rfc" ? 9 : v == "x86" || v == "v1" ? 5 : 2;
+        many(w, [&, v]() { return bmc_job(o, t, v, case_for(t, v, Mutant::none)); });
+      }
       for (const auto& v : o.variants)
         if (v == "rfc" || v == "v1")
-          jobs.push_back({v == "v1" ? 3 : 2, [&, v]() { return inductive_genpool(case_for(t, v, Mutant::none), o.timeout_ms); }});
-      // Misbehaving callers: the caller rules, one job per variant beside the others. Small
-      // requests (one section) are enough to misuse an allocation and keep proposed's run
-      // relations small.
+          many(v == "v1" ? 8 : 3, [&, v]() { return inductive_genpool(case_for(t, v, Mutant::none), o.timeout_ms); });
       for (const auto& v : o.variants)
-        jobs.push_back({v == "proposed" ? 3 : 1, [&, v]() {
-          std::vector<QueryResult> res;
-          BmcConfig mc;
-          mc.base = case_for(t, v, Mutant::none);
-          mc.misuse = true;
-          mc.depth = std::min(o.depth, 3);
-          mc.max_nr = case_geometry(mc.base).pages_per_section();
-          mc.timeout_ms = o.timeout_ms;
-          mc.replay = o.replay;
-          Bmc misuse(mc);
-          // Where genpool takes frees (RFC DMA, V1) a bad free BUG()s: asked as kernel-bug.
-          std::vector<std::string> rules = misuse_rules();
-          if (v == "rfc" || v == "v1") rules.push_back("kernel-bug");
-          for (const auto& rule : rules) {
-            QueryResult q = misuse.query(rule, -1);
-            q.group = "bmc-misuse";
-            res.push_back(q);
-          }
-          return res;
-        }});
-      for (auto& res : run_jobs(jobs))
-        for (auto& q : res) emit(q);
+        many(v == "proposed" ? 8 : 1, [&, v]() { return misuse_job(o, v, case_for(t, v, Mutant::none)); });
     }
-  // Design limits on the small built-in layout: fragmentation and fault paths.
-  if (o.bmc) {
     ProveOptions::Target tiny{"", tiny_layout("solver-tiny")};
-    for (const auto& v : o.variants) {
-      BmcConfig cfg;
-      cfg.base = case_for(tiny, v, Mutant::none);
-      cfg.base.page_size = 4096;
-      cfg.depth = std::min(o.depth, v == "proposed" ? o.proposed_depth : 3);
-      cfg.timeout_ms = o.timeout_ms;
-      cfg.replay = o.replay;
-      Bmc bmc(cfg);
-      for (const char* rule : {"spurious-enomem", "ram-stolen", "kernel-bug"}) {
-        QueryResult q = bmc.query(rule);
-        q.group = "bmc-tiny";
-        q.expected_ok = q.verdict != Verdict::unknown && (q.verdict == Verdict::proved) == tiny_holds(v, rule);
-        emit(q);
-      }
-    }
+    for (const auto& v : o.variants)
+      many(v == "proposed" ? 2 : 1, [&, v, tiny]() { return tiny_job(o, v, case_for(tiny, v, Mutant::none)); });
   }
   // Every mutant must be refuted by at least one query.
-  if (o.mutants) {
-    const Layout base = o.layouts.empty() ? load_preset("qemu-virt-dom0") : o.layouts.front().layout;
-    const std::string base_preset = o.layouts.empty() ? "qemu-virt-dom0" : o.layouts.front().preset;
-    for (const auto& mi : mutant_table()) {
-      if (mi.id == Mutant::none) continue;
-      std::optional<QueryResult> hit;
-      // The universal layout queries first (they catch placement mutants on every layout).
-      for (auto& q : universal_checks(4096, mi.id, o.timeout_ms, o.replay))
-        if (!hit && q.verdict == Verdict::refuted) hit = q;
-      for (const auto& v : o.variants) {
-        if (hit) break;
-        if (!mutant_in_variant(mi, v) || v == "proposed") continue;
-        for (const auto& t : {ProveOptions::Target{base_preset, base}, ProveOptions::Target{"", tiny_layout("solver-tiny")},
-                              ProveOptions::Target{"", tiny_layout("solver-one-section")}}) {
-          if (hit) break;
-          BmcConfig cfg;
-          cfg.base = case_for(t, v, mi.id);
-          cfg.depth = std::min(o.depth, 4);
-          cfg.timeout_ms = o.timeout_ms;
-          cfg.replay = o.replay;
-          Bmc bmc(cfg);
-          BmcConfig base_cfg = cfg;
-          base_cfg.base.mutant = Mutant::none;
-          base_cfg.replay = false;
-          Bmc baseline(base_cfg);
-          // A mutant is refuted by a rule the unmutated code proves on the same layout and bound.
-          for (const auto& rule : bmc_rules()) {
-            QueryResult q = bmc.query(rule, -1);
-            if (q.verdict != Verdict::refuted || (q.replayed && !*q.replayed)) continue;
-            QueryResult b = baseline.query(rule, -1);
-            if (b.verdict != Verdict::proved) continue;
-            q.detail += fmt::format("; unmutated: {} in {:.3f}s", to_string(b.verdict), b.seconds);
-            q.seconds += b.seconds;
-            hit = q;
-            break;
-          }
-        }
-      }
-      if (hit) {
-        hit->group = "mutant";
-        hit->mutant = mi.name;
-        emit(*hit);
-      } else {
-        QueryResult q;
-        q.group = "mutant";
-        q.mutant = mi.name;
-        q.rule = "(any)";
-        q.op = "any";
-        q.verdict = Verdict::unknown;
-        q.expected_ok = false;
-        q.detail = "no query refuted it within the bounds";
-        emit(q);
-      }
+  const ProveOptions::Target base_target = o.layouts.empty()
+                                               ? ProveOptions::Target{"qemu-virt-dom0", load_preset("qemu-virt-dom0")}
+                                               : o.layouts.front();
+  if (o.mutants)
+    for (const auto& mi : mutant_table())
+      if (mi.id != Mutant::none)
+        one(mi.id == Mutant::dma_free_to_list ? 5 : 1, [&, &mi = mi]() { return mutant_job(o, mi, base_target, case_for); });
+  std::vector<QueryResult> out;
+  run_jobs(jobs, [&](std::vector<QueryResult>& res) {
+    for (auto& q : res) {
+      if (o.progress) o.progress(q);
+      out.push_back(std::move(q));
     }
-  }
+  });
   return out;
 }
 
