@@ -121,6 +121,7 @@ struct Bmc::Impl {
   std::vector<expr> step_kind;  // kind of the op completing/acting at step t (for the column)
   int depth = 0;
   bool two = false;
+  std::map<int, z3::check_result> vacuity;  // inductive: Inv and a step of this kind are satisfiable
 
   explicit Impl(const BmcConfig& cf) : cfg(cf), w{true, true, {c.int_val(0), c.int_val(0)}, {}, {}, {c.int_val(0), c.int_val(0)}, {}, {}, {}, {c.int_val(0), c.int_val(0)}}, p(c.int_const("p")) {
     geo = case_geometry(cfg.base);
@@ -1241,10 +1242,15 @@ QueryResult Bmc::query(const std::string& rule, int kind) {
   if (m.cfg.inductive) {
     // Vacuity: Inv and the step must be satisfiable together (with the operation kind asked),
     // or every "proof" would be empty.
-    m.s.push();
-    if (kind >= 0) m.s.add(m.step_kind[0] == m.I(kind));
-    z3::check_result r0 = m.s.check();
-    m.s.pop();
+    auto cached = m.vacuity.find(kind);
+    z3::check_result r0 = cached != m.vacuity.end() ? cached->second : z3::unknown;
+    if (cached == m.vacuity.end()) {
+      m.s.push();
+      if (kind >= 0) m.s.add(m.step_kind[0] == m.I(kind));
+      r0 = m.s.check();
+      m.s.pop();
+      if (r0 == z3::sat) m.vacuity.emplace(kind, r0);
+    }
     if (r0 != z3::sat) {
       q.verdict = Verdict::unknown;
       q.detail = r0 == z3::unsat ? "vacuous: no state satisfies Inv with this step" : "solver: " + m.s.reason_unknown();
