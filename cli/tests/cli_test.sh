@@ -61,6 +61,13 @@ expect 1 "violation double-free" -- "$BIN" explore "$tmp/c.json"
 echo '{"layout": 3}' >"$tmp/bad.json"
 expect 2 "bad.json" -- "$BIN" explore "$tmp/bad.json"
 expect 0 "range-end-off-by-one" -- "$BIN" mutants --list
+# prove: the layout checks alone, as JSON, turned into the README/docs tables
+"$BIN" prove --layout-only --json --preset qemu-virt-dom0 >"$tmp/prove.json" 2>/dev/null
+expect 0 "\| layout \| 8 \| 7 \| 1 \| 0 \|" -- "$SRC/scripts/prove-tables" --summary "$tmp/prove.json"
+printf 'x\n<!-- prove-tables:begin -->\nold\n<!-- prove-tables:end -->\ny\n' >"$tmp/doc.md"
+expect 0 "" -- "$SRC/scripts/prove-tables" "$tmp/prove.json" --update "$tmp/doc.md"
+expect 0 "region-usable.*never usable at 64K" -- cat "$tmp/doc.md"
+expect 1 "not the JSON of" -- "$SRC/scripts/prove-tables" "$tmp/doc.md"
 
 echo "$((fails == 0 ? 1 : 0)) passed, $fails failed"
 exit $((fails > 0))
