@@ -121,6 +121,7 @@ struct Bmc::Impl {
   std::vector<expr> step_kind;  // kind of the op completing/acting at step t (for the column)
   int depth = 0;
   bool two = false;
+  std::map<std::size_t, std::vector<PageRun>> serve_cache;  // could_serve's runs per step
   std::map<int, z3::check_result> vacuity;  // inductive: Inv and a step of this kind are satisfiable
 
   explicit Impl(const BmcConfig& cf) : cfg(cf), w{true, true, {c.int_val(0), c.int_val(0)}, {}, {}, {c.int_val(0), c.int_val(0)}, {}, {}, {}, {c.int_val(0), c.int_val(0)}}, p(c.int_const("p")) {
@@ -153,6 +154,7 @@ struct Bmc::Impl {
     // So do the genpool inductive queries, which time out now and then with the default one.
     if (proposed || cfg.inductive_genpool) s.set("arith.solver", 2u);
     if (const char* a = std::getenv("UNPOP_Z3_ARITH")) s.set("arith.solver", static_cast<unsigned>(std::atoi(a)));
+    if (const char* a = std::getenv("UNPOP_Z3_SEED")) s.set("random_seed", static_cast<unsigned>(std::atoi(a)));
     build();
   }
 
@@ -206,14 +208,15 @@ struct Bmc::Impl {
     return ok;
   }
   // Checker::could_serve: free pool pages plus the target's unused whole sections. Exact for
-  // scattered requests (see section_cap). For contiguous ones a run of adjacent free sections
-  // counts, but not a run that joins free pool pages to a free section (list pools keep no
-  // page identities here): an under-approximation, so a refutation is real and "proved"
-  // means "not within this bound and approximation".
+  // scattered requests (see section_cap). For contiguous ones: exact for proposed and V1
+  // (serve_window); the RFC's misses its free page_list pages, and upstream/x86 count runs of
+  // free sections only (list pools keep no page identities here) -- under-approximations, so a
+  // refutation is real and "proved" means "not within this bound and approximation".
   expr could_serve(const State& x, const expr& n, bool contiguous) {
     if (!w.has_target) return B(false);
     std::vector<expr> f;
     for (std::size_t i = 0; i < free_sections.size(); ++i) f.push_back(d.name(section_free(i), "sec_free"));
+    if (contiguous && (proposed || gp_plain || gp_dma)) return serve_window(x, n, f);
     if (contiguous) {
       expr any = B(false);
       const std::size_t most = static_cast<std::size_t>((cfg.max_nr + pps - 1) / pps);
@@ -233,6 +236,46 @@ struct Bmc::Impl {
     for (const auto& e : f) free_sec = free_sec + z3::ite(e, I(1), I(0));
     expr free_pool = x.pool0 + x.pool1 - x.live0 - x.live1;
     return free_pool + free_sec * U(pps) >= n;
+  }
+
+  // Checker::could_serve for a contiguous request where the encoding knows the free pool
+  // pages page by page: some window [c, c + n) (c a fresh unknown: could_serve only occurs
+  // positively, so Z3 picking c is "there is a window") inside one block of adjacent target
+  // sections and seeds, every section it touches unused or pool (proposed, V1: any growth; the
+  // RFC: a DMA chunk), and no page of it live (proposed's live runs) or held by genpool. Linear
+  // in the sections and records (the maximal runs of the same set are quadratic and slowed
+  // every query of the RFC and V1 down). The RFC's free page_list pages are not counted.
+  expr serve_window(const State& x, const expr& n, const std::vector<expr>& sec_free) {
+    struct Piece {
+      std::uint64_t lo, hi;  // pfn [lo, hi)
+      expr usable;
+    };
+    std::vector<Piece> pieces;
+    for (std::size_t i = 0; i < free_sections.size(); ++i) {
+      const Range& sec = free_sections[i];
+      expr pooled = B(false);
+      for (const Slot& sl : slots)
+        pooled = pooled || (sl.pooled && (gp_dma ? sl.pool == I(1) : B(true)) && sl.s <= U(sec.start) && U(sec.end) <= sl.e);
+      pieces.push_back({sec.start / page, (sec.end + 1) / page, sec_free[i] || pooled});
+    }
+    for (const auto& r : seeds) pieces.push_back({r.start / page, r.end / page + 1, B(true)});
+    std::sort(pieces.begin(), pieces.end(), [](const Piece& a, const Piece& b) { return a.lo < b.lo; });
+    expr c0 = d.int_var("serve_c"), e0 = c0 + n;
+    expr inside = B(false), usable = B(true), none_used = B(true);
+    for (std::size_t i = 0; i < pieces.size();) {
+      std::size_t k = i;
+      while (k + 1 < pieces.size() && pieces[k + 1].lo == pieces[k].hi) ++k;
+      inside = inside || (U(pieces[i].lo) <= c0 && e0 <= U(pieces[k].hi));
+      i = k + 1;
+    }
+    for (const Piece& p : pieces) usable = usable && (!(c0 < U(p.hi) && U(p.lo) < e0) || p.usable);
+    auto clear_of = [&](const expr& on, const expr& rs, const expr& rn) { return !(on && rs < e0 && c0 < rs + rn); };
+    if (proposed) {
+      for (const auto& r : live_runs(x)) none_used = none_used && clear_of(r.on, r.s, r.n);
+    } else {
+      for (std::size_t k = 0; k < recs.size(); ++k) none_used = none_used && clear_of(x.held[k], recs[k].s, recs[k].n);
+    }
+    return inside && usable && none_used;
   }
 
   // Pfn range of slot j (as the checker counts a growth: PFN_DOWN(start)..PFN_DOWN(end)).

@@ -118,6 +118,28 @@ Case tiny_case(const std::string& variant, Mutant m = Mutant::none) {
   return c;
 }
 
+// A contiguous request that only a window joining free chunk pages to the adjacent free
+// section can hold: one extended region of exactly two sections, the first a V1 chunk with one
+// page held. V1's genpool cannot span chunks and fill_pool needs two free sections, so the DMA
+// request falls back to CMA RAM (ram-stolen); counting runs of free sections only, the encoding
+// missed this. proposed grows the window over both and holds the rule.
+TEST(Bmc, DmaLivenessJoinsFreePoolPagesAndSections) {
+  auto run = [](const std::string& variant, const char* rule) {
+    BmcConfig cfg;
+    cfg.base = tiny_case(variant);
+    cfg.base.layout.ext_regions = {{0x80000000, 0x8fffffff}};
+    cfg.depth = 2;
+    cfg.max_nr = 2 * 32768;
+    return Bmc(cfg).query(rule);
+  };
+  auto v1 = run("v1", "ram-stolen");
+  ASSERT_EQ(v1.verdict, Verdict::refuted) << v1.detail;
+  EXPECT_EQ(v1.depth, 2);
+  EXPECT_TRUE(v1.replayed && *v1.replayed) << v1.replay_note;
+  EXPECT_EQ(run("proposed", "spurious-enomem").verdict, Verdict::proved);
+  EXPECT_EQ(run("proposed", "ram-stolen").verdict, Verdict::proved);
+}
+
 TEST(Bmc, TinyLayoutFindingsReplay) {
   // Upstream: a two-section growth cannot be placed in two one-section regions.
   {
