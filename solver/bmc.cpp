@@ -152,6 +152,7 @@ struct Bmc::Impl {
     // proposed's run relations (many if-then-else over integer bounds) solve about twice as fast
     // with the older arithmetic solver; UNPOP_Z3_ARITH overrides it for experiments.
     // So do the genpool inductive queries, which time out now and then with the default one.
+    // UNPOP_Z3_SEED sets Z3's random seed (query times vary with it: docs/solver.md).
     if (proposed || cfg.inductive_genpool) s.set("arith.solver", 2u);
     if (const char* a = std::getenv("UNPOP_Z3_ARITH")) s.set("arith.solver", static_cast<unsigned>(std::atoi(a)));
     if (const char* a = std::getenv("UNPOP_Z3_SEED")) s.set("random_seed", static_cast<unsigned>(std::atoi(a)));

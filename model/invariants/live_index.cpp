@@ -4,12 +4,6 @@
 
 namespace unpop {
 
-bool LiveIndex::any(Pfn lo, Pfn hi) const {
-  bool found = false;
-  for_each_overlap(lo, hi, [&](const Run&) { found = true; });
-  return found;
-}
-
 void LiveIndex::assign(Block& blk, Pfn lo, Pfn hi, PageTag tag) {
   auto& v = blk.runs;
   // First run that ends at or after lo - 1 (a run touching lo may join).

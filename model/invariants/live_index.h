@@ -84,8 +84,6 @@ class LiveIndex {
     });
     if (rest) gap(next, hi);
   }
-  /// True iff any page of [lo, hi] is live.
-  bool any(Pfn lo, Pfn hi) const;
 
   /// Every page of [lo, hi] becomes live with `tag` (whatever it was).
   void set(Pfn lo, Pfn hi, PageTag tag);

@@ -623,17 +623,21 @@ void Replayer::reconcile_uncertain(const PageSeq& pages) {
   checker_->take();
 }
 
+// The span of pages the current event touches, kept with it in the context ring.
+void Replayer::touch(const PageSeq& pages) {
+  if (pages.empty()) return;
+  cur_lo_ = pages.runs().front().lo();
+  cur_hi_ = cur_lo_;
+  for (const auto& run : pages.runs()) {
+    cur_lo_ = std::min(cur_lo_, run.lo());
+    cur_hi_ = std::max(cur_hi_, run.hi());
+  }
+}
+
 void Replayer::do_alloc(Path path, std::uint64_t nr, int ret, PageSeq pages, const std::string& owner,
                         std::optional<std::uint64_t> list_count) {
   const int p = path == Path::dma ? 1 : 0;
-  if (!pages.empty()) {
-    cur_lo_ = pages.runs().front().lo();
-    cur_hi_ = cur_lo_;
-    for (const auto& run : pages.runs()) {
-      cur_lo_ = std::min(cur_lo_, run.lo());
-      cur_hi_ = std::max(cur_hi_, run.hi());
-    }
-  }
+  touch(pages);
   if (ret == 0 && pages.empty() && nr > 0) {
     anon_change(p, static_cast<std::int64_t>(nr));
     if (list_count) check_list_count(*list_count);
@@ -721,14 +725,7 @@ void Replayer::do_free(Path path, std::uint64_t nr, PageSeq pages, const std::st
     cex_free(path, nr, pages);
     return;
   }
-  if (!pages.empty()) {
-    cur_lo_ = pages.runs().front().lo();
-    cur_hi_ = cur_lo_;
-    for (const auto& run : pages.runs()) {
-      cur_lo_ = std::min(cur_lo_, run.lo());
-      cur_hi_ = std::max(cur_hi_, run.hi());
-    }
-  }
+  touch(pages);
   FreeEvent e;
   e.path = path;
   e.owner = owner;

@@ -126,6 +126,7 @@ class Replayer {
                 std::optional<std::uint64_t> list_count);
   void do_free(Path path, std::uint64_t nr, PageSeq pages, const std::string& owner,
                std::optional<std::uint64_t> list_count);
+  void touch(const PageSeq& pages);  // cur_lo_/cur_hi_ = the span of `pages`
   void check_list_count(std::uint64_t list_count);
   void anon_change(int path, std::int64_t delta);
   void close_stretch(bool at_end);
