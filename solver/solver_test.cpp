@@ -182,6 +182,27 @@ TEST(Bmc, RfcRaceIsShortestAndReplays) {
   EXPECT_EQ(b.query("double-alloc").verdict, Verdict::proved);
 }
 
+// A check the incremental solver does not finish within its first try moves to a fresh solver
+// with the same assertions: the same answers, the counterexample taken from the solver that
+// found it (cut to 1 ms here so the fresh solver answers).
+TEST(Bmc, FreshSolverAnswersAfterTheFirstTry) {
+  BmcConfig cfg;
+  cfg.base = tiny_case("rfc");
+  cfg.two_callers = true;
+  cfg.depth = 4;
+  cfg.timeout_ms = 60000;
+  cfg.first_try_ms = 1;
+  Bmc b(cfg);
+  auto q = b.query("spurious-enomem");
+  ASSERT_EQ(q.verdict, Verdict::refuted) << q.detail;
+  EXPECT_EQ(q.depth, 4);
+  EXPECT_NE(q.detail.find("fresh solver"), std::string::npos) << q.detail;
+  EXPECT_TRUE(q.replayed && *q.replayed) << q.replay_note;
+  auto p = b.query("double-alloc");
+  EXPECT_EQ(p.verdict, Verdict::proved) << p.detail;
+  EXPECT_NE(p.detail.find("fresh solver"), std::string::npos) << p.detail;
+}
+
 // proposed's run relations on hand-written runs with known answers (pfns; pps = 10).
 TEST(PageRuns, KnownAnswers) {
   z3::context c;
