@@ -126,17 +126,22 @@ void run_jobs(const std::vector<Job>& jobs, const std::function<void(std::vector
   for (auto& t : pool) t.join();
 }
 
-std::vector<QueryResult> inductive_genpool(const Case& base, unsigned timeout_ms) {
-  std::vector<QueryResult> out;
-  const std::string& v = base.variant;
+// One inductive step (depth 1 from an assumed state), no replay: a refutation is a state.
+BmcConfig inductive_config(const Case& base, unsigned timeout_ms, bool genpool) {
   BmcConfig cfg;
   cfg.base = base;
   cfg.depth = 1;
   cfg.timeout_ms = timeout_ms;
   cfg.replay = false;
   cfg.inductive = true;
-  cfg.inductive_genpool = true;
-  Bmc ind(cfg);
+  cfg.inductive_genpool = genpool;
+  return cfg;
+}
+
+std::vector<QueryResult> inductive_genpool(const Case& base, unsigned timeout_ms) {
+  std::vector<QueryResult> out;
+  const std::string& v = base.variant;
+  Bmc ind(inductive_config(base, timeout_ms, true));
   std::vector<int> kinds = v == "rfc" ? std::vector<int>{k_dma_alloc, k_dma_free}
                                       : std::vector<int>{k_alloc, k_free, k_dma_alloc, k_dma_free};
   for (const char* rule : {"double-alloc", "count-mismatch", "not-contiguous", "kernel-bug"})
@@ -272,13 +277,7 @@ std::vector<QueryResult> misuse_job(const ProveOptions& o, const std::string& v,
 // one alloc (with fill and any fault) or one free keeps the page and count rules.
 std::vector<QueryResult> inductive_list(const Case& base, unsigned timeout_ms) {
   std::vector<QueryResult> res;
-  BmcConfig cfg;
-  cfg.base = base;
-  cfg.depth = 1;
-  cfg.timeout_ms = timeout_ms;
-  cfg.replay = false;
-  cfg.inductive = true;
-  Bmc ind(cfg);
+  Bmc ind(inductive_config(base, timeout_ms, false));
   for (const char* rule : {"not-in-pool", "double-alloc", "count-mismatch", "order-mismatch", "kernel-bug"})
     for (int k : {k_alloc, k_free}) {
       if (!rule_applies(rule, k)) continue;
