@@ -23,6 +23,14 @@ std::vector<QueryResult> layout_checks(const Layout& l, const std::string& prese
 /// the same queries under it (counterexamples are layouts + `alloc N`, replayed).
 std::vector<QueryResult> universal_checks(std::uint64_t page_size, Mutant m, unsigned timeout_ms, bool replay);
 
+/// The same layouts, any two earlier growths satisfying the growth part of Inv (whole
+/// sections inside one region, off RAM and devices, in the pluggable range, linked; or rolled
+/// back), and the next fill_list() with any request (up to four sections) and any fault: the
+/// new growth avoids RAM and devices, lies in one region, is whole sections, and satisfies the
+/// growth part of Inv, disjoint from the earlier ones (inv-preserved). A refutation is a
+/// counterexample to induction (no replay).
+std::vector<QueryResult> universal_later_growth(std::uint64_t page_size, Mutant m, unsigned timeout_ms);
+
 /// Largest region Xen can emit that holds no whole section, per page size (never usable).
 std::vector<QueryResult> never_usable(unsigned timeout_ms);
 

@@ -338,6 +338,8 @@ std::vector<QueryResult> prove(const ProveOptions& o) {
   if (o.universal) {
     for (std::uint64_t ps : {4096ull, 65536ull})
       many(1, [&o, ps]() { return universal_checks(ps, Mutant::none, o.timeout_ms, o.replay); });
+    for (std::uint64_t ps : {4096ull, 65536ull})
+      many(2, [&o, ps]() { return universal_later_growth(ps, Mutant::none, o.timeout_ms); });
     many(1, [&o]() { return never_usable(o.timeout_ms); });
     many(1, [&o]() { return wrap_checks(o.timeout_ms); });
   }

@@ -109,6 +109,24 @@ TEST(LayoutChecks, UniversalAndWrap) {
   EXPECT_TRUE(refuted);
 }
 
+// Later growths for every layout Xen can emit: proved from any two earlier growths satisfying
+// Inv; each placement mutant gives a counterexample to induction.
+TEST(LayoutChecks, UniversalLaterGrowth) {
+  auto verdict = [](const std::vector<QueryResult>& qs, const std::string& rule) {
+    for (const auto& q : qs)
+      if (q.rule == rule) return q.verdict;
+    return Verdict::unknown;
+  };
+  for (auto ps : {4096ull, 65536ull})
+    for (const auto& q : universal_later_growth(ps, Mutant::none, 60000))
+      EXPECT_EQ(q.verdict, Verdict::proved) << q.rule << ": " << q.detail;
+  EXPECT_EQ(verdict(universal_later_growth(4096, Mutant::overlapping_growth, 60000), "device-overlap"), Verdict::refuted);
+  EXPECT_EQ(verdict(universal_later_growth(4096, Mutant::no_section_align, 60000), "growth-misaligned"), Verdict::refuted);
+  EXPECT_EQ(verdict(universal_later_growth(65536, Mutant::no_holes, 60000), "outside-ext-region"), Verdict::refuted);
+  EXPECT_EQ(verdict(universal_later_growth(4096, Mutant::overlapping_growth, 60000), "inv-preserved"), Verdict::refuted);
+  EXPECT_EQ(verdict(universal_later_growth(4096, Mutant::no_rollback, 60000), "inv-preserved"), Verdict::refuted);
+}
+
 Case tiny_case(const std::string& variant, Mutant m = Mutant::none) {
   Case c;
   c.layout = tiny_layout("solver-tiny");
