@@ -399,10 +399,9 @@ struct Bmc::Impl {
     const expr& gs = g.slot.s;
     const expr& ge = g.slot.e;
     expr okg = g.ok;
-    v.at("growth-misaligned") = v.at("growth-misaligned") || (okg && misaligned(d, gs, ge, geo.section_size()));
-    v.at("ram-overlap") = v.at("ram-overlap") || (okg && hits_any(d, gs, ge, w.ram));
-    v.at("device-overlap") = v.at("device-overlap") || (okg && hits_any(d, gs, ge, w.devices));
-    if (arm) v.at("outside-ext-region") = v.at("outside-ext-region") || (okg && !inside_one(d, gs, ge, w.regions));
+    for (const char* rule : {"growth-misaligned", "ram-overlap", "device-overlap", "outside-ext-region"})
+      if (arm || std::string(rule) != "outside-ext-region")  // the iomem target has no regions
+        v.at(rule) = v.at(rule) || (okg && placement_broken(d, w, rule, gs, ge, geo.section_size()));
     expr ov = B(false);
     for (std::size_t j = 0; j < slots.size(); ++j)
       ov = ov || (slots[j].pooled && spec::overlaps(d, pfn(gs), pfn(ge), pfn(slots[j].s), pfn(slots[j].e)));

@@ -72,6 +72,15 @@ z3::expr misaligned(Z3Domain& d, const z3::expr& s, const z3::expr& e, std::uint
   return !spec::growth_whole_sections(d, s, e, section);
 }
 
+z3::expr placement_broken(Z3Domain& d, const World& w, const std::string& rule, const z3::expr& s, const z3::expr& e,
+                          std::uint64_t section) {
+  if (rule == "ram-overlap") return hits_any(d, s, e, w.ram);
+  if (rule == "device-overlap") return hits_any(d, s, e, w.devices);
+  if (rule == "outside-ext-region") return !inside_one(d, s, e, w.regions);
+  if (rule == "growth-misaligned") return misaligned(d, s, e, section);
+  return d.ctx().bool_val(false);
+}
+
 z3::expr hits_any(Z3Domain& d, const z3::expr& s, const z3::expr& e, const std::vector<ZRange>& list) {
   z3::expr out = d.ctx().bool_val(false);
   for (const auto& r : list) out = out || spec::overlaps(d, s, e, r.s, r.e);

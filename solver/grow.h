@@ -99,6 +99,10 @@ z3::expr slot_invariant(Z3Domain& d, const World& w, const Slot& x, bool arm, st
 
 /// Rule predicates on a growth range, from model/spec (the checker's growth() in Z3 terms).
 z3::expr misaligned(Z3Domain& d, const z3::expr& s, const z3::expr& e, std::uint64_t section);
+/// The checker's placement rules on one growth [s, e] in `w`: ram-overlap, device-overlap,
+/// outside-ext-region, growth-misaligned (false for any other rule name).
+z3::expr placement_broken(Z3Domain& d, const World& w, const std::string& rule, const z3::expr& s, const z3::expr& e,
+                          std::uint64_t section);
 z3::expr hits_any(Z3Domain& d, const z3::expr& s, const z3::expr& e, const std::vector<ZRange>& list);
 z3::expr inside_one(Z3Domain& d, const z3::expr& s, const z3::expr& e, const std::vector<ZRange>& list);
 

@@ -43,15 +43,7 @@ std::vector<QueryResult> inductive_growth(const Case& base, unsigned timeout_ms)
     z3::solver s(c);
     s.set("timeout", timeout_ms);
     // The slot predicate of Inv (what a growth that went through Kernel::grow looks like).
-    auto slot_inv = [&](const Slot& x) {
-      z3::expr good = spec::growth_whole_sections(d, x.s, x.e, sec) && x.e == x.tree_e &&
-                      !hits_any(d, x.s, x.e, w.ram) && !hits_any(d, x.s, x.e, w.devices) &&
-                      spec::contains(d, w.plug.s, w.plug.e, x.s, x.e) && x.intree && x.mapped &&
-                      !hits_any(d, x.s, x.e, w.target_children) && spec::contains(d, w.target.s, w.target.e, x.s, x.e);
-      if (!use_iomem) good = good && inside_one(d, x.s, x.e, w.regions) && x.mirrored && !hits_any(d, x.s, x.e, w.iomem_children);
-      z3::expr gone = !x.intree && !x.mirrored && !x.mapped;
-      return z3::ite(x.pooled, good, gone);
-    };
+    auto slot_inv = [&](const Slot& x) { return slot_invariant(d, w, x, !use_iomem, sec); };
     auto disjoint = [&](const Slot& a, const Slot& b) {
       return !(a.pooled && b.pooled && spec::overlaps(d, a.s, a.e, b.s, b.e));
     };
@@ -86,10 +78,7 @@ std::vector<QueryResult> inductive_growth(const Case& base, unsigned timeout_ms)
     }();
     const Slot& n = g.slot;
     z3::expr viol = c.bool_val(false);
-    if (rule == "ram-overlap") viol = g.ok && hits_any(d, n.s, n.e, w.ram);
-    if (rule == "device-overlap") viol = g.ok && hits_any(d, n.s, n.e, w.devices);
-    if (rule == "outside-ext-region") viol = g.ok && !inside_one(d, n.s, n.e, w.regions);
-    if (rule == "growth-misaligned") viol = g.ok && misaligned(d, n.s, n.e, sec);
+    viol = g.ok && placement_broken(d, w, rule, n.s, n.e, sec);
     if (rule == "growth-overlap") {
       for (const Slot& x : prior)
         viol = viol || (g.ok && x.pooled &&

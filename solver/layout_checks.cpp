@@ -234,13 +234,7 @@ std::vector<QueryResult> universal_checks(std::uint64_t page_size, Mutant m, uns
     s.add(nr >= 1 && nr <= lit(4 * g.pages_per_section()));
     GrowParams gp{&w, g, m, false, false, 0, false};
     GrowOut go = encode_grow(d, gp, c.bool_val(true), spec::fill_pages(d, nr, g.pages_per_section()), lit(f_none), {}, "u");
-    expr viol = c.bool_val(false);
-    std::string r = rule;
-    if (r == "ram-overlap") viol = hits_any(d, go.slot.s, go.slot.e, w.ram);
-    if (r == "device-overlap") viol = hits_any(d, go.slot.s, go.slot.e, w.devices);
-    if (r == "outside-ext-region") viol = !inside_one(d, go.slot.s, go.slot.e, w.regions);
-    if (r == "growth-misaligned") viol = misaligned(d, go.slot.s, go.slot.e, g.section_size());
-    s.add(go.ok && viol);
+    s.add(go.ok && placement_broken(d, w, rule, go.slot.s, go.slot.e, g.section_size()));
     for (const auto& def : d.defs()) s.add(def);
     QueryResult q = base("universal", rule, fmt::format("first growth @{}", g.page_size_name()));
     q.mutant = to_string(m);
@@ -329,14 +323,9 @@ std::vector<QueryResult> universal_later_growth(std::uint64_t page_size, Mutant 
     GrowParams gp{&w, g, m, false, false, 0, false};
     GrowOut go = encode_grow(d, gp, c.bool_val(true), spec::fill_pages(d, nr, g.pages_per_section()), fault, prior, "n");
     const Slot& n = go.slot;
-    std::string r = rule;
-    expr viol = c.bool_val(false);
-    if (r == "ram-overlap") viol = go.ok && hits_any(d, n.s, n.e, w.ram);
-    if (r == "device-overlap") viol = go.ok && hits_any(d, n.s, n.e, w.devices);
-    if (r == "outside-ext-region") viol = go.ok && !inside_one(d, n.s, n.e, w.regions);
-    if (r == "growth-misaligned") viol = go.ok && misaligned(d, n.s, n.e, sec);
-    if (r == "inv-preserved")
-      viol = !slot_invariant(d, w, n, true, sec) || !disjoint(n, prior[0]) || !disjoint(n, prior[1]);
+    expr viol = std::string(rule) == "inv-preserved"
+                    ? !slot_invariant(d, w, n, true, sec) || !disjoint(n, prior[0]) || !disjoint(n, prior[1])
+                    : go.ok && placement_broken(d, w, rule, n.s, n.e, sec);
     s.add(viol);
     for (const auto& def : d.defs()) s.add(def);
     QueryResult q = base("universal", rule, fmt::format("later growth @{}", g.page_size_name()));
