@@ -399,14 +399,12 @@ struct Bmc::Impl {
     const expr& gs = g.slot.s;
     const expr& ge = g.slot.e;
     expr okg = g.ok;
-    for (const char* rule : {"growth-misaligned", "ram-overlap", "device-overlap", "outside-ext-region"})
+    for (const char* rule : {"growth-misaligned", "ram-overlap", "device-overlap", "outside-ext-region", "growth-overlap"})
       if (arm || std::string(rule) != "outside-ext-region")  // the iomem target has no regions
-        v.at(rule) = v.at(rule) || (okg && placement_broken(d, w, rule, gs, ge, geo.section_size()));
-    expr ov = B(false);
-    for (std::size_t j = 0; j < slots.size(); ++j)
-      ov = ov || (slots[j].pooled && spec::overlaps(d, pfn(gs), pfn(ge), pfn(slots[j].s), pfn(slots[j].e)));
-    for (const auto& r : seeds) ov = ov || spec::overlaps(d, pfn(gs), pfn(ge), U(r.start / page), U(r.end / page));
-    v.at("growth-overlap") = v.at("growth-overlap") || (okg && ov);
+        v.at(rule) = v.at(rule) || growth_step_broken(d, w, rule, g, slots, arm, geo.section_size(), page);
+    expr on_seed = B(false);  // x86: pages xen_extra_mem put in the pool at init
+    for (const auto& r : seeds) on_seed = on_seed || spec::overlaps(d, pfn(gs), pfn(ge), U(r.start / page), U(r.end / page));
+    v.at("growth-overlap") = v.at("growth-overlap") || (okg && on_seed);
     expr touched = spec::pages_touched(d, gs, ge, page);
     if (pool == 0) {
       x.pool0 = z3::ite(okg, x.pool0 + touched, x.pool0);
@@ -822,12 +820,7 @@ struct Bmc::Impl {
             {I(0), I(0)}, {I(0), I(0)}};
     const std::uint64_t sec = geo.section_size();
     expr pooled_pages = I(0);
-    for (int j = 0; j < 2; ++j) {
-      auto b = [&](const char* n) { return c.bool_const(fmt::format("pre_{}{}", n, j).c_str()); };
-      auto i = [&](const char* n) { return c.int_const(fmt::format("pre_{}{}", n, j).c_str()); };
-      Slot sl{b("intree"), b("mirrored"), b("mapped"), b("pooled"), i("s"), i("e"), i("tree_e"), I(0)};
-      s.add(sl.mapped == sl.pooled && slot_invariant(d, w, sl, arm, sec));
-      for (const Slot& o : slots) s.add(!(o.pooled && sl.pooled && spec::overlaps(d, o.s, o.e, sl.s, sl.e)));
+    for (const Slot& sl : assume_inv_growths(d, s, w, arm, sec, [&](int) { return I(0); }, "pre_")) {
       pooled_pages = pooled_pages + z3::ite(sl.pooled, spec::pages_touched(d, sl.s, sl.e, page), I(0));
       slots.push_back(sl);
       slot_pages.push_back(d.floor_div(sl.e - sl.s + I(1), page));
@@ -864,16 +857,11 @@ struct Bmc::Impl {
     const std::uint64_t sec = geo.section_size();
     const int dma_pool = gp_dma ? 1 : 0;
     expr pages[2] = {I(0), I(0)};
-    for (int j = 0; j < 2; ++j) {
-      auto b = [&](const char* n) { return c.bool_const(fmt::format("pre_{}{}", n, j).c_str()); };
-      auto i = [&](const char* n) { return c.int_const(fmt::format("pre_{}{}", n, j).c_str()); };
-      expr pool = gp_dma ? i("chunkpool") : I(0);
-      Slot sl{b("intree"), b("mirrored"), b("mapped"), b("pooled"), i("s"), i("e"), i("tree_e"), pool};
-      s.add(pool >= I(0) && pool <= I(dma_pool));
-      s.add(sl.mapped == sl.pooled && slot_invariant(d, w, sl, arm, sec));
-      for (const Slot& o : slots) s.add(!(o.pooled && sl.pooled && spec::overlaps(d, o.s, o.e, sl.s, sl.e)));
+    auto chunk_pool = [&](int j) { return gp_dma ? c.int_const(fmt::format("pre_chunkpool{}", j).c_str()) : I(0); };
+    for (const Slot& sl : assume_inv_growths(d, s, w, arm, sec, chunk_pool, "pre_")) {
+      s.add(sl.pool >= I(0) && sl.pool <= I(dma_pool));
       for (int k = 0; k <= dma_pool; ++k)
-        pages[k] = pages[k] + z3::ite(sl.pooled && pool == I(k), spec::pages_touched(d, sl.s, sl.e, page), I(0));
+        pages[k] = pages[k] + z3::ite(sl.pooled && sl.pool == I(k), spec::pages_touched(d, sl.s, sl.e, page), I(0));
       slots.push_back(sl);
       slot_pages.push_back(d.floor_div(sl.e - sl.s + I(1), page));
     }

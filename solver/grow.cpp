@@ -72,6 +72,53 @@ z3::expr misaligned(Z3Domain& d, const z3::expr& s, const z3::expr& e, std::uint
   return !spec::growth_whole_sections(d, s, e, section);
 }
 
+std::vector<Slot> assume_inv_growths(Z3Domain& d, z3::solver& s, const World& w, bool arm, std::uint64_t section,
+                                     const std::function<z3::expr(int)>& pool, const std::string& prefix) {
+  z3::context& c = d.ctx();
+  std::vector<Slot> out;
+  for (int j = 0; j < 2; ++j) {
+    auto b = [&](const char* n) { return c.bool_const(fmt::format("{}{}{}", prefix, n, j).c_str()); };
+    auto i = [&](const char* n) { return c.int_const(fmt::format("{}{}{}", prefix, n, j).c_str()); };
+    Slot x{b("intree"), b("mirrored"), b("mapped"), b("pooled"), i("s"), i("e"), i("tree_e"), pool(j)};
+    s.add(x.mapped == x.pooled && slot_invariant(d, w, x, arm, section));
+    for (const Slot& o : out) s.add(!slots_overlap(d, o, x));
+    out.push_back(x);
+  }
+  return out;
+}
+
+z3::expr slots_overlap(Z3Domain& d, const Slot& a, const Slot& b) {
+  return a.pooled && b.pooled && spec::overlaps(d, a.s, a.e, b.s, b.e);
+}
+
+z3::expr growth_step_broken(Z3Domain& d, const World& w, const std::string& rule, const GrowOut& g,
+                            const std::vector<Slot>& prior, bool arm, std::uint64_t section, std::uint64_t page) {
+  const Slot& n = g.slot;
+  if (rule == "inv-preserved") {
+    z3::expr bad = !slot_invariant(d, w, n, arm, section);
+    for (const Slot& x : prior) bad = bad || slots_overlap(d, n, x);
+    return bad;
+  }
+  z3::expr viol = g.ok && placement_broken(d, w, rule, n.s, n.e, section);
+  if (rule == "growth-overlap")
+    for (const Slot& x : prior)
+      viol = viol || (g.ok && x.pooled &&
+                      spec::overlaps(d, d.floor_div(n.s, page), d.floor_div(n.e, page), d.floor_div(x.s, page),
+                                     d.floor_div(x.e, page)));
+  return viol;
+}
+
+std::string growth_cti(const z3::model& m, const std::vector<Slot>& prior, const z3::expr& nr, const z3::expr& fault,
+                       const GrowOut& g) {
+  auto v = [&](const z3::expr& e) { return as_u64(m.eval(e, true)); };
+  auto pooled = [&](const Slot& x) { return m.eval(x.pooled, true).is_true(); };
+  std::string first = pooled(prior[0]) ? to_string(Range{v(prior[0].s), v(prior[0].e)}) : "-";
+  std::string second = pooled(prior[1]) ? ", " + to_string(Range{v(prior[1].s), v(prior[1].e)}) : "";
+  return fmt::format("earlier growths {}{}; nr={} fault={} -> new growth {} (ok={})", first, second,
+                     v(nr), fault_name(static_cast<int>(v(fault))), to_string(Range{v(g.slot.s), v(g.slot.e)}),
+                     m.eval(g.ok, true).is_true());
+}
+
 z3::expr placement_broken(Z3Domain& d, const World& w, const std::string& rule, const z3::expr& s, const z3::expr& e,
                           std::uint64_t section) {
   if (rule == "ram-overlap") return hits_any(d, s, e, w.ram);

@@ -3,6 +3,7 @@
 /// over a World whose ranges may be constants (a loaded layout) or unknowns (every layout Xen
 /// can emit). Placement, rounding and the rule predicates come from model/spec/alloc_spec.h.
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -96,6 +97,22 @@ GrowOut encode_grow(Z3Domain& d, const GrowParams& p, const z3::expr& active, co
 /// off its children, RAM and devices, inside the pluggable range, linked (and mirrored on Arm,
 /// inside one region) and memremap'ed; a failed one left nothing behind.
 z3::expr slot_invariant(Z3Domain& d, const World& w, const Slot& x, bool arm, std::uint64_t section);
+
+/// Two earlier growths assumed to satisfy the growth part of Inv (or rolled back), the second
+/// disjoint from the first, asserted in `s`: the pre-state of every inductive step. Constants
+/// are named `<prefix>intree0`, ...; `pool(j)` is slot j's pool.
+std::vector<Slot> assume_inv_growths(Z3Domain& d, z3::solver& s, const World& w, bool arm, std::uint64_t section,
+                                     const std::function<z3::expr(int)>& pool, const std::string& prefix = "");
+/// Two pooled slots share a byte.
+z3::expr slots_overlap(Z3Domain& d, const Slot& a, const Slot& b);
+/// What breaks `rule` when growth `g` follows `prior`: a placement rule (placement_broken),
+/// growth-overlap (pages as the checker counts them) or inv-preserved (the new slot satisfies
+/// the growth part of Inv and is disjoint from the earlier ones).
+z3::expr growth_step_broken(Z3Domain& d, const World& w, const std::string& rule, const GrowOut& g,
+                            const std::vector<Slot>& prior, bool arm, std::uint64_t section, std::uint64_t page);
+/// A counterexample to induction of a growth step, in words.
+std::string growth_cti(const z3::model& m, const std::vector<Slot>& prior, const z3::expr& nr, const z3::expr& fault,
+                       const GrowOut& g);
 
 /// Rule predicates on a growth range, from model/spec (the checker's growth() in Z3 terms).
 z3::expr misaligned(Z3Domain& d, const z3::expr& s, const z3::expr& e, std::uint64_t section);

@@ -42,27 +42,12 @@ std::vector<QueryResult> inductive_growth(const Case& base, unsigned timeout_ms)
     }
     z3::solver s(c);
     s.set("timeout", timeout_ms);
-    // The slot predicate of Inv (what a growth that went through Kernel::grow looks like).
-    auto slot_inv = [&](const Slot& x) { return slot_invariant(d, w, x, !use_iomem, sec); };
-    auto disjoint = [&](const Slot& a, const Slot& b) {
-      return !(a.pooled && b.pooled && spec::overlaps(d, a.s, a.e, b.s, b.e));
-    };
-    std::vector<Slot> prior;
-    for (int j = 0; j < 2; ++j) {
-      auto b = [&](const char* n) { return c.bool_const(fmt::format("{}{}", n, j).c_str()); };
-      auto i = [&](const char* n) { return c.int_const(fmt::format("{}{}", n, j).c_str()); };
-      Slot x{b("intree"), b("mirrored"), b("mapped"), b("pooled"), i("s"), i("e"), i("tree_e"),
-             c.int_val(base.variant == "rfc" ? 1 : 0)};
-      s.add(x.mapped == x.pooled);
-      s.add(slot_inv(x));
-      prior.push_back(x);
-    }
-    s.add(disjoint(prior[0], prior[1]));
+    const int pool = base.variant == "rfc" ? 1 : 0;
+    std::vector<Slot> prior = assume_inv_growths(d, s, w, !use_iomem, sec, [&](int) { return c.int_val(pool); });
     // One growth through the variant's fill function: any request, any fault.
     z3::expr nr = c.int_const("nr"), fault = c.int_const("fault");
     s.add(nr >= 1 && fault >= 0 && fault < f_count);
-    GrowParams gp{&w, geo, base.mutant, base.variant == "rfc", base.variant == "rfc" || base.variant == "v1",
-                  base.variant == "rfc" ? 1 : 0, false};
+    GrowParams gp{&w, geo, base.mutant, base.variant == "rfc", base.variant == "rfc" || base.variant == "v1", pool, false};
     GrowOut g = [&]() {
       if (base.variant != "proposed")
         return encode_grow(d, gp, c.bool_val(true), spec::fill_pages(d, nr, geo.pages_per_section()), fault, prior, "n");
@@ -76,16 +61,7 @@ std::vector<QueryResult> inductive_growth(const Case& base, unsigned timeout_ms)
       gp.windowed = true;
       return encode_grow(d, gp, c.bool_val(true), pages, fault, prior, "n", &ws, &we);
     }();
-    const Slot& n = g.slot;
-    z3::expr viol = c.bool_val(false);
-    viol = g.ok && placement_broken(d, w, rule, n.s, n.e, sec);
-    if (rule == "growth-overlap") {
-      for (const Slot& x : prior)
-        viol = viol || (g.ok && x.pooled &&
-                        spec::overlaps(d, d.floor_div(n.s, page), d.floor_div(n.e, page), d.floor_div(x.s, page),
-                                       d.floor_div(x.e, page)));
-    }
-    if (rule == "inv-preserved") viol = !slot_inv(n) || !disjoint(n, prior[0]) || !disjoint(n, prior[1]);
+    z3::expr viol = growth_step_broken(d, w, rule, g, prior, !use_iomem, sec, page);
     s.add(viol);
     for (const auto& def : d.defs()) s.add(def);
     auto res = s.check();
@@ -93,14 +69,8 @@ std::vector<QueryResult> inductive_growth(const Case& base, unsigned timeout_ms)
       q.verdict = Verdict::proved;
       q.detail = "Inv(s) and one growth (any request, any fault) imply the rule in s'";
     } else if (res == z3::sat) {
-      auto m = s.get_model();
-      auto v = [&](const z3::expr& e) { return as_u64(m.eval(e, true)); };
       q.verdict = Verdict::refuted;
-      q.detail = fmt::format("counterexample to induction: earlier growths {}{}; nr={} fault={} -> new growth {} (ok={})",
-                             m.eval(prior[0].pooled, true).is_true() ? to_string(Range{v(prior[0].s), v(prior[0].e)}) : "-",
-                             m.eval(prior[1].pooled, true).is_true() ? ", " + to_string(Range{v(prior[1].s), v(prior[1].e)}) : "",
-                             v(nr), fault_name(static_cast<int>(v(fault))), to_string(Range{v(n.s), v(n.e)}),
-                             m.eval(g.ok, true).is_true());
+      q.detail = "counterexample to induction: " + growth_cti(s.get_model(), prior, nr, fault, g);
     } else {
       q.verdict = Verdict::unknown;
       q.detail = s.reason_unknown();

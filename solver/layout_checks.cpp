@@ -307,26 +307,13 @@ std::vector<QueryResult> universal_later_growth(std::uint64_t page_size, Mutant 
     XenWorld xw = xen_world(d, s, g, m);
     const World& w = xw.w;
     // Two earlier growths satisfying the growth part of Inv on that layout (or rolled back).
-    std::vector<Slot> prior;
-    for (int j = 0; j < 2; ++j) {
-      auto b = [&](const char* n) { return c.bool_const(fmt::format("{}{}", n, j).c_str()); };
-      auto i = [&](const char* n) { return c.int_const(fmt::format("{}{}", n, j).c_str()); };
-      Slot x{b("intree"), b("mirrored"), b("mapped"), b("pooled"), i("s"), i("e"), i("tree_e"), c.int_val(0)};
-      s.add(x.mapped == x.pooled && slot_invariant(d, w, x, true, sec));
-      prior.push_back(x);
-    }
-    auto disjoint = [&](const Slot& a, const Slot& b) { return !(a.pooled && b.pooled && spec::overlaps(d, a.s, a.e, b.s, b.e)); };
-    s.add(disjoint(prior[0], prior[1]));
+    std::vector<Slot> prior = assume_inv_growths(d, s, w, true, sec, [&](int) { return c.int_val(0); });
     // The next fill_list(nr): any request up to four sections, any fault.
     expr nr = c.int_const("nr"), fault = c.int_const("fault");
     s.add(nr >= 1 && nr <= c.int_val(static_cast<uint64_t>(4 * g.pages_per_section())) && fault >= 0 && fault < f_count);
     GrowParams gp{&w, g, m, false, false, 0, false};
     GrowOut go = encode_grow(d, gp, c.bool_val(true), spec::fill_pages(d, nr, g.pages_per_section()), fault, prior, "n");
-    const Slot& n = go.slot;
-    expr viol = std::string(rule) == "inv-preserved"
-                    ? !slot_invariant(d, w, n, true, sec) || !disjoint(n, prior[0]) || !disjoint(n, prior[1])
-                    : go.ok && placement_broken(d, w, rule, n.s, n.e, sec);
-    s.add(viol);
+    s.add(growth_step_broken(d, w, rule, go, prior, true, sec, g.page_size()));
     for (const auto& def : d.defs()) s.add(def);
     QueryResult q = base("universal", rule, fmt::format("later growth @{}", g.page_size_name()));
     q.mutant = to_string(m);
@@ -336,15 +323,9 @@ std::vector<QueryResult> universal_later_growth(std::uint64_t page_size, Mutant 
       q.detail = "every layout Xen can emit, any two earlier growths satisfying Inv: the next fill_list() holds it";
     } else if (res == z3::sat) {
       z3::model mdl = s.get_model();
-      auto slot = [&](const Slot& x) {
-        return mdl.eval(x.pooled, true).is_true() ? to_string(Range{val(mdl, x.s), val(mdl, x.e)}) : std::string("-");
-      };
       q.verdict = Verdict::refuted;
-      q.detail = fmt::format("counterexample to induction: regions {} {}, earlier growths {} {}, nr={} fault={} -> {}",
-                             to_string(Range{val(mdl, xw.r0s), val(mdl, xw.r0e)}),
-                             to_string(Range{val(mdl, xw.r1s), val(mdl, xw.r1e)}), slot(prior[0]), slot(prior[1]),
-                             val(mdl, nr), fault_name(static_cast<int>(val(mdl, fault))),
-                             to_string(Range{val(mdl, n.s), val(mdl, n.e)}));
+      q.detail = fmt::format("counterexample to induction: regions {} {}; {}", to_string(Range{val(mdl, xw.r0s), val(mdl, xw.r0e)}),
+                             to_string(Range{val(mdl, xw.r1s), val(mdl, xw.r1e)}), growth_cti(mdl, prior, nr, fault, go));
     } else {
       q.verdict = Verdict::unknown;
       q.detail = s.reason_unknown();
