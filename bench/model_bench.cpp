@@ -5,6 +5,7 @@
 
 #include <deque>
 
+#include "model/case/runner.h"
 #include "model/invariants/checker.h"
 #include "model/model.h"
 
@@ -21,13 +22,13 @@ Layout big_layout() {
   return l;
 }
 
-void churn(benchmark::State& state, const char* variant, bool with_checker, bool dma) {
+void churn(benchmark::State& state, const std::string& variant, bool with_checker, bool dma) {
   const std::uint64_t live = static_cast<std::uint64_t>(state.range(0));
   const std::uint64_t per = 16;
   Geometry g;
   Geometry::make(Arch::arm64, 4096, g);
   Layout l = big_layout();
-  Checker checker(l, g, Checker::Options{std::string(variant) != "v1" && std::string(variant) != "proposed", true});
+  Checker checker(l, g, checker_options(variant));
   Model m(ModelConfig{l, g, variant, Mutant::none}, with_checker ? &checker : nullptr);
   std::deque<PageSeq> ring;
   Call a;
@@ -51,22 +52,29 @@ void churn(benchmark::State& state, const char* variant, bool with_checker, bool
   if (with_checker && !checker.all().empty()) state.SkipWithError("the checker reported a finding");
 }
 
-void Upstream(benchmark::State& s) { churn(s, "upstream", false, false); }
-void UpstreamChecked(benchmark::State& s) { churn(s, "upstream", true, false); }
-void V1Checked(benchmark::State& s) { churn(s, "v1", true, false); }
-void RfcDmaChecked(benchmark::State& s) { churn(s, "rfc", true, true); }
-void ProposedChecked(benchmark::State& s) { churn(s, "proposed", true, false); }
-void ProposedDmaChecked(benchmark::State& s) { churn(s, "proposed", true, true); }
-
-#define LIVE_SIZES ->Arg(1000)->Arg(100000)->Arg(1000000)->Iterations(1000000)->Unit(benchmark::kNanosecond)
-BENCHMARK(Upstream) LIVE_SIZES;
-BENCHMARK(UpstreamChecked) LIVE_SIZES;
-BENCHMARK(V1Checked) LIVE_SIZES;
-BENCHMARK(RfcDmaChecked) LIVE_SIZES;
-BENCHMARK(ProposedChecked) LIVE_SIZES;
-BENCHMARK(ProposedDmaChecked) LIVE_SIZES;
-
 }  // namespace
+
+// The default variant without the checker (the model's own cost), then every registered variant
+// with the checker, and its DMA path where that path uses unpopulated space.
+void register_benchmarks() {
+  auto add = [](const std::string& name, std::string v, bool checked, bool dma) {
+    benchmark::RegisterBenchmark(name.c_str(), [v, checked, dma](benchmark::State& s) { churn(s, v, checked, dma); })
+        ->Arg(1000)->Arg(100000)->Arg(1000000)->Iterations(1000000)->Unit(benchmark::kNanosecond);
+  };
+  add(default_variant(), default_variant(), false, false);
+  for (const auto& v : variants()) {
+    add(v.name + "Checked", v.name, true, false);
+    if (v.traits.dma != DmaSource::cma_ram) add(v.name + "DmaChecked", v.name, true, true);
+  }
+}
+
 }  // namespace unpop
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  unpop::register_benchmarks();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -38,12 +38,10 @@ std::vector<std::string> rule_rows() {
 
 int run(const CheckCmd& c) {
   std::vector<std::string> variants;
-  if (c.variant == "all")
-    variants = variant_names();
-  else if (make_variant(c.variant))
-    variants = {c.variant};
-  else {
-    std::cerr << "unpopcheck: unknown variant '" << c.variant << "'\n";
+  try {
+    variants = parse_variants(c.variant);
+  } catch (const LoadError& e) {
+    std::cerr << "unpopcheck check: " << e.what() << "\n";
     return kBadInput;
   }
   props::RunConfig cfg;
@@ -118,7 +116,7 @@ int run(const CheckCmd& c) {
         }
         const auto& cx = it->second;
         const RuleInfo* info = find_rule(rule);
-        nlohmann::json e{{"status", info && info->liveness ? "finding" : "violated"},
+        nlohmann::json e{{"status", info && info->liveness() ? "finding" : "violated"},
                          {"suite", cx.suite},
                          {"ops", cx.ops},
                          {"failing_step", cx.cs.failing_step.value_or(0)},
@@ -147,7 +145,7 @@ int run(const CheckCmd& c) {
         continue;
       }
       const RuleInfo* info = find_rule(rule);
-      row.push_back(fmt::format("{} ({} ops{})", info && info->liveness ? "FINDING" : "VIOLATED", it->second.ops,
+      row.push_back(fmt::format("{} ({} ops{})", info && info->liveness() ? "FINDING" : "VIOLATED", it->second.ops,
                                 it->second.verified ? "" : ", unconfirmed"));
     }
     t.add(row);
@@ -173,7 +171,8 @@ int run(const CheckCmd& c) {
 void register_check(CLI::App& app) {
   auto c = std::make_shared<CheckCmd>();
   auto* sub = app.add_subcommand("check", "run the property suites: rule x variant table, minimal counterexamples");
-  sub->add_option("--variant", c->variant, "upstream, rfc, v1, x86, proposed or all")->capture_default_str();
+  sub->add_option("--variant", c->variant, variant_list_text() + ", a comma-separated list, or all")
+      ->capture_default_str();
   sub->add_option("--runs", c->runs, "test cases per suite")->capture_default_str();
   sub->add_option("--seed", c->seed, "RapidCheck seed (same seed, same result)")->capture_default_str();
   sub->add_option("--page-size", c->page_size, "only this page size (4K, 16K, 64K); default: all");

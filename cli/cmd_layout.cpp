@@ -46,7 +46,7 @@ int run(const LayoutCmd& c) {
   Case cs;
   cs.layout = l;
   cs.page_size = g.page_size();
-  cs.variant = "upstream";
+  cs.variant = default_variant();
   Runner runner(cs);
   const auto& findings = runner.init_findings();
   auto uses = region_usability(l, g);

@@ -121,7 +121,7 @@ void register_mutants(CLI::App& app) {
     }
     report::Table t({"mutant", "variants", "what"});
     for (const auto& m : mutant_table())
-      if (m.id != Mutant::none) t.add({m.name, m.variants, m.what});
+      if (m.id != Mutant::none) t.add({m.name, mutant_variants_text(m.id), m.what});
     std::cout << t.render();
   });
 }

@@ -39,12 +39,7 @@ std::string mark(const solver::QueryResult& q) {
 int run(const ProveCmd& c) {
   solver::ProveOptions o;
   try {
-    if (c.variant == "all")
-      o.variants = variant_names();
-    else if (make_variant(c.variant))
-      o.variants = {c.variant};
-    else
-      throw LoadError{"--variant", 0, "unknown variant '" + c.variant + "'"};
+    o.variants = parse_variants(c.variant);
     if (c.lo.preset == "all") {
       for (const auto& p : preset_names()) o.layouts.push_back({p, load_preset(p)});
     } else if (c.lo.given()) {
@@ -126,10 +121,11 @@ void register_prove(CLI::App& app) {
   auto cmd = std::make_shared<ProveCmd>();
   auto* sub = app.add_subcommand("prove", "Z3 proofs and refutations of the invariants (docs/solver.md)");
   cmd->lo.add_to(sub, false);
-  sub->add_option("--variant", cmd->variant, "upstream, rfc, v1, x86, proposed or all")->capture_default_str();
+  sub->add_option("--variant", cmd->variant, variant_list_text() + ", a comma-separated list, or all")
+      ->capture_default_str();
   sub->add_option("--depth", cmd->depth, "BMC bound in operations")->capture_default_str();
   sub->add_option("--race-depth", cmd->race_depth, "two-caller BMC bound in atomic steps (0: off)")->capture_default_str();
-  sub->add_option("--proposed-depth", cmd->proposed_depth, "BMC bound for proposed (at most --depth)")
+  sub->add_option("--proposed-depth", cmd->proposed_depth, "BMC bound for run-based pools (proposed; at most --depth)")
       ->capture_default_str();
   sub->add_option("--timeout", cmd->timeout, "seconds per query (a timeout is reported as unknown)")->capture_default_str();
   sub->add_flag("--json", cmd->json, "JSON output");

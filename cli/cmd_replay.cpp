@@ -16,7 +16,7 @@ namespace unpop::cli {
 
 namespace {
 struct ReplayArgs {
-  std::string iomem, dtb, preset, layout_file, page_size, variant = "upstream", cex, vmemmap, struct_page_size;
+  std::string iomem, dtb, preset, layout_file, page_size, variant = default_variant(), cex, vmemmap, struct_page_size;
   bool drained = false, all = false, json = false, no_liveness = false;
   std::vector<std::string> traces;
 };
@@ -103,7 +103,7 @@ int run(const ReplayArgs& a, const std::vector<std::string>& extras) {
     opt("--page-size", a.page_size);
     opt("--vmemmap", a.vmemmap);
     opt("--struct-page-size", a.struct_page_size);
-    if (a.variant != "upstream") opt("--variant", a.variant);
+    if (a.variant != default_variant()) opt("--variant", a.variant);
     if (a.drained) cmd += " --drained";
     cmd += " --cex case.json";
     for (const auto& t : a.traces) cmd += " " + t;
@@ -124,7 +124,7 @@ void register_replay(CLI::App& app) {
   sub->add_option("--preset", a->preset, "a shipped layout preset");
   sub->add_option("--layout", a->layout_file, "a layout file (JSON)");
   sub->add_option("--page-size", a->page_size, "4K, 16K or 64K (default: the layout's)");
-  sub->add_option("--variant", a->variant, "the allocator that produced the trace (upstream rfc v1 x86 proposed)");
+  sub->add_option("--variant", a->variant, "the allocator that produced the trace (" + variant_list_text() + ")");
   sub->add_flag("--drained", a->drained, "all users had gone by the end of the trace (enables leak)");
   sub->add_flag("--all", a->all, "go on after the first violation");
   sub->add_flag("--json", a->json, "the report as one JSON object (the trace contract's shape)");

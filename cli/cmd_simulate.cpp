@@ -16,7 +16,7 @@ namespace {
 
 struct SimulateCmd {
   LayoutOptions lo;
-  std::string variant = "upstream";
+  std::string variant = default_variant();
   std::string mutant = "none";
   std::string script;
   std::string save_case;
@@ -80,7 +80,7 @@ void register_simulate(CLI::App& app) {
   auto c = std::make_shared<SimulateCmd>();
   auto* sub = app.add_subcommand("simulate", "run a script of operations (docs/script.md) through a variant");
   c->lo.add_to(sub);
-  sub->add_option("--variant", c->variant, "upstream, rfc, v1, x86 or proposed")->capture_default_str();
+  sub->add_option("--variant", c->variant, variant_list_text())->capture_default_str();
   sub->add_option("--mutant", c->mutant, "a seeded bug (see `unpopcheck mutants --list`)")->capture_default_str();
   sub->add_flag("--json", c->json, "JSON output");
   sub->add_option("--save-case", c->save_case, "write the run as a case file that `explore` opens");

@@ -1,6 +1,6 @@
 // libFuzzer target: trace text through the whole replay — reader, Replayer, invariant Checker
 // (LiveIndex included), report in text and JSON. Any input must end in a verdict without a
-// crash, leak, UB or hang. The first byte picks the variant; --all and --drained keep the
+// crash, leak, UB or hang. The first byte picks the variant (its index in the registry); --all and --drained keep the
 // replay going past violations and through the leak check.
 #include <cstdint>
 #include <string>
@@ -14,13 +14,13 @@
 using namespace unpop;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static const char* const kVariants[] = {"upstream", "rfc", "v1", "x86", "proposed"};
+  static const std::vector<std::string> kVariants = variant_names();
   static const Layout kLayout = load_preset("qemu-virt-dom0");
   if (size == 0) return 0;
   Geometry g;
   Geometry::make(kLayout.arch, 4096, g);
   replay::Options o;
-  o.variant = kVariants[data[0] % 5];
+  o.variant = kVariants[data[0] % kVariants.size()];
   o.all = true;
   o.drained = true;
   o.build_cex = data[0] & 0x80;

@@ -17,7 +17,7 @@ namespace unpop {
 struct ModelConfig {
   Layout layout;
   Geometry geo;
-  std::string variant = "upstream";
+  std::string variant = default_variant();
   Mutant mutant = Mutant::none;
 };
 

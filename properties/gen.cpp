@@ -175,7 +175,7 @@ rc::Gen<Setup> genSetup(const SetupOptions& o) {
       kinds.push_back({3, "dom0"});
       kinds.push_back({1, "dom0-iommu"});
       kinds.push_back({2, "domu"});
-      if (!o.page_size || *o.page_size == 4096) kinds.push_back({1, "x86"});
+      if (!o.page_size || *o.page_size == 4096) kinds.push_back({1, "x86-pvh"});
     }
     if (o.adversarial) kinds.push_back({2, "adversarial"});
     std::vector<std::uint32_t> w;
@@ -194,7 +194,7 @@ rc::Gen<Setup> genSetup(const SetupOptions& o) {
       s.layout = *genDom0Layout(s.kind == "dom0-iommu");
     } else if (s.kind == "domu") {
       s.layout = *genDomULayout();
-    } else if (s.kind == "x86") {
+    } else if (s.kind == "x86-pvh") {
       s.layout = *genX86Layout();
     } else {
       s.layout = *genAdversarialLayout();

@@ -16,7 +16,7 @@ namespace unpop::props {
 
 /// The world a generated case runs in.
 struct Setup {
-  std::string kind;    // "preset", "dom0", "dom0-iommu", "domu", "adversarial", "x86"
+  std::string kind;    // "preset", "dom0", "dom0-iommu", "domu", "adversarial", "x86-pvh"
   std::string preset;  // non-empty for presets (the case then names the preset)
   Layout layout;
   std::uint64_t page_size = 4096;

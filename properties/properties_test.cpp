@@ -104,7 +104,7 @@ RC_GTEST_PROP(Proposed, EveryInterleavingKeepsEveryRule, ()) {
 RC_GTEST_PROP(Variants, StatefulKeepsAllButTheirFindings, ()) {
   for (const auto& v : variant_names()) {
     RunConfig cfg;
-    cfg.ignore = expected_findings().at(v);
+    cfg.ignore = expected_findings(v);
     SetupOptions so;
     stateful_property(v, cfg, so);
   }
@@ -130,13 +130,13 @@ TEST_P(Findings, ExactlyTheExpectedOnes) {
     EXPECT_TRUE(replay_shows(back, rule)) << v << " " << rule << " after a JSON round trip";
     std::filesystem::remove(path);
   }
-  EXPECT_EQ(got, expected_findings().at(v)) << "findings of " << v << " changed: update docs/findings.md";
+  EXPECT_EQ(got, expected_findings(v)) << "findings of " << v << " changed: update docs/findings.md";
   EXPECT_TRUE(rep.errors.empty());
 }
 
 INSTANTIATE_TEST_SUITE_P(PerVariant, Findings, ::testing::Values("upstream", "rfc", "v1", "x86", "proposed"));
 
-TEST(Findings, ProposedHasNone) { EXPECT_TRUE(expected_findings().at("proposed").empty()); }
+TEST(Findings, ProposedHasNone) { EXPECT_TRUE(expected_findings("proposed").empty()); }
 
 // The RFC's unlocked DMA path: two callers racing on a fresh chunk give a spurious -ENOMEM
 // that no sequential order shows.

@@ -355,8 +355,8 @@ void race_property(const std::string& variant, const RunConfig& cfg, const Setup
         op.kind = r.kind == 1 ? Op::Kind::dma_alloc : Op::Kind::alloc;
         op.nr = r.n;
       }
-      // An upper bound of atomic steps: only the RFC's unlocked DMA path has more than one.
-      steps[b] += variant == "rfc" && op.kind == Op::Kind::dma_alloc ? 3 : 1;
+      // An upper bound of atomic steps: only an unlocked DMA path (the RFC's) has more than one.
+      steps[b] += op.kind == Op::Kind::dma_alloc ? variant_info(variant).traits.dma_alloc_steps : 1;
       full.ops.push_back(op);
     }
   RC_PRE(steps[0] > 0 && steps[1] > 0);
@@ -380,7 +380,7 @@ void race_property(const std::string& variant, const RunConfig& cfg, const Setup
         // A safety rule must hold in every interleaving. A liveness finding that a sequential
         // order shows too is the design, not a race (the stateful suite reports it).
         const RuleInfo* info = find_rule(f.rule);
-        if (info && info->liveness && sequential_order_shows(full, prefix_steps, steps, f.rule)) {
+        if (info && info->liveness() && sequential_order_shows(full, prefix_steps, steps, f.rule)) {
           sequential.insert(f.rule);
           continue;
         }
@@ -553,39 +553,15 @@ VariantReport check_variant(const std::string& variant, const RunConfig& cfg0) {
   return rep;
 }
 
-const std::map<std::string, std::set<std::string>>& expected_findings() {
-  static const std::map<std::string, std::set<std::string>> m = {
-      // docs/findings.md explains each one in the kernel's terms.
-      {"upstream", {"ram-stolen", "spurious-enomem"}},
-      {"rfc", {"kernel-bug", "spurious-enomem"}},
-      {"v1", {"ram-stolen", "spurious-enomem"}},
-      {"x86", {"device-overlap", "ram-stolen", "spurious-enomem"}},
-      {"proposed", {}},
-  };
-  return m;
+std::set<std::string> expected_findings(const std::string& variant) {
+  auto rules = by_design_rules(variant_info(variant));
+  return {rules.begin(), rules.end()};
 }
 
-bool mutant_applies(Mutant m, const std::string& variant) {
-  for (const auto& i : mutant_table()) {
-    if (i.id != m) continue;
-    std::istringstream in(i.variants);
-    for (std::string w; in >> w;)
-      if (w == "all" || w == variant) return true;
-  }
-  return false;
-}
+bool mutant_applies(Mutant m, const std::string& variant) { return unpop::mutant_applies(variant_info(variant), m); }
 
 const char* equivalent_mutant(Mutant m, const std::string& variant) {
-  if (variant != "proposed") return nullptr;
-  // proposed computes each growth window itself from growable_space() (gaps of the target free
-  // in iomem, whole aligned sections) and calls allocate_resource with exactly that window.
-  if (m == Mutant::no_section_align)
-    return "proposed's window is already section-aligned and exactly the growth's size, so PAGE_SIZE alignment "
-           "finds the same start";
-  if (m == Mutant::overlapping_growth)
-    return "proposed's window is a gap it computed from the tree's children, so ignoring the children finds the "
-           "same range";
-  return nullptr;
+  return unpop::equivalent_mutant(variant_info(variant), m);
 }
 
 MutantKill run_mutant(Mutant m, const std::string& variant, RunConfig cfg) {
@@ -593,8 +569,7 @@ MutantKill run_mutant(Mutant m, const std::string& variant, RunConfig cfg) {
   k.mutant = m;
   k.variant = variant;
   cfg.mutant = m;
-  auto it = expected_findings().find(variant);
-  if (it != expected_findings().end()) cfg.differential.insert(it->second.begin(), it->second.end());
+  for (const auto& r : expected_findings(variant)) cfg.differential.insert(r);
   for (const auto& suite : cfg.suites.empty() ? suite_names() : cfg.suites) {
     SuiteResult r = run_suite(suite, variant, cfg);
     if (r.failed) {

@@ -80,8 +80,9 @@ struct VariantReport {
 };
 VariantReport check_variant(const std::string& variant, const RunConfig& cfg);
 
-/// The findings each variant has by design (pinned by properties_test; docs/findings.md).
-const std::map<std::string, std::set<std::string>>& expected_findings();
+/// The findings a variant has by design (its registry record; pinned by properties_test;
+/// docs/findings.md).
+std::set<std::string> expected_findings(const std::string& variant);
 
 /// Does the mutated code exist in this variant? (mutant_table()'s `variants` column)
 bool mutant_applies(Mutant m, const std::string& variant);

@@ -1,11 +1,14 @@
 #include "scenarios/chart.h"
 
+
 #include <algorithm>
 #include <cmath>
 #include <functional>
 #include <map>
 
 #include <fmt/format.h>
+
+#include "model/variants/registry.h"
 
 namespace unpop::scen {
 namespace {
@@ -111,13 +114,8 @@ void axes(std::string& o, double x, double y, double w, double h, double ymax, d
 }  // namespace
 
 std::string variant_colour(const std::string& v) {
-  static const std::map<std::string, std::string> c = {{"upstream", "#d62728"},
-                                                       {"x86", "#ff7f0e"},
-                                                       {"rfc", "#1f77b4"},
-                                                       {"v1", "#2ca02c"},
-                                                       {"proposed", "#9467bd"}};
-  auto it = c.find(v);
-  return it == c.end() ? "#555555" : it->second;
+  const VariantInfo* info = find_variant(v);
+  return info ? info->colour : "#555555";
 }
 
 std::string timeline_svg(const std::vector<RunResult>& runs, const std::string& title) {

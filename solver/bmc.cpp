@@ -24,34 +24,38 @@ const char* op_kind_name(int k) {
 }
 
 const std::vector<std::string>& bmc_rules() {
-  static const std::vector<std::string> r = {
-      "ram-overlap",  "device-overlap", "outside-ext-region", "growth-misaligned", "growth-overlap",
-      "not-in-pool",  "double-alloc",   "not-contiguous",     "count-mismatch",    "order-mismatch",
-      "kernel-bug",   "spurious-enomem", "ram-stolen"};
+  static const std::vector<std::string> r =
+      rules_of({RuleKind::placement, RuleKind::safety, RuleKind::conformance, RuleKind::liveness});
   return r;
 }
 
 const std::vector<std::string>& misuse_rules() {
-  static const std::vector<std::string> r = {"double-free", "mixed-free", "dma-free-mismatch", "unknown-free", "leak"};
+  static const std::vector<std::string> r = rules_of({RuleKind::caller});
   return r;
 }
 
-bool rule_applies(const std::string& rule, int kind) {
-  bool allocs = kind == k_alloc || kind == k_dma_alloc;
-  if (rule == "count-mismatch" || rule == "kernel-bug") return true;
-  if (rule == "not-contiguous") return kind == k_dma_alloc;
-  if (rule == "order-mismatch") return kind == k_alloc;
-  return allocs;
+std::uint8_t op_bits(int kind) {
+  switch (kind) {
+    case k_alloc: return op_alloc;
+    case k_free: return op_free;
+    case k_dma_alloc: return op_dma_alloc;
+    case k_dma_free: return op_dma_free;
+    default: return op_any;
+  }
 }
 
-bool holds_by_design(const std::string& variant, const std::string& rule, int kind) {
-  if (rule == "spurious-enomem") return variant == "proposed";
-  if (rule == "ram-stolen") return variant == "rfc" || variant == "proposed";
-  // The RFC's `if (!res)` slip after kzalloc(tmp_res) in fill_dma_pool (Arm only).
-  if (rule == "kernel-bug") return !(variant == "rfc" && (kind == k_dma_alloc || kind < 0));
-  // The iomem target knows nothing of the Arm grant-table region (not an iomem resource).
-  if (rule == "device-overlap") return variant != "x86";
-  return true;
+bool rule_applies(const std::string& rule, int kind) {
+  const RuleInfo* r = find_rule(rule);
+  return r && r->applies_to(op_bits(kind));
+}
+
+Expect design_expectation(const std::string& variant, const std::string& rule, int kind, const Layout& l) {
+  const VariantInfo& v = variant_info(variant);
+  std::vector<Needs> present, possible;
+  for (Needs n : all_needs())
+    if (n != Needs::nothing && n != Needs::arm_target) possible.push_back(n);  // the bound may or may not reach it
+  if (!uses_iomem_target(v, l)) present.push_back(Needs::arm_target);         // the layout decides this one
+  return expectation(v, rule, op_bits(kind), present, possible);
 }
 
 namespace {
@@ -135,19 +139,28 @@ struct Bmc::Impl {
     pps = geo.pages_per_section();
     page = geo.page_size();
     const Layout& l = cfg.base.layout;
-    bool use_iomem = variant == "x86" || l.arch == Arch::x86_64;
+    const VariantInfo& info = variant_info(variant, "variant");
+    const VariantTraits& tr = info.traits;
+    bool use_iomem = uses_iomem_target(info, l);
     arm = !use_iomem;
     w = world_from_layout(c, l, geo, use_iomem, mut);
-    list_plain = variant == "upstream" || variant == "x86" || variant == "rfc";
-    gp_dma = variant == "rfc";
-    gp_plain = variant == "v1";
-    proposed = variant == "proposed";
-    cma_dma = variant == "upstream" || variant == "x86";
-    v1_fallback = variant == "v1";
-    if ((use_iomem && (variant == "upstream" || variant == "x86" || variant == "rfc")) || proposed)
+    list_plain = tr.pool == PoolKind::lifo_list;
+    gp_dma = tr.dma == DmaSource::own_genpool;
+    gp_plain = tr.pool == PoolKind::genpool;
+    proposed = tr.pool == PoolKind::runs;
+    cma_dma = tr.dma == DmaSource::cma_ram;
+    v1_fallback = tr.cma_fallback;
+    // The encodings below cover these combinations of plain pool and DMA source; any other is
+    // refused rather than encoded as something else.
+    const bool encoded = (list_plain && (cma_dma || gp_dma)) || (gp_plain && tr.dma == DmaSource::shared_pool) ||
+                         (proposed && tr.dma == DmaSource::shared_pool && !tr.cma_fallback);
+    if (!encoded)
+      throw std::invalid_argument(fmt::format("variant {}: the BMC encodes no such pool and DMA source combination",
+                                              variant));
+    if (seeds_extra_mem(info, l))
       for (const auto& r : l.extra_mem) seeds.push_back(r.range);
     for (const auto& r : l.ram) ram_pages = std::max<std::uint64_t>(ram_pages, r.range.size() / page);
-    two = cfg.two_callers && variant == "rfc";
+    two = cfg.two_callers && tr.unlocked_dma;
     depth = cfg.depth;
     if (cfg.max_nr == 0) cfg.max_nr = 3 * pps;
     compute_free_sections();
@@ -1427,8 +1440,9 @@ QueryResult Bmc::query(const std::string& rule, int kind) {
     if (q.cex) q.expected_ok = q.expected_ok && q.replayed.value_or(true);
     return q;
   }
-  bool informational = rule == "spurious-enomem" || rule == "ram-stolen" || (m.variant == "x86" && rule == "device-overlap");
-  bool holds = holds_by_design(m.variant, rule, kind) || (rule == "kernel-bug" && !m.arm);
+  const Expect e = design_expectation(m.variant, rule, kind, m.cfg.base.layout);
+  const bool informational = find_rule(rule)->liveness() || e == Expect::either;
+  const bool holds = e == Expect::holds;
   q.expected_ok = q.verdict != Verdict::unknown && (informational || (q.verdict == Verdict::proved) == holds);
   if (m.mut != Mutant::none) q.expected_ok = q.verdict != Verdict::unknown;
   return q;

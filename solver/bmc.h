@@ -50,14 +50,18 @@ struct BmcConfig {
 enum OpKind : int { k_alloc = 0, k_free = 1, k_dma_alloc = 2, k_dma_free = 3, k_count = 4, k_drain = k_count };
 const char* op_kind_name(int k);
 
-/// Rules the BMC checks (rule ids of invariants.md and of the project's checker).
+/// Rules the BMC checks: every rule of the table but the layout and caller rules.
 const std::vector<std::string>& bmc_rules();
 /// The caller rules, checked with BmcConfig::misuse.
 const std::vector<std::string>& misuse_rules();
+/// The OpBit of an operation kind (every operation for -1).
+std::uint8_t op_bits(int kind);
 /// Whether `rule` can break at an operation of kind k at all (otherwise the cell is "n/a").
 bool rule_applies(const std::string& rule, int kind);
-/// Whether the variant holds `rule` by design (the expected verdict of the default run).
-bool holds_by_design(const std::string& variant, const std::string& rule, int kind = -1);
+/// What the variant's design says of `rule` at operations of kind k (-1: any) on a layout: the
+/// Arm target is decided by the layout, every other need of a by-design finding may or may not
+/// be met within the bound (registry.h, Needs).
+Expect design_expectation(const std::string& variant, const std::string& rule, int kind, const Layout& l);
 
 class Bmc {
  public:

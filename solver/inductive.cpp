@@ -14,11 +14,30 @@ namespace unpop::solver {
 std::vector<QueryResult> inductive_growth(const Case& base, unsigned timeout_ms) {
   std::vector<QueryResult> out;
   const Geometry geo = case_geometry(base);
-  const bool use_iomem = base.variant == "x86" || base.layout.arch == Arch::x86_64;
+  const VariantInfo& info = variant_info(base.variant);
+  const VariantTraits& tr = info.traits;
+  const bool use_iomem = uses_iomem_target(info, base.layout);
+  // The growth the step checks: a DMA genpool of its own grows by its own fill (the RFC's
+  // fill_dma_pool, with its tmp_res slip); a genpool adds every growth as a chunk.
+  const bool own_dma = tr.dma == DmaSource::own_genpool;
+  const int pool = own_dma ? 1 : 0;
+  const bool gp_add = own_dma || tr.pool == PoolKind::genpool;
+  const bool windowed = tr.pool == PoolKind::runs;
+  // Placement rules a by-design finding of the variant may break depending on the layout
+  // (the iomem target over the grant-table region) are informational, and so is Inv with them.
+  std::vector<Needs> present, possible;
+  if (!use_iomem) present.push_back(Needs::arm_target);
+  for (Needs n : all_needs())
+    if (n != Needs::nothing && n != Needs::arm_target) possible.push_back(n);
+  auto expect = [&](const std::string& rule) {
+    return expectation(info, rule, op_alloc | op_dma_alloc, present, possible);
+  };
   const std::uint64_t sec = geo.section_size();
   const std::uint64_t page = geo.page_size();
-  const std::vector<std::string> rules = {"ram-overlap", "device-overlap", "outside-ext-region", "growth-misaligned",
-                                          "growth-overlap", "inv-preserved"};
+  std::vector<std::string> rules = rules_of({RuleKind::placement});
+  bool inv_informational = false;
+  for (const auto& r : rules) inv_informational = inv_informational || expect(r) == Expect::either;
+  rules.push_back("inv-preserved");
   for (const auto& rule : rules) {
     if (rule == "outside-ext-region" && use_iomem) continue;
     auto t0 = std::chrono::steady_clock::now();
@@ -30,10 +49,7 @@ std::vector<QueryResult> inductive_growth(const Case& base, unsigned timeout_ms)
     q.variant = base.variant;
     q.mutant = to_string(base.mutant);
     q.rule = rule;
-    q.op = base.variant == "rfc"        ? "fill_dma_pool"
-           : base.variant == "v1"       ? "fill_pool"
-           : base.variant == "proposed" ? "grow(window)"
-                                        : "fill_list";
+    q.op = tr.growth_fn;
     if (!w.has_target) {
       q.verdict = Verdict::unknown;
       q.detail = "no target on this layout (balloon fallback)";
@@ -42,14 +58,13 @@ std::vector<QueryResult> inductive_growth(const Case& base, unsigned timeout_ms)
     }
     z3::solver s(c);
     s.set("timeout", timeout_ms);
-    const int pool = base.variant == "rfc" ? 1 : 0;
     std::vector<Slot> prior = assume_inv_growths(d, s, w, !use_iomem, sec, [&](int) { return c.int_val(pool); });
     // One growth through the variant's fill function: any request, any fault.
     z3::expr nr = c.int_const("nr"), fault = c.int_const("fault");
     s.add(nr >= 1 && fault >= 0 && fault < f_count);
-    GrowParams gp{&w, geo, base.mutant, base.variant == "rfc", base.variant == "rfc" || base.variant == "v1", pool, false};
+    GrowParams gp{&w, geo, base.mutant, own_dma && tr.tmp_res_slip, gp_add, pool, false};
     GrowOut g = [&]() {
-      if (base.variant != "proposed")
+      if (!windowed)
         return encode_grow(d, gp, c.bool_val(true), spec::fill_pages(d, nr, geo.pages_per_section()), fault, prior, "n");
       // proposed grows whole sections in a window it chose (spec.window): any section-aligned
       // window of any number of sections stands for its choice (an over-approximation).
@@ -77,7 +92,7 @@ std::vector<QueryResult> inductive_growth(const Case& base, unsigned timeout_ms)
     }
     // On an Arm layout the iomem target (x86 variant) knows nothing of the grant-table region.
     // Informational there: whether growth can reach it depends on the layout.
-    bool informational = base.variant == "x86" && (rule == "device-overlap" || rule == "inv-preserved");
+    bool informational = rule == "inv-preserved" ? inv_informational : expect(rule) == Expect::either;
     q.expected_ok = base.mutant == Mutant::none && !informational ? q.verdict == Verdict::proved
                                                                   : q.verdict != Verdict::unknown;
     q.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

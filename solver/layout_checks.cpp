@@ -259,7 +259,7 @@ std::vector<QueryResult> universal_checks(std::uint64_t page_size, Mutant m, uns
       l.ext_regions = {{val(mdl, r0s), val(mdl, r0e)}, {val(mdl, r1s), val(mdl, r1e)}};
       Case cs;
       cs.layout = l;
-      cs.variant = "upstream";
+      cs.variant = default_variant();  // mainline's fill_list
       cs.page_size = page_size;
       cs.mutant = m;
       cs.origin = "prove";

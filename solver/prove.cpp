@@ -43,25 +43,16 @@ Layout tiny_layout(const std::string& which) {
 
 namespace {
 
-// What the design says on the small layout (two one-section regions, an empty hole).
+// What the design says on the small layout: an Arm target of two one-section regions with an
+// empty hole between them (fragmented space), one caller, requests of at most three sections
+// (no RAM shortage), no iomem user at run time and no two adjacent free sections.
 bool tiny_holds(const std::string& v, const std::string& rule) {
-  if (rule == "spurious-enomem") return v == "proposed" || v == "x86";  // x86: the whole iomem is its target
-  // Upstream and x86 take CMA RAM for DMA. V1 falls back to it only when fill_pool fails, and
-  // here that needs a fault (two sections are never contiguous), which makes the fallback the
-  // designed answer (Checker::allocated).
-  if (rule == "ram-stolen") return v == "rfc" || v == "proposed" || v == "v1";
-  if (rule == "kernel-bug") return v != "rfc";                  // the RFC's `if (!res)` slip
-  return true;
+  return expectation(variant_info(v), rule, op_any, {Needs::arm_target, Needs::fragmented_space}, {}) == Expect::holds;
 }
 
-bool mutant_in_variant(const MutantInfo& m, const std::string& v) {
-  std::string where = m.variants;
-  if (where.rfind("all", 0) == 0) return true;
-  std::istringstream in(where);
-  for (std::string w; in >> w;)
-    if (w == v) return true;
-  return false;
-}
+bool mutant_in_variant(const MutantInfo& m, const std::string& v) { return mutant_applies(variant_info(v), m.id); }
+
+const VariantTraits& traits(const std::string& v) { return variant_info(v).traits; }
 
 // Part 2 (genpool part of Inv) for the RFC's DMA pool and V1: any state whose chunks and held
 // allocations satisfy Inv plus one operation through genpool keeps the page and count rules.
@@ -83,6 +74,17 @@ QueryResult inductive_query(Bmc& ind, const char* rule, int k, const char* part)
   else if (q.verdict == Verdict::refuted)
     q.detail = "counterexample to induction (a state, not a run): " + q.detail;
   return q;
+}
+
+// The rough cost of a variant's BMC job on the default run, in seconds (measured; only the order
+// matters): run relations cost most, then an unlocked second pool, then a genpool or the iomem
+// target's wider world.
+int bmc_weight(const std::string& v) {
+  const VariantTraits& t = traits(v);
+  if (t.pool == PoolKind::runs) return 12;
+  if (t.dma == DmaSource::own_genpool) return 9;
+  if (t.pool == PoolKind::genpool || t.target == GrowthTarget::iomem) return 5;
+  return 2;
 }
 
 // A job and its rough cost in seconds on the default run (measured; only the order matters).
@@ -140,19 +142,26 @@ BmcConfig inductive_config(const Case& base, unsigned timeout_ms, bool genpool) 
 
 std::vector<QueryResult> inductive_genpool(const Case& base, unsigned timeout_ms) {
   std::vector<QueryResult> out;
-  const std::string& v = base.variant;
+  const VariantInfo& info = variant_info(base.variant);
   Bmc ind(inductive_config(base, timeout_ms, true));
-  std::vector<int> kinds = v == "rfc" ? std::vector<int>{k_dma_alloc, k_dma_free}
-                                      : std::vector<int>{k_alloc, k_free, k_dma_alloc, k_dma_free};
-  for (const char* rule : {"double-alloc", "count-mismatch", "not-contiguous", "kernel-bug"})
+  // A DMA genpool of its own serves only the DMA operations; a genpool for everything, all.
+  std::vector<int> kinds = info.traits.dma == DmaSource::own_genpool ? std::vector<int>{k_dma_alloc, k_dma_free}
+                                                                       : std::vector<int>{k_alloc, k_free, k_dma_alloc, k_dma_free};
+  const std::vector<Needs> arm = base.layout.arch == Arch::arm64 ? std::vector<Needs>{Needs::arm_target} : std::vector<Needs>{};
+  for (const auto& rule : rules_of({RuleKind::safety, RuleKind::conformance})) {
+    // The genpool encoding does not decide not-in-pool: its pages come from chunks, which are
+    // growths of the pool by construction.
+    if (rule == "not-in-pool" || !unpop::rule_applies(info, *find_rule(rule))) continue;
     for (int k : kinds) {
       if (!rule_applies(rule, k)) continue;
-      QueryResult q = inductive_query(ind, rule, k, "genpool");
-      // The RFC's tmp_res slip oopses in any state (a BMC finding, not an induction gap).
-      bool slip = v == "rfc" && std::string(rule) == "kernel-bug" && k == k_dma_alloc && base.layout.arch == Arch::arm64;
-      q.expected_ok = slip ? q.verdict == Verdict::refuted : q.verdict == Verdict::proved;
+      QueryResult q = inductive_query(ind, rule.c_str(), k, "genpool");
+      // A by-design break in any state (the RFC's tmp_res slip) is a BMC finding, not an
+      // induction gap: refuted as the design says.
+      bool breaks = expectation(info, rule, op_bits(k), arm, {}) == Expect::breaks;
+      q.expected_ok = breaks ? q.verdict == Verdict::refuted : q.verdict == Verdict::proved;
       out.push_back(q);
     }
+  }
   return out;
 }
 
@@ -166,7 +175,8 @@ QueryResult mutant_job(const ProveOptions& o, const MutantInfo& mi, const ProveO
     if (!hit && q.verdict == Verdict::refuted) hit = q;
   for (const auto& v : o.variants) {
     if (hit) break;
-    if (!mutant_in_variant(mi, v) || v == "proposed") continue;
+    // Run-based pools are checked to --proposed-depth only (deeper BMC queries time out there).
+    if (!mutant_in_variant(mi, v) || traits(v).pool == PoolKind::runs) continue;
     for (const auto& t : {preset, ProveOptions::Target{"", tiny_layout("solver-tiny")},
                           ProveOptions::Target{"", tiny_layout("solver-one-section")}}) {
       if (hit) break;
@@ -214,24 +224,25 @@ std::vector<QueryResult> bmc_job(const ProveOptions& o, const ProveOptions::Targ
   std::vector<QueryResult> res;
   BmcConfig cfg;
   cfg.base = base;
-  cfg.depth = v == "proposed" ? std::min(o.depth, o.proposed_depth) : o.depth;
+  cfg.depth = traits(v).pool == PoolKind::runs ? std::min(o.depth, o.proposed_depth) : o.depth;
   cfg.timeout_ms = o.timeout_ms;
   cfg.replay = o.replay;
   Bmc bmc(cfg);
+  const bool dma_only_ram = traits(v).dma == DmaSource::cma_ram;
   for (const auto& rule : bmc_rules()) {
     QueryResult any = bmc.query(rule, -1);
-    bool dma_only_ram = v == "upstream" || v == "x86";
+    const RuleInfo& info = *find_rule(rule);
     for (int k = 0; k < k_count; ++k) {
       if (!rule_applies(rule, k)) continue;
-      if (dma_only_ram && (k == k_dma_alloc || k == k_dma_free) && rule != "ram-stolen" && rule != "count-mismatch")
-        continue;  // their DMA path is CMA RAM: no pool rule can break there
+      // A DMA path of CMA RAM hands out no pool page: only the RAM taken and the counts can
+      // break there.
+      if (dma_only_ram && (k == k_dma_alloc || k == k_dma_free) && !(info.concerns & (c_ram_taken | c_counts)))
+        continue;
       if (any.verdict != Verdict::refuted) {
         QueryResult q = any;
         q.op = op_kind_name(k);
         if (q.verdict == Verdict::proved)
-          q.expected_ok = q.rule == "spurious-enomem" || q.rule == "ram-stolen" ||
-                          (v == "x86" && rule == "device-overlap") || holds_by_design(v, rule, k) ||
-                          (rule == "kernel-bug" && t.layout.arch == Arch::x86_64);
+          q.expected_ok = info.liveness() || design_expectation(v, rule, k, t.layout) != Expect::breaks;
         q.detail += " (one query over every operation)";
         res.push_back(q);
         any.seconds = 0;  // the time is counted once
@@ -240,7 +251,7 @@ std::vector<QueryResult> bmc_job(const ProveOptions& o, const ProveOptions::Targ
       }
     }
   }
-  if (v == "rfc" && o.race_depth > 0) {
+  if (traits(v).unlocked_dma && o.race_depth > 0) {
     BmcConfig c2 = cfg;
     c2.two_callers = true;
     c2.depth = o.race_depth;
@@ -264,7 +275,8 @@ std::vector<QueryResult> misuse_job(const ProveOptions& o, const std::string& v,
   mc.replay = o.replay;
   Bmc misuse(mc);
   std::vector<std::string> rules = misuse_rules();
-  if (v == "rfc" || v == "v1") rules.push_back("kernel-bug");
+  // Where genpool takes a free, a bad one BUG()s: asked as kernel-bug on the bad free.
+  if (genpool_frees(variant_info(v), true) || genpool_frees(variant_info(v), false)) rules.push_back("kernel-bug");
   for (const auto& rule : rules) {
     QueryResult q = misuse.query(rule, -1);
     q.group = "bmc-misuse";
@@ -278,10 +290,10 @@ std::vector<QueryResult> misuse_job(const ProveOptions& o, const std::string& v,
 std::vector<QueryResult> inductive_list(const Case& base, unsigned timeout_ms) {
   std::vector<QueryResult> res;
   Bmc ind(inductive_config(base, timeout_ms, false));
-  for (const char* rule : {"not-in-pool", "double-alloc", "count-mismatch", "order-mismatch", "kernel-bug"})
+  for (const auto& rule : rules_of({RuleKind::safety, RuleKind::conformance}))
     for (int k : {k_alloc, k_free}) {
       if (!rule_applies(rule, k)) continue;
-      QueryResult q = inductive_query(ind, rule, k, "list");
+      QueryResult q = inductive_query(ind, rule.c_str(), k, "list");
       q.expected_ok = q.verdict == Verdict::proved;
       res.push_back(q);
     }
@@ -294,11 +306,14 @@ std::vector<QueryResult> tiny_job(const ProveOptions& o, const std::string& v, C
   BmcConfig cfg;
   base.page_size = 4096;
   cfg.base = base;
-  cfg.depth = std::min(o.depth, v == "proposed" ? o.proposed_depth : 3);
+  cfg.depth = std::min(o.depth, traits(v).pool == PoolKind::runs ? o.proposed_depth : 3);
   cfg.timeout_ms = o.timeout_ms;
   cfg.replay = o.replay;
   Bmc bmc(cfg);
-  for (const char* rule : {"spurious-enomem", "ram-stolen", "kernel-bug"}) {
+  // The liveness rules and kernel-bug (the fault paths) are what a small layout shows.
+  std::vector<std::string> rules = rules_of({RuleKind::liveness});
+  rules.push_back("kernel-bug");
+  for (const auto& rule : rules) {
     QueryResult q = bmc.query(rule);
     q.group = "bmc-tiny";
     q.expected_ok = q.verdict != Verdict::unknown && (q.verdict == Verdict::proved) == tiny_holds(v, rule);
@@ -350,32 +365,33 @@ std::vector<QueryResult> prove(const ProveOptions& o) {
         many(1, [&, v]() { return inductive_growth(case_for(t, v, Mutant::none), o.timeout_ms); });
     for (const auto& t : o.layouts)
       for (const auto& v : o.variants)
-        if (v == "upstream" || v == "x86" || v == "rfc")
+        if (traits(v).pool == PoolKind::lifo_list)
           many(2, [&, v]() { return inductive_list(case_for(t, v, Mutant::none), o.timeout_ms); });
     // The growth mutants against the same inductive step (the unmutated Inv, the mutated growth).
     if (o.mutants && !o.layouts.empty())
       for (Mutant m : {Mutant::range_end_off_by_one, Mutant::no_section_align, Mutant::overlapping_growth, Mutant::no_holes})
         many(1, [&, m]() {
           std::vector<QueryResult> res;
-          for (auto& q : inductive_growth(case_for(o.layouts.front(), "upstream", m), o.timeout_ms))
+          for (auto& q : inductive_growth(case_for(o.layouts.front(), default_variant(), m), o.timeout_ms))
             if (q.verdict != Verdict::proved) res.push_back(q);
           return res;
         });
     // Parts 2-3: each variant on each layout, its genpool inductive step and its misuse queries.
     for (const auto& t : o.layouts) {
       for (const auto& v : o.variants) {
-        int w = v == "proposed" ? 12 : v == "rfc" ? 9 : v == "x86" || v == "v1" ? 5 : 2;
-        many(w, [&, v]() { return bmc_job(o, t, v, case_for(t, v, Mutant::none)); });
+        many(bmc_weight(v), [&, v]() { return bmc_job(o, t, v, case_for(t, v, Mutant::none)); });
       }
       for (const auto& v : o.variants)
-        if (v == "rfc" || v == "v1")
-          many(v == "v1" ? 8 : 3, [&, v]() { return inductive_genpool(case_for(t, v, Mutant::none), o.timeout_ms); });
+        if (traits(v).pool == PoolKind::genpool || traits(v).dma == DmaSource::own_genpool)
+          many(traits(v).pool == PoolKind::genpool ? 8 : 3,
+               [&, v]() { return inductive_genpool(case_for(t, v, Mutant::none), o.timeout_ms); });
       for (const auto& v : o.variants)
-        many(v == "proposed" ? 8 : 1, [&, v]() { return misuse_job(o, v, case_for(t, v, Mutant::none)); });
+        many(traits(v).pool == PoolKind::runs ? 8 : 1, [&, v]() { return misuse_job(o, v, case_for(t, v, Mutant::none)); });
     }
     ProveOptions::Target tiny{"", tiny_layout("solver-tiny")};
     for (const auto& v : o.variants)
-      many(v == "proposed" ? 2 : 1, [&, v, tiny]() { return tiny_job(o, v, case_for(tiny, v, Mutant::none)); });
+      many(traits(v).pool == PoolKind::runs ? 2 : 1,
+           [&, v, tiny]() { return tiny_job(o, v, case_for(tiny, v, Mutant::none)); });
   }
   // Every mutant must be refuted by at least one query.
   const ProveOptions::Target base_target = o.layouts.empty()

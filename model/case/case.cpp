@@ -48,7 +48,7 @@ Case case_from_json(const json& j, const std::string& file) {
     } else {
       c.layout = load_layout_json(file, l.dump());
     }
-    c.variant = j.value("variant", "upstream");
+    c.variant = j.value("variant", default_variant());
     c.page_size = j.value("page_size", std::uint64_t{4096});
     if (!parse_mutant(j.value("mutant", "none"), c.mutant)) fail("mutant", "unknown mutant");
     std::size_t i = 0;

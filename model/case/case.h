@@ -12,13 +12,14 @@
 #include "model/case/op.h"
 #include "model/layout/layout.h"
 #include "model/linux/mutants.h"
+#include "model/variants/registry.h"
 
 namespace unpop {
 
 struct Case {
   std::string preset;              // non-empty: the layout is this preset
   Layout layout;
-  std::string variant = "upstream";
+  std::string variant = default_variant();
   std::uint64_t page_size = 4096;
   Mutant mutant = Mutant::none;
   std::vector<Op> ops;

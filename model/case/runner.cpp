@@ -10,7 +10,7 @@ namespace unpop {
 
 Checker::Options checker_options(const std::string& variant) {
   Checker::Options o;
-  o.expect_lifo = variant == "upstream" || variant == "x86" || variant == "rfc";
+  o.expect_lifo = variant_info(variant, "variant").traits.pool == PoolKind::lifo_list;
   return o;
 }
 
@@ -22,7 +22,8 @@ Geometry case_geometry(const Case& c) {
 }
 
 Runner::Runner(const Case& c, bool liveness) : case_(c) {
-  if (!make_variant(c.variant)) throw LoadError{"case", 0, fmt::format("unknown variant '{}'", c.variant)};
+  if (!find_variant(c.variant))
+    throw LoadError{"case", 0, fmt::format("unknown variant '{}': expected one of {}", c.variant, variant_list_text())};
   Geometry g = case_geometry(c);
   Checker::Options o = checker_options(c.variant);
   o.liveness = liveness;

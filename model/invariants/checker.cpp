@@ -41,7 +41,7 @@ void Checker::report(const char* rule, std::string msg, std::vector<NamedRange> 
   const RuleInfo* info = find_rule(rule);
   Finding f;
   f.rule = rule;
-  f.severity = info && info->liveness ? Severity::liveness : Severity::violation;
+  f.severity = info && info->liveness() ? Severity::liveness : Severity::violation;
   f.message = std::move(msg);
   f.ranges = std::move(ranges);
   f.pfns = std::move(pfns);

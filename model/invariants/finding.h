@@ -7,18 +7,10 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "model/invariants/rules.h"
 #include "model/layout/layout.h"
 
 namespace unpop {
-
-/// Rule ids of ../shared/docs/invariants.md plus the ones this project adds (docs/rules.md).
-struct RuleInfo {
-  const char* id;
-  bool liveness;     // a finding of the design, not a violation of a trace
-  const char* text;  // the rule in words
-};
-const std::vector<RuleInfo>& rule_table();
-const RuleInfo* find_rule(const std::string& id);
 
 enum class Severity : std::uint8_t { violation, liveness, warning };
 const char* to_string(Severity s);

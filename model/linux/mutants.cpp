@@ -4,27 +4,27 @@ namespace unpop {
 
 const std::vector<MutantInfo>& mutant_table() {
   static const std::vector<MutantInfo> t = {
-      {Mutant::none, "none", "the model as the kernel has it", "all"},
+      {Mutant::none, "none", "the model as the kernel has it", MutantScope::growth},
       {Mutant::range_end_off_by_one, "range-end-off-by-one",
-       "growth range end computed as start + size instead of start + size - 1", "all"},
+       "growth range end computed as start + size instead of start + size - 1", MutantScope::growth},
       {Mutant::no_section_align, "no-section-align",
-       "allocate_resource() called with PAGE_SIZE alignment instead of the memory section", "all"},
+       "allocate_resource() called with PAGE_SIZE alignment instead of the memory section", MutantScope::growth},
       {Mutant::fifo_order, "fifo-order", "the free page list is taken FIFO instead of LIFO",
-       "upstream rfc x86"},
+       MutantScope::lifo_list},
       {Mutant::list_count_stale, "list-count-stale",
-       "xen_free_unpopulated_pages() pushes pages without incrementing list_count", "upstream rfc x86"},
+       "xen_free_unpopulated_pages() pushes pages without incrementing list_count", MutantScope::lifo_list},
       {Mutant::dma_free_to_list, "dma-free-to-list",
-       "DMA pages are given back to page_list instead of gen_pool_free()", "rfc"},
+       "DMA pages are given back to page_list instead of gen_pool_free()", MutantScope::own_dma_pool},
       {Mutant::no_rollback, "no-rollback",
-       "a failed growth does not release the resource it allocated (lost rollback)", "all"},
+       "a failed growth does not release the resource it allocated (lost rollback)", MutantScope::growth},
       {Mutant::overlapping_growth, "overlapping-growth",
-       "allocate_resource() ignores existing children: growths overlap", "all"},
+       "allocate_resource() ignores existing children: growths overlap", MutantScope::growth},
       {Mutant::dma_reverse, "dma-reverse", "DMA pages[] filled from the top of the range down",
-       "rfc v1 proposed"},
+       MutantScope::pool_dma},
       {Mutant::no_holes, "no-holes", "Arm init does not insert the \"Unavailable space\" holes",
-       "upstream rfc v1 proposed (Arm)"},
+       MutantScope::arm_holes},
       {Mutant::pop_extra, "pop-extra", "allocation pops nr_pages + 1 pages off the list",
-       "upstream rfc x86"},
+       MutantScope::lifo_list},
   };
   return t;
 }

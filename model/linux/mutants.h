@@ -21,11 +21,21 @@ enum class Mutant : std::uint8_t {
   count_
 };
 
+/// Which code a mutant changes, hence which variants have it (model/variants/registry.h
+/// answers per variant from its traits).
+enum class MutantScope : std::uint8_t {
+  growth,       // the growth path every variant shares (fill, allocate_resource, rollback)
+  lifo_list,    // page_list and list_count
+  own_dma_pool, // a DMA genpool of its own (the RFC)
+  pool_dma,     // DMA pages taken from unpopulated space (not CMA RAM)
+  arm_holes,    // the Arm arch init's "Unavailable space" holes
+};
+
 struct MutantInfo {
   Mutant id;
   const char* name;
   const char* what;
-  const char* variants;  // where the mutated code exists
+  MutantScope scope;  // where the mutated code exists
 };
 
 const std::vector<MutantInfo>& mutant_table();

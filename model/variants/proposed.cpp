@@ -34,7 +34,6 @@ constexpr spec::U64 kSpec{};  // the placement arithmetic the solver shares (mod
 
 class Proposed final : public Variant {
  public:
-  const char* name() const override { return "proposed"; }
 
   int init(Kernel& k) override {
     int ret = k.layout().arch == Arch::x86_64 ? k.iomem_init() : k.arm_init();
@@ -278,6 +277,28 @@ class Proposed final : public Variant {
 
 }  // namespace
 
-std::unique_ptr<Variant> make_proposed() { return std::make_unique<Proposed>(); }
+VariantInfo proposed_variant() {
+  VariantInfo v;
+  v.name = "proposed";
+  v.summary = "this project's design: one pool of free runs, deliberate section growth, validated frees";
+  v.source = "this project (docs/variants.md)";
+  v.traits.pool = PoolKind::runs;
+  v.traits.dma = DmaSource::shared_pool;
+  v.traits.extra_mem = ExtraMem::always;
+  v.traits.growth_fn = "grow(window)";
+  // proposed computes each growth window itself from growable_space() (gaps of the target free
+  // in iomem, whole aligned sections) and calls allocate_resource with exactly that window.
+  v.equivalent = {
+      {Mutant::no_section_align,
+       "proposed's window is already section-aligned and exactly the growth's size, so PAGE_SIZE alignment finds the "
+       "same start"},
+      {Mutant::overlapping_growth,
+       "proposed's window is a gap it computed from the tree's children, so ignoring the children finds the same "
+       "range"},
+  };
+  v.colour = "#9467bd";
+  v.make = [] { return std::make_unique<Proposed>(); };
+  return v;
+}
 
 }  // namespace unpop

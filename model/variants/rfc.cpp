@@ -19,7 +19,6 @@ namespace {
 
 class Rfc final : public Variant {
  public:
-  const char* name() const override { return "rfc"; }
 
   int init(Kernel& k) override {
     int ret = k.layout().arch == Arch::x86_64 ? k.iomem_init() : k.arm_init();
@@ -117,6 +116,32 @@ class Rfc final : public Variant {
 
 }  // namespace
 
-std::unique_ptr<Variant> make_rfc() { return std::make_unique<Rfc>(); }
+VariantInfo rfc_variant() {
+  VariantInfo v;
+  v.name = "rfc";
+  v.summary = "the May 2022 RFC: upstream's list plus a separate DMA genpool, no lock on the DMA path";
+  v.source = "[RFC PATCH 0/2] Ability to allocate DMAable pages using unpopulated-alloc, 2022-05-17, "
+             "Message-ID 1652810658-27810-1-git-send-email-olekstysh@gmail.com";
+  v.traits.pool = PoolKind::lifo_list;
+  v.traits.dma = DmaSource::own_genpool;
+  v.traits.extra_mem = ExtraMem::with_iomem_target;
+  v.traits.unlocked_dma = true;
+  v.traits.dma_alloc_steps = 3;  // gen_pool_alloc, fill_dma_pool, the retry: each unlocked
+  v.traits.tmp_res_slip = true;
+  v.traits.growth_fn = "fill_dma_pool";
+  v.by_design = {
+      {"kernel-bug", op_dma_alloc, Needs::arm_target,
+       "fill_dma_pool() tests `if (!res)` after `tmp_res = kzalloc()`: a failed kzalloc is dereferenced"},
+      {"spurious-enomem", op_alloc | op_dma_alloc, Needs::iomem_user,
+       "a run-time iomem user in the lowest gap wedges both pools' growth"},
+      {"spurious-enomem", op_alloc | op_dma_alloc, Needs::fragmented_space,
+       "the list and the DMA genpool each keep sections the other cannot use"},
+      {"spurious-enomem", op_dma_alloc, Needs::two_callers,
+       "two callers race on the unlocked gen_pool_alloc / fill_dma_pool / retry"},
+  };
+  v.colour = "#1f77b4";
+  v.make = [] { return std::make_unique<Rfc>(); };
+  return v;
+}
 
 }  // namespace unpop

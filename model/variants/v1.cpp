@@ -18,7 +18,6 @@ namespace {
 
 class V1 final : public Variant {
  public:
-  const char* name() const override { return "v1"; }
 
   int init(Kernel& k) override {
     // The pool is created first and destroyed if the arch init fails.
@@ -124,6 +123,27 @@ class V1 final : public Variant {
 
 }  // namespace
 
-std::unique_ptr<Variant> make_v1() { return std::make_unique<V1>(); }
+VariantInfo v1_variant() {
+  VariantInfo v;
+  v.name = "v1";
+  v.summary = "the June 2022 V1: one genpool for every allocation under pool_lock, DMA falls back to CMA RAM";
+  v.source = "[PATCH 0/2] Ability to allocate contiguous (was DMAable) pages using unpopulated-alloc, 2022-06-20, "
+             "Message-ID 1655740136-3974-1-git-send-email-olekstysh@gmail.com";
+  v.traits.pool = PoolKind::genpool;
+  v.traits.dma = DmaSource::shared_pool;
+  v.traits.cma_fallback = true;
+  v.traits.growth_fn = "fill_pool";
+  v.by_design = {
+      {"spurious-enomem", op_alloc | op_dma_alloc, Needs::iomem_user,
+       "a run-time iomem user in the lowest gap wedges growth"},
+      {"spurious-enomem", op_alloc, Needs::fragmented_space,
+       "plain allocations need one contiguous range from one chunk"},
+      {"ram-stolen", op_dma_alloc, Needs::adjacent_sections,
+       "a contiguous request genpool cannot serve across a chunk boundary falls back to CMA RAM"},
+  };
+  v.colour = "#2ca02c";
+  v.make = [] { return std::make_unique<V1>(); };
+  return v;
+}
 
 }  // namespace unpop

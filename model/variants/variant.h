@@ -10,6 +10,7 @@
 
 #include "model/core/page_seq.h"
 #include "model/linux/kernel.h"
+#include "model/variants/registry.h"
 
 namespace unpop {
 
@@ -57,7 +58,6 @@ struct CallCtx {
 class Variant {
  public:
   virtual ~Variant() = default;
-  virtual const char* name() const = 0;
   /// unpopulated_init(): picks the target (arch init) and sets up the pools.
   virtual int init(Kernel& k) = 0;
   /// xen_alloc_unpopulated_pages(nr, pages)
@@ -75,9 +75,5 @@ class Variant {
   /// Free pages the variant holds, per pool (for tests and the checker's cross-checks).
   virtual std::uint64_t free_pages() const = 0;
 };
-
-std::vector<std::string> variant_names();  // upstream rfc v1 x86 proposed
-/// nullptr if unknown.
-std::unique_ptr<Variant> make_variant(const std::string& name);
 
 }  // namespace unpop

@@ -37,10 +37,8 @@ constexpr std::uint64_t kWarningsPerKind = 5;
 // Findings that depend on history a lost-events marker may have hidden (contract), plus the
 // project's history-dependent rules (order, path, DMA range bookkeeping).
 bool history_dependent(const std::string& rule) {
-  static const std::set<std::string, std::less<>> k{"unknown-free", "double-free",  "not-in-pool",
-                                                     "double-alloc", "count-mismatch", "leak",
-                                                     "order-mismatch", "mixed-free", "dma-free-mismatch"};
-  return k.count(rule) != 0;
+  const RuleInfo* r = find_rule(rule);
+  return r && r->history;
 }
 
 bool is_probe_entry(const Record& r) { return r.probe.present && !r.probe.is_return; }
@@ -171,11 +169,8 @@ struct Replayer::RingEntry {
 
 Replayer::Replayer(Layout layout, const Geometry& geo, Options opt)
     : layout_(std::move(layout)), geo_(geo), opt_(std::move(opt)) {
-  auto names = variant_names();
-  if (std::find(names.begin(), names.end(), opt_.variant) == names.end())
-    throw LoadError{"--variant", 0,
-                    fmt::format("unknown variant '{}': expected one of {}", opt_.variant, fmt::join(names, ", "))};
-  list_variant_ = opt_.variant == "upstream" || opt_.variant == "x86" || opt_.variant == "rfc";
+  info_ = &variant_info(opt_.variant);
+  list_variant_ = info_->traits.pool == PoolKind::lifo_list;
   vmemmap_ = opt_.vmemmap;
   if (opt_.struct_page_size == 0) throw LoadError{"--struct-page-size", 0, "expected a size > 0"};
   ring_.resize(std::max<std::size_t>(opt_.ring_size, 1));
@@ -290,14 +285,15 @@ void Replayer::ensure_checker() {
   checker_ = std::make_unique<Checker>(layout_, geo_, o);
   checker_->set_step(cur_ ? cur_->line : 0);
   for (auto& f : checker_->layout_findings()) held_.push_back(std::move(f));
-  if (opt_.variant == "x86" || layout_.arch == Arch::x86_64) {
+  if (uses_iomem_target(*info_, layout_)) {
     for (const auto& x : layout_.extra_mem) {
       checker_->seeded(kMainPool, x.range);
       main_pool_pages_ += geo_.pfn(x.range.end) - geo_.pfn(x.range.start) + 1;
     }
   }
   if (!saw_init_) {
-    Target t = !layout_.ext_regions.empty() && opt_.variant != "x86" ? Target::xen_resource : Target::iomem;
+    Target t = !layout_.ext_regions.empty() && info_->traits.target != GrowthTarget::iomem ? Target::xen_resource
+                                                                                         : Target::iomem;
     std::vector<Range> regs = layout_.ext_regions, gaps;
     std::sort(regs.begin(), regs.end());
     for (std::size_t i = 1; i < regs.size(); ++i)
@@ -436,7 +432,9 @@ void Replayer::on_growth(const Record& r) {
     add_unchecked("not-in-pool, list_count: a growth of unknown range makes the pool's extent unknown");
   }
   if (rc != 0) range.reset();
-  if (opt_.variant == "rfc" && !r.fields.has("pool") && !name) {
+  // A DMA pool of its own grows by the same event as the list: the task's next summary says
+  // which pool a growth without pool= or name= was for.
+  if (info_->traits.dma == DmaSource::own_genpool && !r.fields.has("pool") && !name) {
     t.deferred.push_back(Task::Deferred{nr.value_or(0), range, rc, lc, where(r)});
     if (range) {
       cur_lo_ = geo_.pfn(range->start);
@@ -559,8 +557,8 @@ void Replayer::flush_orphans(Task& t, bool at_end) {
 // Allocations and frees
 
 Source Replayer::dma_source(const PageSeq& pages) const {
-  if (opt_.variant == "upstream" || opt_.variant == "x86") return Source::ram;  // CMA (dma_alloc_coherent)
-  if (opt_.variant == "v1" && !pages.empty()) {
+  if (info_->traits.dma == DmaSource::cma_ram) return Source::ram;  // CMA (dma_alloc_coherent)
+  if (info_->traits.cma_fallback && !pages.empty()) {
     // V1 falls back to dma_alloc_coherent(): pages outside the pool are RAM.
     for (const auto& run : pages.runs())
       if (!icl::contains(checker_->pool(), PfnSet::interval_type::closed(run.lo(), run.hi()))) return Source::ram;
@@ -678,7 +676,7 @@ void Replayer::do_alloc(Path path, std::uint64_t nr, int ret, PageSeq pages, con
       checker_->freed(back);
     }
     collect();
-    e.source = path == Path::dma && (opt_.variant == "upstream" || opt_.variant == "x86") ? Source::ram : Source::pool;
+    e.source = path == Path::dma && info_->traits.dma == DmaSource::cma_ram ? Source::ram : Source::pool;
     checker_->allocated(e);
     auto fs = checker_->take();
     for (auto& f : fs) {
@@ -731,9 +729,7 @@ void Replayer::do_free(Path path, std::uint64_t nr, PageSeq pages, const std::st
   e.owner = owner;
   e.nr_pages = nr;
   e.source = path == Path::dma ? dma_source(pages) : Source::pool;
-  if (path == Path::dma && e.source == Source::ram && opt_.variant == "v1") {
-    // V1 picks the free path by is_xen_unpopulated_page(): RAM pages the checker took as RAM.
-  }
+  // (V1 picks the free path by is_xen_unpopulated_page(): RAM pages the checker took as RAM.)
   e.pages = std::move(pages);
   checker_->freed(e);
   cex_free(path, nr, e.pages);
@@ -746,7 +742,7 @@ void Replayer::check_list_count(std::uint64_t list_count) {
                   "given back without page events)");
     return;
   }
-  const bool one_pool = opt_.variant == "v1" || opt_.variant == "proposed";
+  const bool one_pool = dma_shares_pool(*info_);
   std::uint64_t anon = anon_[0] + (one_pool ? anon_[1] : 0);
   CountReport c;
   c.pool = kMainPool;
@@ -1133,9 +1129,8 @@ Case Replayer::counterexample() const {
     // Ops are calls (alloc N, free #K, ...): the model then chooses pages and grows its pool
     // itself. Caller-side rules (what was given back, and when) replay; allocator-side rules
     // (which pages or ranges the kernel chose) show only if the model makes the same choice.
-    static const std::set<std::string, std::less<>> caller_side{"unknown-free", "double-free", "mixed-free",
-                                                                 "dma-free-mismatch", "leak"};
-    if (caller_side.count(v.finding.rule))
+    const RuleInfo* info = find_rule(v.finding.rule);
+    if (info && info->kind == RuleKind::caller)
       c.extra["reproducible"] = "yes: the ops make the same calls, so the model breaks the same rule";
     else
       c.extra["reproducible"] = fmt::format(

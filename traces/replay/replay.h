@@ -26,7 +26,7 @@
 namespace unpop::replay {
 
 struct Options {
-  std::string variant = "upstream";
+  std::string variant = default_variant();
   bool drained = false;      // all users had gone by the end: live pages are leaks
   bool all = false;          // go on after the first violation
   std::optional<std::uint64_t> vmemmap;  // struct page array base for `page=` fields
@@ -150,6 +150,7 @@ class Replayer {
   Layout layout_;
   Geometry geo_;
   Options opt_;
+  const VariantInfo* info_ = nullptr;
   bool list_variant_ = true;
   std::unique_ptr<Checker> checker_;
   Result res_;
