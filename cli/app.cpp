@@ -16,6 +16,8 @@ int run_cli(int argc, const char* const* argv) {
   register_simulate(app);
   register_mutants(app);
   register_explore(app);
+  register_rules(app);
+  register_variants(app);
 #ifdef HAVE_UNPOP_PROPERTIES
   register_check(app);
 #endif

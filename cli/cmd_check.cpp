@@ -57,23 +57,29 @@ int run(const CheckCmd& c) {
     }
   }
   const auto t0 = std::chrono::steady_clock::now();
+  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
+  // Progress only on a terminal: a ticker while a variant runs, then one line per variant. A
+  // file or pipe gets nothing (carriage returns would make one long line of it).
+  const bool tty = stderr_is_terminal();
   std::uint64_t done = 0;
   std::string current;
-  if (!c.json)
+  if (tty)
     cfg.progress = [&](const std::string& what) {
       ++done;
       if (done % 25 == 0 || what == "shrink+")
-        std::cerr << fmt::format("\r  {:<10} {:>7} cases and shrink steps, {:.1f} s", current, done,
-                                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count())
+        std::cerr << fmt::format("\r  {:<10} {:>7} cases and shrink steps, {:.1f} s", current, done, elapsed())
                   << std::flush;
     };
   std::vector<props::VariantReport> reports;
   for (const auto& v : variants) {
     current = v;
     reports.push_back(props::check_variant(v, cfg));
+    if (tty)
+      std::cerr << fmt::format("\r{:<70}\rcheck: {} done: {} test cases, {} finding{}, {:.1f} s\n", "", v,
+                               reports.back().tests, reports.back().findings.size(),
+                               reports.back().findings.size() == 1 ? "" : "s", elapsed());
   }
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (!c.json) std::cerr << "\r" << std::string(70, ' ') << "\r";
+  const double secs = elapsed();
 
   // Counterexample files.
   std::map<std::string, std::string> files;  // variant/rule -> path

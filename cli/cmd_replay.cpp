@@ -1,5 +1,5 @@
 // unpopcheck replay: check a kernel trace of the allocator against every rule
-// (/work/shared/docs/trace-events.md; docs/replay.md).
+// (docs/trace-events.md; docs/replay.md).
 #include <iostream>
 #include <memory>
 

@@ -1,10 +1,14 @@
 #include "cli/common.h"
 
+#include <unistd.h>
+
 #include "model/layout/loaders.h"
 
 namespace unpop::cli {
 
 int exit_code = kClean;
+
+bool stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
 
 void LayoutOptions::add_to(CLI::App* app, bool required) {
   auto* g = app->add_option_group("layout", "where the guest's layout comes from");

@@ -25,12 +25,17 @@ struct LayoutOptions {
   std::uint64_t page_size_bytes(const Layout& l) const;
 };
 
+/// Whether stderr is a terminal (progress lines are printed only then).
+bool stderr_is_terminal();
+
 /// Each subcommand registers itself and sets `exit_code` in its callback.
 extern int exit_code;
 void register_layout(CLI::App& app);
 void register_simulate(CLI::App& app);
 void register_mutants(CLI::App& app);
 void register_explore(CLI::App& app);
+void register_rules(CLI::App& app);     // the rule table
+void register_variants(CLI::App& app);  // the variant registry
 // Registered when their libraries are built (cli/CMakeLists.txt defines HAVE_UNPOP_*):
 void register_check(CLI::App& app);    // properties/: unpopcheck check (+ mutants run)
 void register_prove(CLI::App& app);    // solver/: unpopcheck prove

@@ -3,7 +3,7 @@
 ///
 ///  - `stateful`: rc::state commands (alloc, free in any order, DMA alloc/free, faults at every
 ///    failure point, a driver claiming MMIO, memory hot-plug, drain) over a generated layout;
-///    after every step every rule of invariants.md (liveness included) and the
+///    after every step every rule of docs/rules.md (liveness included) and the
 ///    model-vs-reference property must hold.
 ///  - `race`: a sequential prefix, then two callers with one or two operations each; every
 ///    interleaving of their atomic steps (all of them when short, an even sample otherwise)

@@ -30,4 +30,22 @@ std::string Table::render() const {
   return out;
 }
 
+std::string Table::markdown() const {
+  auto line = [&](const std::vector<std::string>& row) {
+    std::string l = "|";
+    for (std::size_t i = 0; i < header_.size(); ++i) {
+      std::string cell = i < row.size() ? row[i] : "";
+      std::string esc;
+      for (char c : cell) esc += c == '|' ? std::string("\\|") : std::string(1, c);
+      l += " " + esc + " |";
+    }
+    return l + "\n";
+  };
+  std::string out = line(header_) + "|";
+  for (std::size_t i = 0; i < header_.size(); ++i) out += "---|";
+  out += "\n";
+  for (const auto& r : rows_) out += line(r);
+  return out;
+}
+
 }  // namespace unpop::report

@@ -10,6 +10,8 @@ class Table {
   explicit Table(std::vector<std::string> header) : header_(std::move(header)) {}
   void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
   std::string render() const;
+  /// The same table in Markdown (`|` in a cell is escaped), for generated sections of docs/.
+  std::string markdown() const;
 
  private:
   std::vector<std::string> header_;

@@ -18,7 +18,7 @@ struct QueryResult {
   std::string group;    // "layout", "universal", "wrap", "bmc"
   std::string variant;  // "" for layout queries
   std::string mutant = "none";
-  std::string rule;     // invariants.md rule id (or the project's: growth-overlap, order-mismatch, kernel-bug)
+  std::string rule;     // rule id of docs/rules.md (model/invariants/rules.h)
   std::string op;       // operation column: alloc, free, dma_alloc, dma_free, fault, race, layout, ...
   Verdict verdict = Verdict::unknown;
   bool expected_ok = true;  // verdict is what the design says (holds by design -> proved, ...)

@@ -1,5 +1,5 @@
 // One parsed trace record, whatever file it came from (tracefs text, trace-cmd report text,
-// binary trace.dat). The contract it serves is /work/shared/docs/trace-events.md.
+// binary trace.dat). The contract it serves is docs/trace-events.md.
 //
 // Values are kept as the raw text the trace printed (`0x8000a`, `-12`, `"Xen scratch"`); the
 // typed accessors interpret them on demand, so nothing is lost and nothing is guessed while

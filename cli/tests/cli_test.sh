@@ -3,16 +3,8 @@
 set -u
 BIN=$1
 SRC=$2
-# shared/ sits beside the checkout (CI) or beside one of its parents (worktrees).
-FIX=""
-for d in "$SRC/.." "$SRC/../.." "$SRC/../../.."; do
-  [[ -d "$d/shared/fixtures/qemu-virt-2g-dom0" ]] && FIX="$d/shared/fixtures/qemu-virt-2g-dom0" && break
-done
-if [[ -z $FIX ]]; then
-  echo "cli_test: ../shared/fixtures not found beside $SRC"
-  echo "0 passed, 1 failed"
-  exit 1
-fi
+# The real boot's artefacts (model/layout/fixtures/qemu-virt-2g/README.md).
+FIX="$SRC/model/layout/fixtures/qemu-virt-2g"
 fails=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

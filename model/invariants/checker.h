@@ -1,5 +1,5 @@
 #pragma once
-/// Every rule of invariants.md, checked incrementally as the allocator's observable events
+/// Every rule of docs/rules.md, checked incrementally as the allocator's observable events
 /// arrive (from the model or from a trace): each event costs O(runs * log n), never a rescan.
 #include <cstdint>
 #include <map>

@@ -1,4 +1,4 @@
-// Every rule of invariants.md fires on a minimal event sequence fed straight to the checker
+// Every rule of docs/rules.md fires on a minimal event sequence fed straight to the checker
 // (as the trace replayer feeds it), and stays silent on the correct sequence next to it.
 #include "model/invariants/checker.h"
 

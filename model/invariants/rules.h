@@ -41,6 +41,7 @@ struct RuleInfo {
   bool history;           // depends on earlier events: a lost-events marker makes it uncertain
   bool lifo_only;         // only a LIFO page_list can break it
   const char* text;       // the rule in words
+  const char* shows;      // what a report of it names
   bool liveness() const { return kind == RuleKind::liveness; }
   /// Can an operation of these kinds (OpBit) break it?
   bool applies_to(std::uint8_t ops) const;
@@ -50,6 +51,8 @@ struct RuleInfo {
 const std::vector<RuleInfo>& rule_table();
 /// nullptr for an id not in the table.
 const RuleInfo* find_rule(std::string_view id);
+/// "growth, plain pages, frees" (the Concern bits in words).
+std::string concerns_text(std::uint8_t concerns);
 /// The ids of every rule of these kinds, in table order.
 std::vector<std::string> rules_of(std::initializer_list<RuleKind> kinds);
 

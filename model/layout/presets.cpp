@@ -18,7 +18,7 @@ NamedRange nr(Addr start, Addr size, std::string name) {
   return {Range::from_size(start, size), std::move(name)};
 }
 
-// --- QEMU virt, Xen 4.17 dom0 (the fixture in shared/fixtures/qemu-virt-2g-dom0) ----------
+// --- QEMU virt, Xen 4.17 dom0 (model/layout/fixtures/qemu-virt-2g) ----------
 
 // Xen's inputs for that boot: bootinfo RAM = the QEMU RAM (-m 2G at 1 GiB), dom0's 1:1 bank from
 // the console ("BANK[0] 0x60000000-0x80000000"), the grant table at __pa(_stext) with 64 frames

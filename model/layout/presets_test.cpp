@@ -86,7 +86,7 @@ TEST(Presets, ServerDom0Iommu) {
   }
 }
 
-// The extended-region input properties (domain.md 0.3 #13) hold for every preset that has
+// The extended-region input properties (docs/domain.md 0.3 #13) hold for every preset that has
 // regions, except the documented exceptions (4.18 size bug keeps alignment; libxl iomem cut).
 TEST(Presets, AllLoadAndRegionsAreWellFormed) {
   ASSERT_GE(preset_names().size(), 5u);

@@ -83,7 +83,7 @@ TEST(Dom0, QemuVirtMatchesTheRealBoot) {
   EXPECT_FALSE(r.decisions[0].kept);
 }
 
-// The model's console lines are the real boot's (shared/fixtures/.../xen-console.txt).
+// The model's console lines are the real boot's (model/layout/fixtures/qemu-virt-2g/xen-console.txt).
 TEST(Dom0, ConsoleLinesMatchTheFixture) {
   std::ifstream in(test::fixture("xen-console.txt"));
   std::vector<std::string> real;

@@ -1,7 +1,7 @@
 #pragma once
 /// Trace replay: turns parsed trace records (traces/record.h) into the model's Observer calls
 /// on the invariant Checker, event by event, and collects what broke (contract:
-/// /work/shared/docs/trace-events.md; docs/replay.md).
+/// docs/trace-events.md; docs/replay.md).
 ///
 /// Streaming: the state kept is the checker's (live pages, pool, live allocations), the pages of
 /// calls still in progress per task, a bounded ring of recent events for context, and a bounded
