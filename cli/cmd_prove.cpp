@@ -55,7 +55,7 @@ int run(const ProveCmd& c) {
   o.depth = c.depth;
   o.race_depth = c.race_depth;
   o.proposed_depth = c.proposed_depth;
-  o.timeout_ms = c.timeout * 1000;
+  o.limits.timeout_ms = c.timeout * 1000;
   o.mutants = !c.no_mutants && !c.layout_only;
   o.universal = !c.no_universal;
   o.bmc = !c.layout_only;

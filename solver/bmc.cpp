@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <functional>
 #include <map>
 
 #include <boost/icl/interval_set.hpp>
@@ -128,8 +129,6 @@ struct Bmc::Impl {
   std::map<int, z3::check_result> vacuity;  // inductive: Inv and a step of this kind are satisfiable
   unsigned seed0 = 0;                         // Z3's random seed (check() retries with the next)
   std::optional<unsigned> arith_solver;       // Z3's arith.solver, when not its default
-  std::string why_unknown;                    // reason_unknown of the last check() that gave up
-  std::unique_ptr<z3::solver> fresh;          // the solver that answered the last check(), if not s
   int fresh_checks = 0;                       // checks of the current query moved to a fresh solver
 
   explicit Impl(const BmcConfig& cf) : cfg(cf), w{true, true, {c.int_val(0), c.int_val(0)}, {}, {}, {c.int_val(0), c.int_val(0)}, {}, {}, {}, {c.int_val(0), c.int_val(0)}}, p(c.int_const("p")) {
@@ -172,35 +171,38 @@ struct Bmc::Impl {
     if (proposed || cfg.inductive_genpool) arith_solver = 2u;
     if (const char* a = std::getenv("UNPOP_Z3_ARITH")) arith_solver = static_cast<unsigned>(std::atoi(a));
     if (const char* a = std::getenv("UNPOP_Z3_SEED")) seed0 = static_cast<unsigned>(std::atoi(a));
-    s.set(solver_params(cfg.timeout_ms, seed0));
+    s.set(solver_params(seed0));
     build();
   }
 
-  // One satisfiability check. If the incremental solver has not answered within a quarter of
-  // the timeout, the same assertions go to a fresh solver with the next random seed for the
-  // rest. Measured: the slow cases come from the history of earlier queries on the same
-  // solver (V1's genpool inductive `count-mismatch` on dma_alloc takes 0.3-5 s alone whatever
-  // the seed, 9-13 s after the other inductive queries, and once hit the 30 s timeout).
-  z3::check_result check() {
-    const unsigned first = std::min(cfg.timeout_ms, cfg.first_try_ms ? cfg.first_try_ms : std::max(1u, cfg.timeout_ms / 4));
-    fresh.reset();
-    s.set("timeout", first);
-    z3::check_result r = s.check();
-    s.set("timeout", cfg.timeout_ms);
-    if (r != z3::unknown) return r;
+  // One satisfiability check of the incremental solver. If it has not answered within the first
+  // try, the same assertions go to a fresh solver with the next random seed for the rest.
+  // Measured: the slow cases come from the history of earlier queries on the same solver (V1's
+  // genpool inductive `count-mismatch` on dma_alloc takes 0.3-5 s alone whatever the seed, 9-13 s
+  // after the other inductive queries, and once hit the 30 s timeout).
+  Answer check_moving(z3::solver& solver, const Limits& lim) {
+    Limits first = lim;
+    first.timeout_ms = std::min(lim.timeout_ms, lim.first_try_ms ? lim.first_try_ms : std::max(1u, lim.timeout_ms / 4));
+    Answer a = check(solver, first);
+    if (a.result != z3::unknown) return a;
     ++fresh_checks;
-    fresh = std::make_unique<z3::solver>(c);
-    fresh->set(solver_params(cfg.timeout_ms - first, seed0 + 1));
-    for (const auto& a : s.assertions()) fresh->add(a);
-    r = fresh->check();
-    if (r == z3::unknown) why_unknown = fresh->reason_unknown();
-    return r;
+    auto fresh = std::make_shared<z3::solver>(c);
+    fresh->set(solver_params(seed0 + 1));
+    for (const auto& e : solver.assertions()) fresh->add(e);
+    Limits rest = lim;
+    rest.timeout_ms = lim.timeout_ms - first.timeout_ms;
+    Answer b = check(*fresh, rest);
+    b.used += a.used;
+    b.seconds += a.seconds;
+    b.fresh = fresh;
+    return b;
   }
-  // The model of the last check() that answered sat.
-  z3::model model() { return fresh ? fresh->get_model() : s.get_model(); }
-  z3::params solver_params(unsigned timeout_ms, unsigned seed) {
+  Answer check_now() { return check_moving(s, cfg.limits); }
+  CheckFn how() {
+    return [this](z3::solver& solver, const Limits& lim) { return check_moving(solver, lim); };
+  }
+  z3::params solver_params(unsigned seed) {
     z3::params ps(c);
-    ps.set("timeout", timeout_ms);
     ps.set("random_seed", seed);
     if (arith_solver) ps.set("arith.solver", *arith_solver);
     return ps;
@@ -1301,6 +1303,75 @@ struct Bmc::Impl {
     out += fmt::format("tracked pfn {:#x}", val(p));
     return out;
   }
+
+  // ---- the query driver's parts ----------------------------------------------------------
+  // Inductive mode: Inv and a step of this kind must be satisfiable together, or every "proof"
+  // would be empty. A sat answer is kept for the later queries of the same kind.
+  bool not_vacuous(int kind, QueryResult& q) {
+    if (vacuity.count(kind)) return true;
+    s.push();
+    if (kind >= 0) s.add(step_kind[0] == I(kind));
+    Answer a = check_now();
+    s.pop();
+    account(q, a);
+    if (a.result == z3::sat) {
+      vacuity.emplace(kind, a.result);
+      return true;
+    }
+    if (a.result == z3::unsat) q.detail = "vacuous: no state satisfies Inv with this step";
+    q.verdict = Verdict::unknown;
+    q.expected_ok = false;
+    return false;
+  }
+
+  // The shortest counterexample: the first step at which the rule can break, with its run as a
+  // Case (not yet replayed).
+  void shortest(QueryResult& q, const std::function<expr(int)>& at, const std::string& rule) {
+    for (int t = 0; t < depth; ++t) {
+      QueryResult step;
+      Answer a = prove(s, at(t), Scope::push, cfg.limits, step, "", [&](const z3::model& mdl) {
+        if (mdl.eval(bound_hit[static_cast<std::size_t>(t)], true).is_true()) {
+          // The run needs more growths or runs than the encoding holds: no verdict.
+          step.verdict = Verdict::unknown;
+          step.detail = fmt::format("encoding bound reached at step {} (more than {} growths or {} runs per operation)",
+                                    t + 1, growths_per_op, runs_per_alloc);
+          return;
+        }
+        step.depth = t + 1;
+        Case cs = extract(mdl, t);
+        cs.rule = rule;
+        step.detail = describe(mdl, t);
+        step.cex = cs;
+      }, how());
+      q.seconds += step.seconds;
+      q.rlimit = std::max(q.rlimit, step.rlimit);
+      q.rlimit_total += step.rlimit_total;
+      if (a.result == z3::unsat) continue;
+      q.verdict = step.verdict;
+      q.detail = step.detail;
+      q.depth = step.depth;
+      q.cex = step.cex;
+      return;
+    }
+    // Every step unsat although the whole run was sat: no verdict to give.
+    q.verdict = Verdict::unknown;
+    q.detail = "the per-step checks found no step the whole-run check found";
+  }
+
+  // Whether the verdict is what the design says. Safety rules must be proved. Liveness rules
+  // depend on the layout and the bound: on a preset they are informational; the design findings
+  // are asserted on the small layout. The x86 variant's device-overlap depends on where the
+  // layout puts its grant table (not an iomem resource): informational too. The RFC's slip
+  // needs the Arm mirror. Caller rules and mutants: any answer but unknown (and a replay).
+  bool as_designed(const QueryResult& q, const std::string& rule, int kind) {
+    const auto& cr = misuse_rules();
+    if (cfg.misuse || std::find(cr.begin(), cr.end(), rule) != cr.end())
+      return q.verdict != Verdict::unknown && (!q.cex || q.replayed.value_or(true));
+    if (mut != Mutant::none) return q.verdict != Verdict::unknown;
+    const Expect e = design_expectation(variant, rule, kind, cfg.base.layout);
+    const bool informational = find_rule(rule)->liveness() || e == Expect::either;
+    return q.verdict != Verdict::unknown && (informational || (q.verdict == Verdict::proved) == (e == Expect::holds));
+  }
 };
 
 Bmc::Bmc(const BmcConfig& cfg) : impl_(std::make_unique<Impl>(cfg)) {}
@@ -1314,137 +1385,53 @@ QueryResult Bmc::query(const std::string& rule, int kind) {
   q.mutant = to_string(m.mut);
   q.rule = rule;
   q.op = m.two ? "race" : op_kind_name(kind);
-  auto t0 = Clock::now();
   m.fresh_checks = 0;
   auto at = [&](int t) {
     expr e = m.viol.at(rule)[static_cast<std::size_t>(t)];
     if (kind >= 0 && !m.two) e = e && m.step_kind[static_cast<std::size_t>(t)] == m.I(kind);
     return e;
   };
-  if (m.cfg.inductive) {
-    // Vacuity: Inv and the step must be satisfiable together (with the operation kind asked),
-    // or every "proof" would be empty.
-    auto cached = m.vacuity.find(kind);
-    z3::check_result r0 = cached != m.vacuity.end() ? cached->second : z3::unknown;
-    if (cached == m.vacuity.end()) {
-      m.s.push();
-      if (kind >= 0) m.s.add(m.step_kind[0] == m.I(kind));
-      r0 = m.check();
-      m.s.pop();
-      if (r0 == z3::sat) m.vacuity.emplace(kind, r0);
-    }
-    if (r0 != z3::sat) {
-      q.verdict = Verdict::unknown;
-      q.detail = r0 == z3::unsat ? "vacuous: no state satisfies Inv with this step" : "solver: " + m.why_unknown;
-      q.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-      q.expected_ok = false;
-      return q;
-    }
-  }
+  if (m.cfg.inductive && !m.not_vacuous(kind, q)) return q;
   expr any = m.B(false);
   for (int t = 0; t < m.depth; ++t) any = any || at(t);
-  // Misuse queries are refutation hunts: ask step by step right away (the shortest
-  // counterexample search below repeats the first sat step only).
+  const std::string proved_detail =
+      fmt::format("no run of up to {} {} breaks it", m.depth, m.two ? "atomic steps of two callers" : "operations");
   z3::check_result r = z3::unsat;
-  // Misuse: refutations are hunted with genpool's acceptance under-approximated (gp_over
-  // false), so each is a run the model repeats; the proof is asked with it over-approximated.
   if (m.cfg.misuse) {
+    // Misuse queries are refutation hunts, with genpool's acceptance under-approximated (gp_over
+    // false) so that each is a run the model repeats: step by step right away (the shortest
+    // counterexample search below repeats the first sat step only). The proof is asked with it
+    // over-approximated, below.
     m.s.push();
     m.s.add(!m.gp_over);
-    for (int t = 0; t < m.depth && r == z3::unsat; ++t) {
-      m.s.push();
-      m.s.add(at(t));
-      r = m.check();
-      m.s.pop();
-    }
+    for (int t = 0; t < m.depth && r == z3::unsat; ++t)
+      r = prove(m.s, at(t), Scope::push, m.cfg.limits, q, proved_detail, nullptr, m.how()).result;
   } else {
-    m.s.push();
-    m.s.add(any);
-    r = m.check();
-    m.s.pop();
+    r = prove(m.s, any, Scope::push, m.cfg.limits, q, proved_detail, nullptr, m.how()).result;
   }
-  std::string why;
-  if (r == z3::unknown) why = m.why_unknown;
-  if (r == z3::unsat) {
-    q.verdict = Verdict::proved;
-    q.depth = m.depth;
-    q.detail = fmt::format("no run of up to {} {} breaks it", m.depth, m.two ? "atomic steps of two callers" : "operations");
-  } else if (r == z3::unknown) {
-    q.verdict = Verdict::unknown;
-    q.detail = "solver: " + why;
-  } else {
-    // Shortest: the first step at which it can break.
-    for (int t = 0; t < m.depth; ++t) {
-      m.s.push();
-      m.s.add(at(t));
-      z3::check_result rt = m.check();
-      if (rt == z3::sat) {
-        z3::model mdl = m.model();
-        if (mdl.eval(m.bound_hit[static_cast<std::size_t>(t)], true).is_true()) {
-          // The run needs more growths or runs than the encoding holds: no verdict.
-          q.verdict = Verdict::unknown;
-          q.detail = fmt::format("encoding bound reached at step {} (more than {} growths or {} runs per operation)",
-                                 t + 1, m.growths_per_op, m.runs_per_alloc);
-          m.s.pop();
-          break;
-        }
-        q.verdict = Verdict::refuted;
-        q.depth = t + 1;
-        Case cs = m.extract(mdl, t);
-        cs.rule = rule;
-        q.detail = m.describe(mdl, t);
-        q.cex = cs;
-        m.s.pop();
-        break;
-      }
-      m.s.pop();
-      if (rt == z3::unknown) {
-        q.verdict = Verdict::unknown;
-        q.detail = "solver: " + m.why_unknown;
-        break;
-      }
-    }
-  }
+  if (r == z3::unsat) q.depth = m.depth;
+  if (r == z3::sat) m.shortest(q, at, rule);
   if (m.cfg.misuse) {
     m.s.pop();
     if (q.verdict == Verdict::proved && (m.gp_dma || m.gp_plain)) {
-      m.s.push();
-      m.s.add(m.gp_over && any);
-      z3::check_result ro = m.check();
-      if (ro != z3::unsat) {
+      // No refutation where genpool surely takes the free; a proof needs none where it may.
+      const std::string surely = q.detail + " (a free genpool would BUG() on never reaches the checker)";
+      prove(m.s, m.gp_over && any, Scope::push, m.cfg.limits, q, surely, [&](const z3::model&) {
         q.verdict = Verdict::unknown;
-        q.detail = ro == z3::sat ? "no misuse found where genpool surely takes the free, but one where it may: not a proof"
-                                 : "solver: " + m.why_unknown;
-      } else {
-        q.detail += " (a free genpool would BUG() on never reaches the checker)";
-      }
-      m.s.pop();
+        q.detail = "no misuse found where genpool surely takes the free, but one where it may: not a proof";
+      }, m.how());
     }
   }
   if (m.fresh_checks > 0)
     q.detail += fmt::format(" ({} check{} moved to a fresh solver after {} ms)", m.fresh_checks,
-                            m.fresh_checks > 1 ? "s" : "", m.cfg.first_try_ms ? m.cfg.first_try_ms : m.cfg.timeout_ms / 4);
-  q.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+                            m.fresh_checks > 1 ? "s" : "",
+                            m.cfg.limits.first_try_ms ? m.cfg.limits.first_try_ms : m.cfg.limits.timeout_ms / 4);
   if (q.cex && m.cfg.replay) {
     std::string note;
     q.replayed = replay_shows(*q.cex, rule, &note);
     q.replay_note = note;
   }
-  // Safety rules must be proved. Liveness rules depend on the layout and the bound: on a
-  // preset they are informational; the design findings are asserted on the small layout.
-  // The x86 variant's device-overlap depends on where the layout puts its grant table (not an
-  // iomem resource): informational too. The RFC's slip needs the Arm mirror.
-  const auto& cr = misuse_rules();
-  if (m.cfg.misuse || std::find(cr.begin(), cr.end(), rule) != cr.end()) {
-    q.expected_ok = q.verdict != Verdict::unknown;
-    if (q.cex) q.expected_ok = q.expected_ok && q.replayed.value_or(true);
-    return q;
-  }
-  const Expect e = design_expectation(m.variant, rule, kind, m.cfg.base.layout);
-  const bool informational = find_rule(rule)->liveness() || e == Expect::either;
-  const bool holds = e == Expect::holds;
-  q.expected_ok = q.verdict != Verdict::unknown && (informational || (q.verdict == Verdict::proved) == holds);
-  if (m.mut != Mutant::none) q.expected_ok = q.verdict != Verdict::unknown;
+  q.expected_ok = m.as_designed(q, rule, kind);
   return q;
 }
 

@@ -1,7 +1,5 @@
 #include "solver/inductive.h"
 
-#include <chrono>
-
 #include <fmt/format.h>
 
 #include "model/case/runner.h"
@@ -11,7 +9,7 @@
 
 namespace unpop::solver {
 
-std::vector<QueryResult> inductive_growth(const Case& base, unsigned timeout_ms) {
+std::vector<QueryResult> inductive_growth(const Case& base, const Limits& lim) {
   std::vector<QueryResult> out;
   const Geometry geo = case_geometry(base);
   const VariantInfo& info = variant_info(base.variant);
@@ -40,7 +38,6 @@ std::vector<QueryResult> inductive_growth(const Case& base, unsigned timeout_ms)
   rules.push_back("inv-preserved");
   for (const auto& rule : rules) {
     if (rule == "outside-ext-region" && use_iomem) continue;
-    auto t0 = std::chrono::steady_clock::now();
     z3::context c;
     Z3Domain d(c);
     World w = world_from_layout(c, base.layout, geo, use_iomem, base.mutant);
@@ -57,7 +54,6 @@ std::vector<QueryResult> inductive_growth(const Case& base, unsigned timeout_ms)
       continue;
     }
     z3::solver s(c);
-    s.set("timeout", timeout_ms);
     std::vector<Slot> prior = assume_inv_growths(d, s, w, !use_iomem, sec, [&](int) { return c.int_val(pool); });
     // One growth through the variant's fill function: any request, any fault.
     z3::expr nr = c.int_const("nr"), fault = c.int_const("fault");
@@ -77,25 +73,15 @@ std::vector<QueryResult> inductive_growth(const Case& base, unsigned timeout_ms)
       return encode_grow(d, gp, c.bool_val(true), pages, fault, prior, "n", &ws, &we);
     }();
     z3::expr viol = growth_step_broken(d, w, rule, g, prior, !use_iomem, sec, page);
-    s.add(viol);
-    for (const auto& def : d.defs()) s.add(def);
-    auto res = s.check();
-    if (res == z3::unsat) {
-      q.verdict = Verdict::proved;
-      q.detail = "Inv(s) and one growth (any request, any fault) imply the rule in s'";
-    } else if (res == z3::sat) {
-      q.verdict = Verdict::refuted;
-      q.detail = "counterexample to induction: " + growth_cti(s.get_model(), prior, nr, fault, g);
-    } else {
-      q.verdict = Verdict::unknown;
-      q.detail = s.reason_unknown();
-    }
+    prove(s, with_defs(viol, d), Scope::for_good, lim, q,
+          "Inv(s) and one growth (any request, any fault) imply the rule in s'", [&](const z3::model& m) {
+            q.detail = "counterexample to induction: " + growth_cti(m, prior, nr, fault, g);
+          });
     // On an Arm layout the iomem target (x86 variant) knows nothing of the grant-table region.
     // Informational there: whether growth can reach it depends on the layout.
     bool informational = rule == "inv-preserved" ? inv_informational : expect(rule) == Expect::either;
     q.expected_ok = base.mutant == Mutant::none && !informational ? q.verdict == Verdict::proved
                                                                   : q.verdict != Verdict::unknown;
-    q.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     out.push_back(q);
   }
   return out;

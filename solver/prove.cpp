@@ -129,21 +129,21 @@ void run_jobs(const std::vector<Job>& jobs, const std::function<void(std::vector
 }
 
 // One inductive step (depth 1 from an assumed state), no replay: a refutation is a state.
-BmcConfig inductive_config(const Case& base, unsigned timeout_ms, bool genpool) {
+BmcConfig inductive_config(const Case& base, const Limits& lim, bool genpool) {
   BmcConfig cfg;
   cfg.base = base;
   cfg.depth = 1;
-  cfg.timeout_ms = timeout_ms;
+  cfg.limits = lim;
   cfg.replay = false;
   cfg.inductive = true;
   cfg.inductive_genpool = genpool;
   return cfg;
 }
 
-std::vector<QueryResult> inductive_genpool(const Case& base, unsigned timeout_ms) {
+std::vector<QueryResult> inductive_genpool(const Case& base, const Limits& lim) {
   std::vector<QueryResult> out;
   const VariantInfo& info = variant_info(base.variant);
-  Bmc ind(inductive_config(base, timeout_ms, true));
+  Bmc ind(inductive_config(base, lim, true));
   // A DMA genpool of its own serves only the DMA operations; a genpool for everything, all.
   std::vector<int> kinds = info.traits.dma == DmaSource::own_genpool ? std::vector<int>{k_dma_alloc, k_dma_free}
                                                                        : std::vector<int>{k_alloc, k_free, k_dma_alloc, k_dma_free};
@@ -171,7 +171,7 @@ std::vector<QueryResult> inductive_genpool(const Case& base, unsigned timeout_ms
 QueryResult mutant_job(const ProveOptions& o, const MutantInfo& mi, const ProveOptions::Target& preset,
                        const std::function<Case(const ProveOptions::Target&, const std::string&, Mutant)>& case_for) {
   std::optional<QueryResult> hit;
-  for (auto& q : universal_checks(4096, mi.id, o.timeout_ms, o.replay))
+  for (auto& q : universal_checks(4096, mi.id, o.limits, o.replay))
     if (!hit && q.verdict == Verdict::refuted) hit = q;
   for (const auto& v : o.variants) {
     if (hit) break;
@@ -183,7 +183,7 @@ QueryResult mutant_job(const ProveOptions& o, const MutantInfo& mi, const ProveO
       BmcConfig cfg;
       cfg.base = case_for(t, v, mi.id);
       cfg.depth = std::min(o.depth, 4);
-      cfg.timeout_ms = o.timeout_ms;
+      cfg.limits = o.limits;
       cfg.replay = o.replay;
       Bmc bmc(cfg);
       BmcConfig base_cfg = cfg;
@@ -225,7 +225,7 @@ std::vector<QueryResult> bmc_job(const ProveOptions& o, const ProveOptions::Targ
   BmcConfig cfg;
   cfg.base = base;
   cfg.depth = traits(v).pool == PoolKind::runs ? std::min(o.depth, o.proposed_depth) : o.depth;
-  cfg.timeout_ms = o.timeout_ms;
+  cfg.limits = o.limits;
   cfg.replay = o.replay;
   Bmc bmc(cfg);
   const bool dma_only_ram = traits(v).dma == DmaSource::cma_ram;
@@ -271,7 +271,7 @@ std::vector<QueryResult> misuse_job(const ProveOptions& o, const std::string& v,
   mc.misuse = true;
   mc.depth = std::min(o.depth, 3);
   mc.max_nr = case_geometry(mc.base).pages_per_section();
-  mc.timeout_ms = o.timeout_ms;
+  mc.limits = o.limits;
   mc.replay = o.replay;
   Bmc misuse(mc);
   std::vector<std::string> rules = misuse_rules();
@@ -287,9 +287,9 @@ std::vector<QueryResult> misuse_job(const ProveOptions& o, const std::string& v,
 
 // Part 2 (page and count part of Inv) for the list allocators: any state satisfying Inv plus
 // one alloc (with fill and any fault) or one free keeps the page and count rules.
-std::vector<QueryResult> inductive_list(const Case& base, unsigned timeout_ms) {
+std::vector<QueryResult> inductive_list(const Case& base, const Limits& lim) {
   std::vector<QueryResult> res;
-  Bmc ind(inductive_config(base, timeout_ms, false));
+  Bmc ind(inductive_config(base, lim, false));
   for (const auto& rule : rules_of({RuleKind::safety, RuleKind::conformance}))
     for (int k : {k_alloc, k_free}) {
       if (!rule_applies(rule, k)) continue;
@@ -307,7 +307,7 @@ std::vector<QueryResult> tiny_job(const ProveOptions& o, const std::string& v, C
   base.page_size = 4096;
   cfg.base = base;
   cfg.depth = std::min(o.depth, traits(v).pool == PoolKind::runs ? o.proposed_depth : 3);
-  cfg.timeout_ms = o.timeout_ms;
+  cfg.limits = o.limits;
   cfg.replay = o.replay;
   Bmc bmc(cfg);
   // The liveness rules and kernel-bug (the fault paths) are what a small layout shows.
@@ -348,31 +348,31 @@ std::vector<QueryResult> prove(const ProveOptions& o) {
       many(1, [&o, &t]() {
         std::vector<std::uint64_t> ps = {4096};
         if (t.layout.arch == Arch::arm64) ps = {4096, 16384, 65536};
-        return layout_checks(t.layout, t.preset.empty() ? t.layout.name : t.preset, ps, o.timeout_ms);
+        return layout_checks(t.layout, t.preset.empty() ? t.layout.name : t.preset, ps, o.limits);
       });
   if (o.universal) {
     for (std::uint64_t ps : {4096ull, 65536ull})
-      many(1, [&o, ps]() { return universal_checks(ps, Mutant::none, o.timeout_ms, o.replay); });
+      many(1, [&o, ps]() { return universal_checks(ps, Mutant::none, o.limits, o.replay); });
     for (std::uint64_t ps : {4096ull, 65536ull})
-      many(2, [&o, ps]() { return universal_later_growth(ps, Mutant::none, o.timeout_ms); });
-    many(1, [&o]() { return never_usable(o.timeout_ms); });
-    many(1, [&o]() { return wrap_checks(o.timeout_ms); });
+      many(2, [&o, ps]() { return universal_later_growth(ps, Mutant::none, o.limits); });
+    many(1, [&o]() { return never_usable(o.limits); });
+    many(1, [&o]() { return wrap_checks(o.limits); });
   }
   if (o.bmc) {
     // Part 2 (growth part of Inv): inductive step per variant and layout.
     for (const auto& t : o.layouts)
       for (const auto& v : o.variants)
-        many(1, [&, v]() { return inductive_growth(case_for(t, v, Mutant::none), o.timeout_ms); });
+        many(1, [&, v]() { return inductive_growth(case_for(t, v, Mutant::none), o.limits); });
     for (const auto& t : o.layouts)
       for (const auto& v : o.variants)
         if (traits(v).pool == PoolKind::lifo_list)
-          many(2, [&, v]() { return inductive_list(case_for(t, v, Mutant::none), o.timeout_ms); });
+          many(2, [&, v]() { return inductive_list(case_for(t, v, Mutant::none), o.limits); });
     // The growth mutants against the same inductive step (the unmutated Inv, the mutated growth).
     if (o.mutants && !o.layouts.empty())
       for (Mutant m : {Mutant::range_end_off_by_one, Mutant::no_section_align, Mutant::overlapping_growth, Mutant::no_holes})
         many(1, [&, m]() {
           std::vector<QueryResult> res;
-          for (auto& q : inductive_growth(case_for(o.layouts.front(), default_variant(), m), o.timeout_ms))
+          for (auto& q : inductive_growth(case_for(o.layouts.front(), default_variant(), m), o.limits))
             if (q.verdict != Verdict::proved) res.push_back(q);
           return res;
         });
@@ -384,7 +384,7 @@ std::vector<QueryResult> prove(const ProveOptions& o) {
       for (const auto& v : o.variants)
         if (traits(v).pool == PoolKind::genpool || traits(v).dma == DmaSource::own_genpool)
           many(traits(v).pool == PoolKind::genpool ? 8 : 3,
-               [&, v]() { return inductive_genpool(case_for(t, v, Mutant::none), o.timeout_ms); });
+               [&, v]() { return inductive_genpool(case_for(t, v, Mutant::none), o.limits); });
       for (const auto& v : o.variants)
         many(traits(v).pool == PoolKind::runs ? 8 : 1, [&, v]() { return misuse_job(o, v, case_for(t, v, Mutant::none)); });
     }

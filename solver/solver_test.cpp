@@ -67,7 +67,7 @@ QueryResult find(const std::vector<QueryResult>& rs, const std::string& rule, co
 
 TEST(LayoutChecks, KnownAnswersOnHandWrittenLayouts) {
   // Two one-section regions: disjoint, holes exact, each usable at 4K at its start.
-  auto ok = layout_checks(small({{0x80000000, 0x87ffffff}, {0x90000000, 0x97ffffff}}), "t", {4096, 65536}, 5000);
+  auto ok = layout_checks(small({{0x80000000, 0x87ffffff}, {0x90000000, 0x97ffffff}}), "t", {4096, 65536}, Limits{0, 5000, 0});
   EXPECT_EQ(find(ok, "region-overlap").verdict, Verdict::proved);
   EXPECT_EQ(find(ok, "region-mismatch").verdict, Verdict::proved);
   auto r0 = find(ok, "region-usable", "region 0 @4K");
@@ -76,31 +76,31 @@ TEST(LayoutChecks, KnownAnswersOnHandWrittenLayouts) {
   // At 64K the section is 512 MiB: a 128 MiB region never holds one.
   EXPECT_EQ(find(ok, "region-usable", "region 0 @64K").verdict, Verdict::refuted);
   // A region overlapping RAM (0x40000000-0x7fffffff) is refuted with the shared address.
-  auto bad = layout_checks(small({{0x7c000000, 0x87ffffff}}), "t", {4096}, 5000);
+  auto bad = layout_checks(small({{0x7c000000, 0x87ffffff}}), "t", {4096}, Limits{0, 5000, 0});
   auto ov = find(bad, "region-overlap");
   EXPECT_EQ(ov.verdict, Verdict::refuted);
   EXPECT_NE(ov.detail.find("RAM"), std::string::npos) << ov.detail;
   // A 130 MiB region 2 MiB past a section boundary holds no whole section.
-  auto odd = layout_checks(small({{0x80200000, 0x885fffff}}), "t", {4096}, 5000);
+  auto odd = layout_checks(small({{0x80200000, 0x885fffff}}), "t", {4096}, Limits{0, 5000, 0});
   EXPECT_EQ(find(odd, "region-usable", "region 0 @4K").verdict, Verdict::refuted);
   // Unsorted regions: Linux rejects them (-EINVAL), so the holes cannot match.
-  auto uns = layout_checks(small({{0x90000000, 0x97ffffff}, {0x80000000, 0x87ffffff}}), "t", {4096}, 5000);
+  auto uns = layout_checks(small({{0x90000000, 0x97ffffff}, {0x80000000, 0x87ffffff}}), "t", {4096}, Limits{0, 5000, 0});
   EXPECT_EQ(find(uns, "region-mismatch").verdict, Verdict::refuted);
 }
 
 TEST(LayoutChecks, UniversalAndWrap) {
-  for (const auto& q : universal_checks(4096, Mutant::none, 20000, true))
+  for (const auto& q : universal_checks(4096, Mutant::none, Limits{0, 20000, 0}, true))
     EXPECT_EQ(q.verdict, Verdict::proved) << q.rule << ": " << q.detail;
-  auto nu = never_usable(20000);
+  auto nu = never_usable(Limits{0, 20000, 0});
   ASSERT_EQ(nu.size(), 3u);
   EXPECT_NE(nu[0].detail.find("252 MiB"), std::string::npos) << nu[0].detail;
   EXPECT_NE(nu[2].detail.find("1020 MiB"), std::string::npos) << nu[2].detail;
-  auto w = wrap_checks(20000);
+  auto w = wrap_checks(Limits{0, 20000, 0});
   EXPECT_EQ(w[0].verdict, Verdict::proved);
   EXPECT_EQ(w[1].verdict, Verdict::refuted);
   // Under no-holes a growth can be placed in the gap between regions: replayed in the model.
   bool refuted = false;
-  for (const auto& q : universal_checks(4096, Mutant::no_holes, 20000, true))
+  for (const auto& q : universal_checks(4096, Mutant::no_holes, Limits{0, 20000, 0}, true))
     if (q.verdict == Verdict::refuted) {
       refuted = true;
       ASSERT_TRUE(q.replayed.has_value());
@@ -118,13 +118,13 @@ TEST(LayoutChecks, UniversalLaterGrowth) {
     return Verdict::unknown;
   };
   for (auto ps : {4096ull, 65536ull})
-    for (const auto& q : universal_later_growth(ps, Mutant::none, 60000))
+    for (const auto& q : universal_later_growth(ps, Mutant::none, Limits{0, 60000, 0}))
       EXPECT_EQ(q.verdict, Verdict::proved) << q.rule << ": " << q.detail;
-  EXPECT_EQ(verdict(universal_later_growth(4096, Mutant::overlapping_growth, 60000), "device-overlap"), Verdict::refuted);
-  EXPECT_EQ(verdict(universal_later_growth(4096, Mutant::no_section_align, 60000), "growth-misaligned"), Verdict::refuted);
-  EXPECT_EQ(verdict(universal_later_growth(65536, Mutant::no_holes, 60000), "outside-ext-region"), Verdict::refuted);
-  EXPECT_EQ(verdict(universal_later_growth(4096, Mutant::overlapping_growth, 60000), "inv-preserved"), Verdict::refuted);
-  EXPECT_EQ(verdict(universal_later_growth(4096, Mutant::no_rollback, 60000), "inv-preserved"), Verdict::refuted);
+  EXPECT_EQ(verdict(universal_later_growth(4096, Mutant::overlapping_growth, Limits{0, 60000, 0}), "device-overlap"), Verdict::refuted);
+  EXPECT_EQ(verdict(universal_later_growth(4096, Mutant::no_section_align, Limits{0, 60000, 0}), "growth-misaligned"), Verdict::refuted);
+  EXPECT_EQ(verdict(universal_later_growth(65536, Mutant::no_holes, Limits{0, 60000, 0}), "outside-ext-region"), Verdict::refuted);
+  EXPECT_EQ(verdict(universal_later_growth(4096, Mutant::overlapping_growth, Limits{0, 60000, 0}), "inv-preserved"), Verdict::refuted);
+  EXPECT_EQ(verdict(universal_later_growth(4096, Mutant::no_rollback, Limits{0, 60000, 0}), "inv-preserved"), Verdict::refuted);
 }
 
 Case tiny_case(const std::string& variant, Mutant m = Mutant::none) {
@@ -208,8 +208,8 @@ TEST(Bmc, FreshSolverAnswersAfterTheFirstTry) {
   cfg.base = tiny_case("rfc");
   cfg.two_callers = true;
   cfg.depth = 4;
-  cfg.timeout_ms = 60000;
-  cfg.first_try_ms = 1;
+  cfg.limits.timeout_ms = 60000;
+  cfg.limits.first_try_ms = 1;
   Bmc b(cfg);
   auto q = b.query("spurious-enomem");
   ASSERT_EQ(q.verdict, Verdict::refuted) << q.detail;
@@ -367,14 +367,14 @@ TEST(Inductive, GrowthPartOfInvIsInductive) {
     c.preset = "qemu-virt-dom0";
     c.layout = load_preset("qemu-virt-dom0");
     c.variant = v;
-    for (const auto& q : inductive_growth(c, 20000)) EXPECT_EQ(q.verdict, Verdict::proved) << v << " " << q.rule << ": " << q.detail;
+    for (const auto& q : inductive_growth(c, Limits{0, 20000, 0})) EXPECT_EQ(q.verdict, Verdict::proved) << v << " " << q.rule << ": " << q.detail;
   }
   Case m;
   m.layout = load_preset("qemu-virt-dom0");
   m.variant = "upstream";
   m.mutant = Mutant::range_end_off_by_one;
   bool misaligned = false;
-  for (const auto& q : inductive_growth(m, 20000))
+  for (const auto& q : inductive_growth(m, Limits{0, 20000, 0}))
     if (q.rule == "growth-misaligned") misaligned = q.verdict == Verdict::refuted;
   EXPECT_TRUE(misaligned);
 }
@@ -412,7 +412,7 @@ TEST(Inductive, GenpoolPartIsInductive) {
     cfg.inductive = true;
     cfg.inductive_genpool = true;
     cfg.replay = false;
-    cfg.timeout_ms = 60000;  // a loaded machine or a sanitizer build can take several seconds
+    cfg.limits.timeout_ms = 60000;  // a loaded machine or a sanitizer build can take several seconds
     return std::make_unique<Bmc>(cfg);
   };
   auto rfc = bmc("rfc", Mutant::none);
@@ -434,7 +434,7 @@ TEST(Bmc, MutantsRefutedAndReplayed) {
   o.variants = {"upstream", "rfc"};
   o.layouts = {{"qemu-virt-dom0", load_preset("qemu-virt-dom0")}};
   o.depth = 2;
-  o.timeout_ms = 20000;
+  o.limits.timeout_ms = 20000;
   o.layout_checks = false;
   o.universal = false;
   o.bmc = false;
