@@ -129,7 +129,6 @@ struct Bmc::Impl {
   std::map<int, z3::check_result> vacuity;  // inductive: Inv and a step of this kind are satisfiable
   unsigned seed0 = 0;                         // Z3's random seed (check() retries with the next)
   std::optional<unsigned> arith_solver;       // Z3's arith.solver, when not its default
-  int fresh_checks = 0;                       // checks of the current query moved to a fresh solver
 
   explicit Impl(const BmcConfig& cf) : cfg(cf), w{true, true, {c.int_val(0), c.int_val(0)}, {}, {}, {c.int_val(0), c.int_val(0)}, {}, {}, {}, {c.int_val(0), c.int_val(0)}}, p(c.int_const("p")) {
     geo = case_geometry(cfg.base);
@@ -171,41 +170,18 @@ struct Bmc::Impl {
     if (proposed || cfg.inductive_genpool) arith_solver = 2u;
     if (const char* a = std::getenv("UNPOP_Z3_ARITH")) arith_solver = static_cast<unsigned>(std::atoi(a));
     if (const char* a = std::getenv("UNPOP_Z3_SEED")) seed0 = static_cast<unsigned>(std::atoi(a));
-    s.set(solver_params(seed0));
+    tune(s, Tuning{seed0, arith_solver});
     build();
   }
 
-  // One satisfiability check of the incremental solver. If it has not answered within the first
-  // try, the same assertions go to a fresh solver with the next random seed for the rest.
-  // Measured: the slow cases come from the history of earlier queries on the same solver (V1's
-  // genpool inductive `count-mismatch` on dma_alloc takes 0.3-5 s alone whatever the seed, 9-13 s
-  // after the other inductive queries, and once hit the 30 s timeout).
-  Answer check_moving(z3::solver& solver, const Limits& lim) {
-    Limits first = lim;
-    first.timeout_ms = std::min(lim.timeout_ms, lim.first_try_ms ? lim.first_try_ms : std::max(1u, lim.timeout_ms / 4));
-    Answer a = check(solver, first);
-    if (a.result != z3::unknown) return a;
-    ++fresh_checks;
-    auto fresh = std::make_shared<z3::solver>(c);
-    fresh->set(solver_params(seed0 + 1));
-    for (const auto& e : solver.assertions()) fresh->add(e);
-    Limits rest = lim;
-    rest.timeout_ms = lim.timeout_ms - first.timeout_ms;
-    Answer b = check(*fresh, rest);
-    b.used += a.used;
-    b.seconds += a.seconds;
-    b.fresh = fresh;
-    return b;
-  }
-  Answer check_now() { return check_moving(s, cfg.limits); }
+  // Every check of the incremental solver may move to a fresh one with the next seed
+  // (check_or_move: V1's genpool inductive `count-mismatch` on dma_alloc took 0.3-5 s alone
+  // whatever the seed, 9-13 s after the other inductive queries of its job).
+  Answer check_now() { return check_or_move(s, cfg.limits, Tuning{seed0 + 1, arith_solver}); }
   CheckFn how() {
-    return [this](z3::solver& solver, const Limits& lim) { return check_moving(solver, lim); };
-  }
-  z3::params solver_params(unsigned seed) {
-    z3::params ps(c);
-    ps.set("random_seed", seed);
-    if (arith_solver) ps.set("arith.solver", *arith_solver);
-    return ps;
+    return [this](z3::solver& solver, const Limits& lim) {
+      return check_or_move(solver, lim, Tuning{seed0 + 1, arith_solver});
+    };
   }
 
   // ---- helpers -----------------------------------------------------------------------------
@@ -1346,6 +1322,7 @@ struct Bmc::Impl {
       q.seconds += step.seconds;
       q.rlimit = std::max(q.rlimit, step.rlimit);
       q.rlimit_total += step.rlimit_total;
+      q.moved += step.moved;
       if (a.result == z3::unsat) continue;
       q.verdict = step.verdict;
       q.detail = step.detail;
@@ -1385,7 +1362,6 @@ QueryResult Bmc::query(const std::string& rule, int kind) {
   q.mutant = to_string(m.mut);
   q.rule = rule;
   q.op = m.two ? "race" : op_kind_name(kind);
-  m.fresh_checks = 0;
   auto at = [&](int t) {
     expr e = m.viol.at(rule)[static_cast<std::size_t>(t)];
     if (kind >= 0 && !m.two) e = e && m.step_kind[static_cast<std::size_t>(t)] == m.I(kind);
@@ -1422,10 +1398,7 @@ QueryResult Bmc::query(const std::string& rule, int kind) {
       }, m.how());
     }
   }
-  if (m.fresh_checks > 0)
-    q.detail += fmt::format(" ({} check{} moved to a fresh solver after {} ms)", m.fresh_checks,
-                            m.fresh_checks > 1 ? "s" : "",
-                            m.cfg.limits.first_try_ms ? m.cfg.limits.first_try_ms : m.cfg.limits.timeout_ms / 4);
+  q.detail += moved_note(q);
   if (q.cex && m.cfg.replay) {
     std::string note;
     q.replayed = replay_shows(*q.cex, rule, &note);

@@ -30,7 +30,7 @@ struct BmcConfig {
   std::uint64_t max_nr = 0;   // largest request; 0: 3 * PAGES_PER_SECTION
   /// Per check. A check the incremental solver has not answered within the first try moves,
   /// with the same assertions, to a fresh solver with the next random seed.
-  Limits limits{0, 10000, 0};
+  Limits limits;
   bool replay = true;
   /// Inductive step instead of BMC (list allocators: upstream, x86, the RFC's plain path): the
   /// pre-state is any state satisfying Inv (docs/solver.md), depth 1; a refutation is a

@@ -1,5 +1,6 @@
 #include "solver/check.h"
 
+#include <atomic>
 #include <chrono>
 
 namespace unpop::solver {
@@ -9,6 +10,16 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+// The largest number of units an answered check took, process-wide (every thread's checks).
+std::atomic<std::uint64_t> largest{0};
+
+void note_need(const Answer& a) {
+  if (a.result == z3::unknown) return;  // a cut first try or a real unknown: not a need
+  std::uint64_t seen = largest.load();
+  while (a.used > seen && !largest.compare_exchange_weak(seen, a.used)) {
+  }
+}
 
 // Z3 reads both limits at each check (api_solver.cpp: scoped_timer, scoped_rlimit), so setting
 // them right before it makes them this check's limits whatever the solver was given before.
@@ -21,6 +32,8 @@ void set_limits(S& s, const Limits& lim) {
 }
 
 }  // namespace
+
+std::uint64_t largest_need() { return largest.load(); }
 
 std::uint64_t rlimit_count(const z3::stats& st) {
   for (unsigned i = 0; i < st.size(); ++i)
@@ -38,6 +51,7 @@ Answer check(z3::solver& s, const Limits& lim) {
   a.seconds = since(t0);
   a.used = rlimit_count(s.statistics()) - before;
   if (a.result == z3::unknown) a.why = s.reason_unknown();
+  note_need(a);
   return a;
 }
 
@@ -50,13 +64,49 @@ Answer check(z3::optimize& s, const Limits& lim) {
   a.seconds = since(t0);
   a.used = rlimit_count(s.statistics()) - before;
   if (a.result == z3::unknown) a.why = Z3_optimize_get_reason_unknown(s.ctx(), s);
+  note_need(a);
   return a;
+}
+
+void tune(z3::solver& s, const Tuning& t) {
+  z3::params p(s.ctx());
+  p.set("random_seed", t.seed);
+  if (t.arith_solver) p.set("arith.solver", *t.arith_solver);
+  s.set(p);
+}
+
+Answer check_or_move(z3::solver& s, const Limits& lim, const Tuning& fresh) {
+  const unsigned first = lim.first_try ? lim.first_try : lim.rlimit / 4;
+  if (first == 0 || (lim.rlimit && first >= lim.rlimit)) return check(s, lim);
+  Limits one = lim;
+  one.rlimit = first;
+  Answer a = check(s, one);
+  // Only running out of the first try's units moves the check; the wall-clock guard is final.
+  if (a.result != z3::unknown || a.used < first) return a;
+  // A context of its own: in the asking one, the terms the first try made would change the
+  // fresh solver's term ids and so its search.
+  z3::context c2;
+  z3::solver s2(c2);
+  tune(s2, fresh);
+  for (const z3::expr& e : z3::expr_vector(c2, s.assertions())) s2.add(e);
+  Answer b = check(s2, lim);
+  b.moved = true;
+  b.fresh_used = b.used;
+  b.used += a.used;
+  b.seconds += a.seconds;
+  if (b.result == z3::sat) {
+    z3::model m2 = s2.get_model();
+    b.model = z3::model(m2, s.ctx(), z3::model::translate{});
+  }
+  return b;
 }
 
 void account(QueryResult& q, const Answer& a) {
   q.seconds += a.seconds;
-  q.rlimit = std::max(q.rlimit, a.used);
+  // The need is what the answering solver used: a moved check's first try is spent, not needed.
+  q.rlimit = std::max(q.rlimit, a.moved ? a.fresh_used : a.used);
   q.rlimit_total += a.used;
+  q.moved += a.moved ? 1 : 0;
   if (a.result == z3::unknown) {
     q.verdict = Verdict::unknown;
     q.detail = "solver: " + a.why;
@@ -69,7 +119,12 @@ z3::expr with_defs(const z3::expr& broken, const Z3Domain& d) {
   return all;
 }
 
-z3::model model_of(z3::solver& s, const Answer& a) { return a.fresh ? a.fresh->get_model() : s.get_model(); }
+std::string moved_note(const QueryResult& q) {
+  if (q.moved == 0) return "";
+  return " (" + std::to_string(q.moved) + (q.moved > 1 ? " checks" : " check") + " moved to a fresh solver)";
+}
+
+z3::model model_of(z3::solver& s, const Answer& a) { return a.model ? *a.model : s.get_model(); }
 
 Answer prove(z3::solver& s, const z3::expr& broken, Scope scope, const Limits& lim, QueryResult& q,
              const std::string& proved_detail, const std::function<void(const z3::model&)>& on_sat,

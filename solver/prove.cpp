@@ -64,13 +64,8 @@ QueryResult inductive_query(Bmc& ind, const char* rule, int k, const char* part)
   q.op = std::string(op_kind_name(k)) + " (" + part + ")";
   q.cex.reset();
   q.replayed.reset();
-  if (q.verdict == Verdict::proved) {
-    // Keep Bmc's note when a check moved to a fresh solver.
-    auto fresh = q.detail.find(" check moved to a fresh solver");
-    if (fresh == std::string::npos) fresh = q.detail.find(" checks moved to a fresh solver");
-    std::string note = fresh == std::string::npos ? "" : q.detail.substr(q.detail.rfind(" (", fresh));
-    q.detail = "Inv(s) and one operation (any request, any fault) imply the rule in s'" + note;
-  }
+  if (q.verdict == Verdict::proved)
+    q.detail = "Inv(s) and one operation (any request, any fault) imply the rule in s'" + moved_note(q);
   else if (q.verdict == Verdict::refuted)
     q.detail = "counterexample to induction (a state, not a run): " + q.detail;
   return q;

@@ -24,7 +24,7 @@ struct ProveOptions {
   int race_depth = 6;                         // two-caller BMC bound (atomic steps)
   int proposed_depth = 2;                     // proposed's BMC bound: its run relations make
                                               // depth-3 queries time out (docs/solver.md)
-  Limits limits{0, 10000, 0};                 // per check; a check that runs out is `unknown`
+  Limits limits;                              // per check; a check that runs out is `unknown`
   bool layout_checks = true;                  // part 1 on each layout
   bool universal = true;                      // part 1, for every layout Xen can emit
   bool bmc = true;                            // parts 2-3 per variant
