@@ -3,9 +3,12 @@
 // counterexample and whether the model replays it; --cex DIR saves them as case files.
 #ifdef HAVE_UNPOP_SOLVER
 #include <chrono>
+#include <climits>
 #include <filesystem>
 #include <iostream>
 #include <map>
+
+#include <unistd.h>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -26,6 +29,7 @@ struct ProveCmd {
   int proposed_depth = 2;
   unsigned rlimit = solver::kDefaultRlimit;
   unsigned first_try = 0;
+  unsigned z3_seed = 0, z3_arith = 0;
   unsigned timeout = solver::kGuardMs / 1000;
   bool json = false;
   std::string cex_dir;
@@ -59,7 +63,16 @@ int run(const ProveCmd& c) {
   o.proposed_depth = c.proposed_depth;
   o.limits.rlimit = c.rlimit;
   o.limits.first_try = c.first_try;
-  o.limits.timeout_ms = c.timeout * 1000;
+  o.z3_seed = c.z3_seed;
+  if (c.z3_arith) o.arith_solver = c.z3_arith;
+  // Progress for a person watching: one line per finished group on stderr, only when stderr
+  // is a terminal (a file or a pipe gets the results alone).
+  if (::isatty(STDERR_FILENO))
+    o.group_done = [](const solver::GroupDone& g) {
+      std::cerr << fmt::format("prove: {:<10} done at {:6.1f}s: {:3} queries, {} proved, {} refuted, {} unknown\n", g.group,
+                               g.seconds, g.queries, g.proved, g.refuted, g.unknown);
+    };
+  o.limits.timeout_ms = static_cast<unsigned>(std::min<std::uint64_t>(std::uint64_t{c.timeout} * 1000, UINT_MAX));
   o.mutants = !c.no_mutants && !c.layout_only;
   o.universal = !c.no_universal;
   o.bmc = !c.layout_only;
@@ -143,6 +156,13 @@ void register_prove(CLI::App& app) {
   sub->add_option("--first-try", cmd->first_try,
                   "Z3 resource units a BMC check gets on the solver of the earlier queries before it moves to a fresh "
                   "solver (0: a quarter of --rlimit; to measure needs, docs/solver.md)")
+      ->capture_default_str();
+  sub->add_option("--z3-seed", cmd->z3_seed, "Z3's random seed for the BMC queries (experiments; docs/solver.md)")
+      ->envname("UNPOP_Z3_SEED")
+      ->capture_default_str();
+  sub->add_option("--z3-arith", cmd->z3_arith,
+                  "Z3's arith.solver for every BMC query (experiments; 0: the encoding's choice)")
+      ->envname("UNPOP_Z3_ARITH")
       ->capture_default_str();
   sub->add_option("--timeout", cmd->timeout,
                   "wall-clock guard per check in seconds, far beyond what --rlimit takes (a check stopped by it is "

@@ -3,7 +3,6 @@
 #include "solver/bmc.h"
 
 #include <algorithm>
-#include <cstdlib>
 
 #include <fmt/format.h>
 
@@ -90,12 +89,11 @@ Bmc::Impl::Impl(const BmcConfig& cf)
   compute_free_sections();
   if (proposed) init_proposed(use_iomem);
   // proposed's run relations (many if-then-else over integer bounds) solve about twice as fast
-  // with the older arithmetic solver; UNPOP_Z3_ARITH overrides it for experiments.
-  // So do the genpool inductive queries, which time out now and then with the default one.
-  // UNPOP_Z3_SEED sets Z3's random seed (query times vary with it: docs/solver.md).
+  // with the older arithmetic solver, and so do the genpool inductive queries. The config may
+  // choose another (prove --z3-arith, for experiments).
   if (proposed || cfg.inductive_genpool) arith_solver = 2u;
-  if (const char* a = std::getenv("UNPOP_Z3_ARITH")) arith_solver = static_cast<unsigned>(std::atoi(a));
-  if (const char* a = std::getenv("UNPOP_Z3_SEED")) seed0 = static_cast<unsigned>(std::atoi(a));
+  if (cfg.arith_solver) arith_solver = cfg.arith_solver;
+  seed0 = cfg.z3_seed;
   tune(s, Tuning{seed0, arith_solver});
   build();
 }

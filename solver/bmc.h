@@ -31,6 +31,12 @@ struct BmcConfig {
   /// Per check. A check the incremental solver has not answered within the first try moves,
   /// with the same assertions, to a fresh solver with the next random seed.
   Limits limits;
+  /// Z3's random seed of the incremental solver (a check moved to a fresh solver gets the
+  /// next). Query times and resource use vary with it, verdicts do not (docs/solver.md).
+  unsigned z3_seed = 0;
+  /// Z3's arith.solver for this BMC; none: the encoding's choice (2, the older solver, for
+  /// proposed and the genpool inductive step, Z3's default otherwise).
+  std::optional<unsigned> arith_solver;
   bool replay = true;
   /// Inductive step instead of BMC (list allocators: upstream, x86, the RFC's plain path): the
   /// pre-state is any state satisfying Inv (docs/solver.md), depth 1; a refutation is a

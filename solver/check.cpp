@@ -31,6 +31,13 @@ void set_limits(S& s, const Limits& lim) {
   s.set(p);
 }
 
+// Z3's reason, and whether the budget ran out: its tactics (a solver asked once, a fresh
+// solver) say only "unknown" when they stop at the resource limit.
+std::string why_unknown(const std::string& z3_reason, const Answer& a, const Limits& lim) {
+  if (lim.rlimit == 0 || a.used < lim.rlimit) return z3_reason;
+  return "resource limit reached (" + std::to_string(lim.rlimit) + " units; Z3: " + z3_reason + ")";
+}
+
 }  // namespace
 
 std::uint64_t largest_need() { return largest.load(); }
@@ -50,7 +57,7 @@ Answer check(z3::solver& s, const Limits& lim) {
   a.result = s.check();
   a.seconds = since(t0);
   a.used = rlimit_count(s.statistics()) - before;
-  if (a.result == z3::unknown) a.why = s.reason_unknown();
+  if (a.result == z3::unknown) a.why = why_unknown(s.reason_unknown(), a, lim);
   note_need(a);
   return a;
 }
@@ -63,7 +70,7 @@ Answer check(z3::optimize& s, const Limits& lim) {
   a.result = s.check();
   a.seconds = since(t0);
   a.used = rlimit_count(s.statistics()) - before;
-  if (a.result == z3::unknown) a.why = Z3_optimize_get_reason_unknown(s.ctx(), s);
+  if (a.result == z3::unknown) a.why = why_unknown(Z3_optimize_get_reason_unknown(s.ctx(), s), a, lim);
   note_need(a);
   return a;
 }

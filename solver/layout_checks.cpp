@@ -26,107 +26,119 @@ QueryResult base(const std::string& group, const std::string& rule, const std::s
 
 }  // namespace
 
+namespace {
+
+expr lit(z3::context& c, std::uint64_t v) { return c.int_val(static_cast<uint64_t>(v)); }
+expr in(const expr& a, const Range& r) { return lit(a.ctx(), r.start) <= a && a <= lit(a.ctx(), r.end); }
+
+// region-overlap: one query per region against every other region, RAM and device.
+QueryResult region_overlap(z3::context& c, const Layout& l, const std::string& name, const Limits& lim) {
+  std::vector<std::pair<Range, std::string>> others;
+  for (const auto& r : l.ram) others.push_back({r.range, "RAM " + r.name});
+  for (const auto& r : l.devices()) others.push_back({r.range, r.name});
+  QueryResult q = base("layout", "region-overlap", name);
+  q.verdict = Verdict::proved;
+  const std::string all_disjoint = fmt::format(
+      "{} regions disjoint from each other, RAM, reserved memory, MMIO and the grant table", l.ext_regions.size());
+  q.detail = all_disjoint;
+  for (std::size_t i = 0; i < l.ext_regions.size() && q.verdict == Verdict::proved; ++i) {
+    z3::solver s(c);
+    expr a = c.int_const("a");
+    expr hit = c.bool_val(false);
+    std::vector<std::pair<Range, std::string>> cand = others;
+    for (std::size_t j = 0; j < l.ext_regions.size(); ++j)
+      if (j != i) cand.push_back({l.ext_regions[j], fmt::format("extended region {}", j)});
+    for (const auto& [r, n] : cand) hit = hit || in(a, r);
+    prove(s, in(a, l.ext_regions[i]) && hit, Scope::for_good, lim, q, all_disjoint, [&](const z3::model& m) {
+      std::uint64_t at = val(m, a);
+      std::string who;
+      for (const auto& [r, n] : cand)
+        if (r.contains(at)) who = n;
+      q.detail = fmt::format("extended region {} {} and {} share address {:#x}", i, to_string(l.ext_regions[i]), who, at);
+    });
+  }
+  q.expected_ok = q.verdict == Verdict::proved;
+  return q;
+}
+
+// region-mismatch: Linux's holes (the model's arm_init) are exactly the gaps between regions.
+QueryResult region_mismatch(z3::context& c, const Layout& l, const std::string& name, const Limits& lim) {
+  QueryResult q = base("layout", "region-mismatch", name);
+  Geometry g;
+  Geometry::make(l.arch, l.default_page_size, g);
+  Kernel k(l, g, Mutant::none, nullptr);
+  int ret = k.arm_init();
+  if (ret != 0) {
+    q.verdict = Verdict::refuted;
+    q.detail = fmt::format("Linux rejects the regions (arch init returns {}): unsorted or overlapping", ret);
+  } else {
+    std::vector<Range> holes;
+    for (ResId id : k.tree().children(k.target())) holes.push_back(k.tree().get(id).range);
+    Range span = k.tree().get(k.target()).range;
+    z3::solver s(c);
+    expr a = c.int_const("a");
+    expr in_reg = c.bool_val(false), in_hole = c.bool_val(false);
+    for (const auto& r : l.ext_regions) in_reg = in_reg || in(a, r);
+    for (const auto& h : holes) in_hole = in_hole || in(a, h);
+    // Inside the span every address is in exactly one of: a region, a hole.
+    prove(s, in(a, span) && (in_reg == in_hole), Scope::for_good, lim, q,
+          fmt::format("{} holes are exactly the gaps of xen_resource {}", holes.size(), to_string(span)),
+          [&](const z3::model& m) {
+            q.detail = fmt::format("address {:#x} is in both a region and a hole, or in neither", val(m, a));
+          });
+  }
+  q.expected_ok = q.verdict == Verdict::proved;
+  return q;
+}
+
+// region-usable, region i at one page size: the lowest whole section (start = k * section) inside
+// the region and the pluggable range. A witness, not a negation: sat proves the region usable.
+// The model's region_usability must agree.
+QueryResult region_usable(z3::context& c, const Layout& l, std::size_t i, const Geometry& g,
+                          const std::vector<RegionUse>& uses, const Limits& lim) {
+  const std::uint64_t sec = g.section_size();
+  const Range plug = pluggable_range(l, g);
+  const Range& r = l.ext_regions[i];
+  QueryResult q = base("layout", "region-usable", fmt::format("region {} @{}", i, g.page_size_name()));
+  z3::optimize s(c);
+  expr kk = c.int_const("k");
+  expr st = kk * lit(c, sec);
+  s.add(st >= lit(c, std::max(r.start, plug.start)) && st + lit(c, sec - 1) <= lit(c, std::min(r.end, plug.end)));
+  s.minimize(kk);
+  const Answer a = check(s, lim);
+  account(q, a);
+  bool model_says = i < uses.size() && uses[i].usable.has_value();
+  if (a.result == z3::sat) {
+    std::uint64_t w = val(s.get_model(), st);
+    q.verdict = Verdict::proved;
+    q.detail = fmt::format("{}: first whole section {} (k={})", to_string(r), to_string(Range{w, w + sec - 1}), w / sec);
+    if (!model_says || uses[i].usable->start != w) q.detail += " -- DISAGREES with the model's region_usability";
+    q.expected_ok = model_says;
+  } else if (a.result == z3::unsat) {
+    q.verdict = Verdict::refuted;
+    q.detail = fmt::format("{}: never usable at {} pages: {}", to_string(r), g.page_size_name(),
+                           i < uses.size() ? uses[i].why : "");
+    q.expected_ok = !model_says;
+  } else {
+    q.expected_ok = false;
+  }
+  return q;
+}
+
+}  // namespace
+
+// One context for the layout's queries (each on a solver of its own).
 std::vector<QueryResult> layout_checks(const Layout& l, const std::string& name,
                                        const std::vector<std::uint64_t>& page_sizes, const Limits& lim) {
   std::vector<QueryResult> out;
   z3::context c;
-  Z3Domain d(c);
-  auto lit = [&](std::uint64_t v) { return c.int_val(static_cast<uint64_t>(v)); };
-  auto in = [&](const expr& a, const Range& r) { return lit(r.start) <= a && a <= lit(r.end); };
-  std::vector<std::pair<Range, std::string>> others;
-  for (const auto& r : l.ram) others.push_back({r.range, "RAM " + r.name});
-  for (const auto& r : l.devices()) others.push_back({r.range, r.name});
-  // region-overlap: one query per region against every other region, RAM and device.
-  {
-    QueryResult q = base("layout", "region-overlap", name);
-    q.verdict = Verdict::proved;
-    const std::string all_disjoint = fmt::format(
-        "{} regions disjoint from each other, RAM, reserved memory, MMIO and the grant table", l.ext_regions.size());
-    q.detail = all_disjoint;
-    for (std::size_t i = 0; i < l.ext_regions.size() && q.verdict == Verdict::proved; ++i) {
-      z3::solver s(c);
-      expr a = c.int_const("a");
-      expr hit = c.bool_val(false);
-      std::vector<std::pair<Range, std::string>> cand = others;
-      for (std::size_t j = 0; j < l.ext_regions.size(); ++j)
-        if (j != i) cand.push_back({l.ext_regions[j], fmt::format("extended region {}", j)});
-      for (const auto& [r, n] : cand) hit = hit || in(a, r);
-      prove(s, in(a, l.ext_regions[i]) && hit, Scope::for_good, lim, q, all_disjoint, [&](const z3::model& m) {
-        std::uint64_t at = val(m, a);
-        std::string who;
-        for (const auto& [r, n] : cand)
-          if (r.contains(at)) who = n;
-        q.detail = fmt::format("extended region {} {} and {} share address {:#x}", i, to_string(l.ext_regions[i]), who, at);
-      });
-    }
-    q.expected_ok = q.verdict == Verdict::proved;
-    out.push_back(q);
-  }
-  // region-mismatch: Linux's holes (the model's arm_init) are exactly the gaps between regions.
-  if (!l.ext_regions.empty() && l.arch == Arch::arm64) {
-    QueryResult q = base("layout", "region-mismatch", name);
-    Geometry g;
-    Geometry::make(l.arch, l.default_page_size, g);
-    Kernel k(l, g, Mutant::none, nullptr);
-    int ret = k.arm_init();
-    if (ret != 0) {
-      q.verdict = Verdict::refuted;
-      q.detail = fmt::format("Linux rejects the regions (arch init returns {}): unsorted or overlapping", ret);
-    } else {
-      std::vector<Range> holes;
-      for (ResId id : k.tree().children(k.target())) holes.push_back(k.tree().get(id).range);
-      Range span = k.tree().get(k.target()).range;
-      z3::solver s(c);
-      expr a = c.int_const("a");
-      expr in_reg = c.bool_val(false), in_hole = c.bool_val(false);
-      for (const auto& r : l.ext_regions) in_reg = in_reg || in(a, r);
-      for (const auto& h : holes) in_hole = in_hole || in(a, h);
-      // Inside the span every address is in exactly one of: a region, a hole.
-      prove(s, in(a, span) && (in_reg == in_hole), Scope::for_good, lim, q,
-            fmt::format("{} holes are exactly the gaps of xen_resource {}", holes.size(), to_string(span)),
-            [&](const z3::model& m) {
-              q.detail = fmt::format("address {:#x} is in both a region and a hole, or in neither", val(m, a));
-            });
-    }
-    q.expected_ok = q.verdict == Verdict::proved;
-    out.push_back(q);
-  }
-  // Per region and page size: some section-aligned growth fits (start = k * section).
+  out.push_back(region_overlap(c, l, name, lim));
+  if (!l.ext_regions.empty() && l.arch == Arch::arm64) out.push_back(region_mismatch(c, l, name, lim));
   for (std::uint64_t ps : page_sizes) {
     Geometry g;
     if (!Geometry::make(l.arch, ps, g)) continue;
-    const std::uint64_t sec = g.section_size();
-    const Range plug = pluggable_range(l, g);
     auto uses = region_usability(l, g);
-    for (std::size_t i = 0; i < l.ext_regions.size(); ++i) {
-      const Range& r = l.ext_regions[i];
-      QueryResult q = base("layout", "region-usable", fmt::format("region {} @{}", i, g.page_size_name()));
-      // A witness, not a negation: sat (the lowest whole section) is what proves the region usable.
-      z3::optimize s(c);
-      expr kk = c.int_const("k");
-      expr st = kk * lit(sec);
-      s.add(st >= lit(std::max(r.start, plug.start)) && st + lit(sec - 1) <= lit(std::min(r.end, plug.end)));
-      s.minimize(kk);
-      const Answer a = check(s, lim);
-      account(q, a);
-      const z3::check_result res = a.result;
-      bool model_says = i < uses.size() && uses[i].usable.has_value();
-      if (res == z3::sat) {
-        std::uint64_t w = val(s.get_model(), st);
-        q.verdict = Verdict::proved;
-        q.detail = fmt::format("{}: first whole section {} (k={})", to_string(r), to_string(Range{w, w + sec - 1}), w / sec);
-        if (!model_says || uses[i].usable->start != w) q.detail += " -- DISAGREES with the model's region_usability";
-        q.expected_ok = model_says;
-      } else if (res == z3::unsat) {
-        q.verdict = Verdict::refuted;
-        q.detail = fmt::format("{}: never usable at {} pages: {}", to_string(r), g.page_size_name(),
-                               i < uses.size() ? uses[i].why : "");
-        q.expected_ok = !model_says;
-      } else {
-        q.expected_ok = false;
-      }
-      out.push_back(q);
-    }
+    for (std::size_t i = 0; i < l.ext_regions.size(); ++i) out.push_back(region_usable(c, l, i, g, uses, lim));
   }
   return out;
 }

@@ -1,8 +1,10 @@
 // Unit tests of the encodings on small hand-written layouts with known answers, and the
 // promise that every counterexample Z3 returns replays in the model with the same rule.
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <random>
+#include <set>
 
 #include <gtest/gtest.h>
 
@@ -441,6 +443,65 @@ TEST(Inductive, GenpoolPartIsInductive) {
   // from a state satisfying Inv; pages filled top down break contiguity.
   EXPECT_EQ(bmc("rfc", Mutant::dma_free_to_list)->query("count-mismatch", k_dma_free).verdict, Verdict::refuted);
   EXPECT_EQ(bmc("v1", Mutant::dma_reverse)->query("not-contiguous", k_dma_alloc).verdict, Verdict::refuted);
+}
+
+// The budget decides: a check that runs out of resource units is `unknown`, with Z3's reason,
+// never a verdict, whether it stays on the incremental solver or moves to a fresh one; and
+// the units a check used are the same in two runs.
+TEST(Limits, BudgetDecidesAndIsDeterministic) {
+  auto run = [](unsigned rlimit, unsigned first_try) {
+    BmcConfig cfg;
+    cfg.base = tiny_case("rfc");
+    cfg.two_callers = true;
+    cfg.depth = 4;
+    cfg.limits.rlimit = rlimit;
+    cfg.limits.first_try = first_try;
+    return Bmc(cfg).query("spurious-enomem");
+  };
+  for (unsigned first_try : {1000u, 100u}) {  // stays on the incremental solver; moves after 100
+    auto cut = run(1000, first_try);
+    EXPECT_EQ(cut.moved > 0, first_try < 1000) << cut.detail;
+    EXPECT_EQ(cut.verdict, Verdict::unknown) << cut.detail;
+    EXPECT_NE(cut.detail.find("resource limit"), std::string::npos) << cut.detail;
+    EXPECT_FALSE(cut.expected_ok);
+  }
+  auto a = run(kDefaultRlimit, 0), b = run(kDefaultRlimit, 0);
+  ASSERT_EQ(a.verdict, Verdict::refuted) << a.detail;
+  EXPECT_GT(a.rlimit, 1000u);
+  EXPECT_EQ(a.rlimit, b.rlimit);
+  EXPECT_EQ(a.rlimit_total, b.rlimit_total);
+}
+
+// prove() reports each group once, when its last job is done, with its counts.
+TEST(Prove, ReportsEachGroupWhenDone) {
+  ProveOptions o;
+  o.variants = {"upstream"};
+  o.layouts = {{"qemu-virt-dom0", load_preset("qemu-virt-dom0")}};
+  o.bmc = false;
+  o.mutants = false;
+  std::vector<GroupDone> groups;
+  o.group_done = [&](const GroupDone& g) { groups.push_back(g); };
+  auto res = prove(o);
+  std::map<std::string, GroupDone> expect;
+  for (const auto& q : res) {
+    GroupDone& g = expect[q.group];
+    ++g.queries;
+    g.proved += q.verdict == Verdict::proved;
+    g.refuted += q.verdict == Verdict::refuted;
+    g.unknown += q.verdict == Verdict::unknown;
+  }
+  ASSERT_EQ(groups.size(), expect.size());
+  ASSERT_EQ(expect.size(), 3u);  // layout, universal, wrap
+  std::set<std::string> seen;
+  for (const auto& g : groups) {
+    EXPECT_TRUE(seen.insert(g.group).second) << g.group;
+    ASSERT_TRUE(expect.count(g.group)) << g.group;
+    EXPECT_EQ(g.queries, expect[g.group].queries) << g.group;
+    EXPECT_EQ(g.proved, expect[g.group].proved) << g.group;
+    EXPECT_EQ(g.refuted, expect[g.group].refuted) << g.group;
+    EXPECT_EQ(g.unknown, expect[g.group].unknown) << g.group;
+    EXPECT_GE(g.seconds, 0.0);
+  }
 }
 
 // Every mutant is refuted by some query, and its counterexample replays in the model.
