@@ -3,9 +3,12 @@
 // counterexample and whether the model replays it; --cex DIR saves them as case files.
 #ifdef HAVE_UNPOP_SOLVER
 #include <chrono>
+#include <climits>
 #include <filesystem>
 #include <iostream>
 #include <map>
+
+#include <unistd.h>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -24,7 +27,10 @@ struct ProveCmd {
   int depth = 3;
   int race_depth = 6;
   int proposed_depth = 2;
-  unsigned timeout = 30;
+  unsigned rlimit = solver::kDefaultRlimit;
+  unsigned first_try = 0;
+  unsigned z3_seed = 0, z3_arith = 0;
+  unsigned timeout = solver::kGuardMs / 1000;
   bool json = false;
   std::string cex_dir;
   bool no_mutants = false, no_universal = false, no_replay = false, layout_only = false;
@@ -55,7 +61,18 @@ int run(const ProveCmd& c) {
   o.depth = c.depth;
   o.race_depth = c.race_depth;
   o.proposed_depth = c.proposed_depth;
-  o.timeout_ms = c.timeout * 1000;
+  o.limits.rlimit = c.rlimit;
+  o.limits.first_try = c.first_try;
+  o.z3_seed = c.z3_seed;
+  if (c.z3_arith) o.arith_solver = c.z3_arith;
+  // Progress for a person watching: one line per finished group on stderr, only when stderr
+  // is a terminal (a file or a pipe gets the results alone).
+  if (::isatty(STDERR_FILENO))
+    o.group_done = [](const solver::GroupDone& g) {
+      std::cerr << fmt::format("prove: {:<10} done at {:6.1f}s: {:3} queries, {} proved, {} refuted, {} unknown\n", g.group,
+                               g.seconds, g.queries, g.proved, g.refuted, g.unknown);
+    };
+  o.limits.timeout_ms = static_cast<unsigned>(std::min<std::uint64_t>(std::uint64_t{c.timeout} * 1000, UINT_MAX));
   o.mutants = !c.no_mutants && !c.layout_only;
   o.universal = !c.no_universal;
   o.bmc = !c.layout_only;
@@ -79,7 +96,9 @@ int run(const ProveCmd& c) {
   auto results = solver::prove(o);
   double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   int proved = 0, refuted = 0, unknown = 0, unexpected = 0, replay_bad = 0, saved = 0;
+  std::uint64_t largest = 0;  // resource units of the largest answered check: the budget's margin
   for (const auto& q : results) {
+    largest = std::max(largest, q.rlimit);
     proved += q.verdict == solver::Verdict::proved;
     refuted += q.verdict == solver::Verdict::refuted;
     unknown += q.verdict == solver::Verdict::unknown;
@@ -103,14 +122,17 @@ int run(const ProveCmd& c) {
     nlohmann::json j;
     j["results"] = results;
     j["summary"] = {{"proved", proved}, {"refuted", refuted}, {"unknown", unknown}, {"unexpected", unexpected},
-                    {"replay_differs", replay_bad}, {"seconds", total}};
+                    {"replay_differs", replay_bad}, {"seconds", total}, {"rlimit_largest", largest},
+                    {"rlimit_budget", c.rlimit}};
     std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else {
     std::cout << fmt::format(
         "\n{} queries in {:.1f}s: {} proved, {} refuted, {} unknown; {} not as the design says (marked !); {} "
-        "counterexamples did not replay{}\n",
+        "counterexamples did not replay{}\nlargest check: {} Z3 resource units of the budget's {}{}\n",
         results.size(), total, proved, refuted, unknown, unexpected, replay_bad,
-        saved ? fmt::format("; {} saved under {}", saved, c.cex_dir) : "");
+        saved ? fmt::format("; {} saved under {}", saved, c.cex_dir) : "", largest, c.rlimit,
+        c.rlimit ? fmt::format(" ({:.1f}x)", static_cast<double>(c.rlimit) / static_cast<double>(std::max<std::uint64_t>(largest, 1)))
+                 : " (unlimited)");
   }
   return unexpected || replay_bad ? kFindings : kClean;
 }
@@ -127,7 +149,25 @@ void register_prove(CLI::App& app) {
   sub->add_option("--race-depth", cmd->race_depth, "two-caller BMC bound in atomic steps (0: off)")->capture_default_str();
   sub->add_option("--proposed-depth", cmd->proposed_depth, "BMC bound for run-based pools (proposed; at most --depth)")
       ->capture_default_str();
-  sub->add_option("--timeout", cmd->timeout, "seconds per query (a timeout is reported as unknown)")->capture_default_str();
+  sub->add_option("--rlimit", cmd->rlimit,
+                  "Z3 resource units per check (its rlimit; the same count on every machine, so the verdicts do not "
+                  "depend on its speed; a check that runs out is unknown; 0: unlimited)")
+      ->capture_default_str();
+  sub->add_option("--first-try", cmd->first_try,
+                  "Z3 resource units a BMC check gets on the solver of the earlier queries before it moves to a fresh "
+                  "solver (0: a quarter of --rlimit; to measure needs, docs/solver.md)")
+      ->capture_default_str();
+  sub->add_option("--z3-seed", cmd->z3_seed, "Z3's random seed for the BMC queries (experiments; docs/solver.md)")
+      ->envname("UNPOP_Z3_SEED")
+      ->capture_default_str();
+  sub->add_option("--z3-arith", cmd->z3_arith,
+                  "Z3's arith.solver for every BMC query (experiments; 0: the encoding's choice)")
+      ->envname("UNPOP_Z3_ARITH")
+      ->capture_default_str();
+  sub->add_option("--timeout", cmd->timeout,
+                  "wall-clock guard per check in seconds, far beyond what --rlimit takes (a check stopped by it is "
+                  "unknown; 0: none)")
+      ->capture_default_str();
   sub->add_flag("--json", cmd->json, "JSON output");
   sub->add_option("--cex", cmd->cex_dir, "save every counterexample as a case file in DIR");
   sub->add_flag("--no-mutants", cmd->no_mutants, "skip the mutant queries");

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "model/case/case.h"
+#include "solver/check.h"
 #include "solver/result.h"
 
 namespace unpop::solver {
@@ -27,10 +28,15 @@ struct BmcConfig {
   bool two_callers = false;   // only meaningful where the variant has unlocked steps (rfc)
   bool faults = true;         // allow one injected fault per operation
   std::uint64_t max_nr = 0;   // largest request; 0: 3 * PAGES_PER_SECTION
-  unsigned timeout_ms = 10000;
-  /// How long the incremental solver gets before a check moves to a fresh one (0: a quarter
-  /// of timeout_ms).
-  unsigned first_try_ms = 0;
+  /// Per check. A check the incremental solver has not answered within the first try moves,
+  /// with the same assertions, to a fresh solver with the next random seed.
+  Limits limits;
+  /// Z3's random seed of the incremental solver (a check moved to a fresh solver gets the
+  /// next). Query times and resource use vary with it, verdicts do not (docs/solver.md).
+  unsigned z3_seed = 0;
+  /// Z3's arith.solver for this BMC; none: the encoding's choice (2, the older solver, for
+  /// proposed and the genpool inductive step, Z3's default otherwise).
+  std::optional<unsigned> arith_solver;
   bool replay = true;
   /// Inductive step instead of BMC (list allocators: upstream, x86, the RFC's plain path): the
   /// pre-state is any state satisfying Inv (docs/solver.md), depth 1; a refutation is a

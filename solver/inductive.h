@@ -11,12 +11,13 @@
 #include <vector>
 
 #include "model/case/case.h"
+#include "solver/check.h"
 #include "solver/result.h"
 
 namespace unpop::solver {
 
 /// Rules: ram-overlap, device-overlap, outside-ext-region (Arm), growth-misaligned,
 /// growth-overlap, and "inv-preserved" (the new state satisfies Inv again).
-std::vector<QueryResult> inductive_growth(const Case& base, unsigned timeout_ms);
+std::vector<QueryResult> inductive_growth(const Case& base, const Limits& lim);
 
 }  // namespace unpop::solver

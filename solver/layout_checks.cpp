@@ -1,22 +1,18 @@
 #include "solver/layout_checks.h"
 
-#include <chrono>
-
 #include <fmt/format.h>
 
 #include "model/linux/kernel.h"
 #include "model/linux/sections.h"
 #include "model/spec/alloc_spec.h"
+#include "solver/check.h"
 #include "solver/grow.h"
 #include "solver/z3_domain.h"
 
 namespace unpop::solver {
 
 namespace {
-using Clock = std::chrono::steady_clock;
 using z3::expr;
-
-double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 std::uint64_t val(const z3::model& m, const expr& e) { return as_u64(m.eval(e, true)); }
 
@@ -30,130 +26,119 @@ QueryResult base(const std::string& group, const std::string& rule, const std::s
 
 }  // namespace
 
-std::vector<QueryResult> layout_checks(const Layout& l, const std::string& name,
-                                       const std::vector<std::uint64_t>& page_sizes, unsigned timeout_ms) {
-  std::vector<QueryResult> out;
-  z3::context c;
-  Z3Domain d(c);
-  auto lit = [&](std::uint64_t v) { return c.int_val(static_cast<uint64_t>(v)); };
-  auto in = [&](const expr& a, const Range& r) { return lit(r.start) <= a && a <= lit(r.end); };
+namespace {
+
+expr lit(z3::context& c, std::uint64_t v) { return c.int_val(static_cast<uint64_t>(v)); }
+expr in(const expr& a, const Range& r) { return lit(a.ctx(), r.start) <= a && a <= lit(a.ctx(), r.end); }
+
+// region-overlap: one query per region against every other region, RAM and device.
+QueryResult region_overlap(z3::context& c, const Layout& l, const std::string& name, const Limits& lim) {
   std::vector<std::pair<Range, std::string>> others;
   for (const auto& r : l.ram) others.push_back({r.range, "RAM " + r.name});
   for (const auto& r : l.devices()) others.push_back({r.range, r.name});
-  // region-overlap: one query per region against every other region, RAM and device.
-  {
-    auto t0 = Clock::now();
-    QueryResult q = base("layout", "region-overlap", name);
+  QueryResult q = base("layout", "region-overlap", name);
+  q.verdict = Verdict::proved;
+  const std::string all_disjoint = fmt::format(
+      "{} regions disjoint from each other, RAM, reserved memory, MMIO and the grant table", l.ext_regions.size());
+  q.detail = all_disjoint;
+  for (std::size_t i = 0; i < l.ext_regions.size() && q.verdict == Verdict::proved; ++i) {
+    z3::solver s(c);
+    expr a = c.int_const("a");
+    expr hit = c.bool_val(false);
+    std::vector<std::pair<Range, std::string>> cand = others;
+    for (std::size_t j = 0; j < l.ext_regions.size(); ++j)
+      if (j != i) cand.push_back({l.ext_regions[j], fmt::format("extended region {}", j)});
+    for (const auto& [r, n] : cand) hit = hit || in(a, r);
+    prove(s, in(a, l.ext_regions[i]) && hit, Scope::for_good, lim, q, all_disjoint, [&](const z3::model& m) {
+      std::uint64_t at = val(m, a);
+      std::string who;
+      for (const auto& [r, n] : cand)
+        if (r.contains(at)) who = n;
+      q.detail = fmt::format("extended region {} {} and {} share address {:#x}", i, to_string(l.ext_regions[i]), who, at);
+    });
+  }
+  q.expected_ok = q.verdict == Verdict::proved;
+  return q;
+}
+
+// region-mismatch: Linux's holes (the model's arm_init) are exactly the gaps between regions.
+QueryResult region_mismatch(z3::context& c, const Layout& l, const std::string& name, const Limits& lim) {
+  QueryResult q = base("layout", "region-mismatch", name);
+  Geometry g;
+  Geometry::make(l.arch, l.default_page_size, g);
+  Kernel k(l, g, Mutant::none, nullptr);
+  int ret = k.arm_init();
+  if (ret != 0) {
+    q.verdict = Verdict::refuted;
+    q.detail = fmt::format("Linux rejects the regions (arch init returns {}): unsorted or overlapping", ret);
+  } else {
+    std::vector<Range> holes;
+    for (ResId id : k.tree().children(k.target())) holes.push_back(k.tree().get(id).range);
+    Range span = k.tree().get(k.target()).range;
+    z3::solver s(c);
+    expr a = c.int_const("a");
+    expr in_reg = c.bool_val(false), in_hole = c.bool_val(false);
+    for (const auto& r : l.ext_regions) in_reg = in_reg || in(a, r);
+    for (const auto& h : holes) in_hole = in_hole || in(a, h);
+    // Inside the span every address is in exactly one of: a region, a hole.
+    prove(s, in(a, span) && (in_reg == in_hole), Scope::for_good, lim, q,
+          fmt::format("{} holes are exactly the gaps of xen_resource {}", holes.size(), to_string(span)),
+          [&](const z3::model& m) {
+            q.detail = fmt::format("address {:#x} is in both a region and a hole, or in neither", val(m, a));
+          });
+  }
+  q.expected_ok = q.verdict == Verdict::proved;
+  return q;
+}
+
+// region-usable, region i at one page size: the lowest whole section (start = k * section) inside
+// the region and the pluggable range. A witness, not a negation: sat proves the region usable.
+// The model's region_usability must agree.
+QueryResult region_usable(z3::context& c, const Layout& l, std::size_t i, const Geometry& g,
+                          const std::vector<RegionUse>& uses, const Limits& lim) {
+  const std::uint64_t sec = g.section_size();
+  const Range plug = pluggable_range(l, g);
+  const Range& r = l.ext_regions[i];
+  QueryResult q = base("layout", "region-usable", fmt::format("region {} @{}", i, g.page_size_name()));
+  z3::optimize s(c);
+  expr kk = c.int_const("k");
+  expr st = kk * lit(c, sec);
+  s.add(st >= lit(c, std::max(r.start, plug.start)) && st + lit(c, sec - 1) <= lit(c, std::min(r.end, plug.end)));
+  s.minimize(kk);
+  const Answer a = check(s, lim);
+  account(q, a);
+  bool model_says = i < uses.size() && uses[i].usable.has_value();
+  if (a.result == z3::sat) {
+    std::uint64_t w = val(s.get_model(), st);
     q.verdict = Verdict::proved;
-    q.detail = fmt::format("{} regions disjoint from each other, RAM, reserved memory, MMIO and the grant table",
-                           l.ext_regions.size());
-    for (std::size_t i = 0; i < l.ext_regions.size() && q.verdict == Verdict::proved; ++i) {
-      z3::solver s(c);
-      s.set("timeout", timeout_ms);
-      expr a = c.int_const("a");
-      expr hit = c.bool_val(false);
-      std::vector<std::pair<Range, std::string>> cand = others;
-      for (std::size_t j = 0; j < l.ext_regions.size(); ++j)
-        if (j != i) cand.push_back({l.ext_regions[j], fmt::format("extended region {}", j)});
-      for (const auto& [r, n] : cand) hit = hit || in(a, r);
-      s.add(in(a, l.ext_regions[i]) && hit);
-      auto res = s.check();
-      if (res == z3::sat) {
-        std::uint64_t at = val(s.get_model(), a);
-        std::string who;
-        for (const auto& [r, n] : cand)
-          if (r.contains(at)) who = n;
-        q.verdict = Verdict::refuted;
-        q.detail = fmt::format("extended region {} {} and {} share address {:#x}", i, to_string(l.ext_regions[i]), who, at);
-      } else if (res == z3::unknown) {
-        q.verdict = Verdict::unknown;
-        q.detail = s.reason_unknown();
-      }
-    }
-    q.expected_ok = q.verdict == Verdict::proved;
-    q.seconds = since(t0);
-    out.push_back(q);
+    q.detail = fmt::format("{}: first whole section {} (k={})", to_string(r), to_string(Range{w, w + sec - 1}), w / sec);
+    if (!model_says || uses[i].usable->start != w) q.detail += " -- DISAGREES with the model's region_usability";
+    q.expected_ok = model_says;
+  } else if (a.result == z3::unsat) {
+    q.verdict = Verdict::refuted;
+    q.detail = fmt::format("{}: never usable at {} pages: {}", to_string(r), g.page_size_name(),
+                           i < uses.size() ? uses[i].why : "");
+    q.expected_ok = !model_says;
+  } else {
+    q.expected_ok = false;
   }
-  // region-mismatch: Linux's holes (the model's arm_init) are exactly the gaps between regions.
-  if (!l.ext_regions.empty() && l.arch == Arch::arm64) {
-    auto t0 = Clock::now();
-    QueryResult q = base("layout", "region-mismatch", name);
-    Geometry g;
-    Geometry::make(l.arch, l.default_page_size, g);
-    Kernel k(l, g, Mutant::none, nullptr);
-    int ret = k.arm_init();
-    if (ret != 0) {
-      q.verdict = Verdict::refuted;
-      q.detail = fmt::format("Linux rejects the regions (arch init returns {}): unsorted or overlapping", ret);
-    } else {
-      std::vector<Range> holes;
-      for (ResId id : k.tree().children(k.target())) holes.push_back(k.tree().get(id).range);
-      Range span = k.tree().get(k.target()).range;
-      z3::solver s(c);
-      s.set("timeout", timeout_ms);
-      expr a = c.int_const("a");
-      expr in_reg = c.bool_val(false), in_hole = c.bool_val(false);
-      for (const auto& r : l.ext_regions) in_reg = in_reg || in(a, r);
-      for (const auto& h : holes) in_hole = in_hole || in(a, h);
-      // Inside the span every address is in exactly one of: a region, a hole.
-      s.add(in(a, span) && (in_reg == in_hole));
-      auto res = s.check();
-      if (res == z3::unsat) {
-        q.verdict = Verdict::proved;
-        q.detail = fmt::format("{} holes are exactly the gaps of xen_resource {}", holes.size(), to_string(span));
-      } else if (res == z3::sat) {
-        q.verdict = Verdict::refuted;
-        q.detail = fmt::format("address {:#x} is {}", val(s.get_model(), a),
-                               "in both a region and a hole, or in neither");
-      } else {
-        q.verdict = Verdict::unknown;
-        q.detail = s.reason_unknown();
-      }
-    }
-    q.expected_ok = q.verdict == Verdict::proved;
-    q.seconds = since(t0);
-    out.push_back(q);
-  }
-  // Per region and page size: some section-aligned growth fits (start = k * section).
+  return q;
+}
+
+}  // namespace
+
+// One context for the layout's queries (each on a solver of its own).
+std::vector<QueryResult> layout_checks(const Layout& l, const std::string& name,
+                                       const std::vector<std::uint64_t>& page_sizes, const Limits& lim) {
+  std::vector<QueryResult> out;
+  z3::context c;
+  out.push_back(region_overlap(c, l, name, lim));
+  if (!l.ext_regions.empty() && l.arch == Arch::arm64) out.push_back(region_mismatch(c, l, name, lim));
   for (std::uint64_t ps : page_sizes) {
     Geometry g;
     if (!Geometry::make(l.arch, ps, g)) continue;
-    const std::uint64_t sec = g.section_size();
-    const Range plug = pluggable_range(l, g);
     auto uses = region_usability(l, g);
-    for (std::size_t i = 0; i < l.ext_regions.size(); ++i) {
-      auto t0 = Clock::now();
-      const Range& r = l.ext_regions[i];
-      QueryResult q = base("layout", "region-usable", fmt::format("region {} @{}", i, g.page_size_name()));
-      z3::optimize s(c);
-      z3::params p(c);
-      p.set("timeout", timeout_ms);
-      s.set(p);
-      expr kk = c.int_const("k");
-      expr st = kk * lit(sec);
-      s.add(st >= lit(std::max(r.start, plug.start)) && st + lit(sec - 1) <= lit(std::min(r.end, plug.end)));
-      s.minimize(kk);
-      auto res = s.check();
-      bool model_says = i < uses.size() && uses[i].usable.has_value();
-      if (res == z3::sat) {
-        std::uint64_t w = val(s.get_model(), st);
-        q.verdict = Verdict::proved;
-        q.detail = fmt::format("{}: first whole section {} (k={})", to_string(r), to_string(Range{w, w + sec - 1}), w / sec);
-        if (!model_says || uses[i].usable->start != w) q.detail += " -- DISAGREES with the model's region_usability";
-        q.expected_ok = model_says;
-      } else if (res == z3::unsat) {
-        q.verdict = Verdict::refuted;
-        q.detail = fmt::format("{}: never usable at {} pages: {}", to_string(r), g.page_size_name(),
-                               i < uses.size() ? uses[i].why : "");
-        q.expected_ok = !model_says;
-      } else {
-        q.verdict = Verdict::unknown;
-        q.detail = "timeout";
-        q.expected_ok = false;
-      }
-      q.seconds = since(t0);
-      out.push_back(q);
-    }
+    for (std::size_t i = 0; i < l.ext_regions.size(); ++i) out.push_back(region_usable(c, l, i, g, uses, lim));
   }
   return out;
 }
@@ -211,84 +196,78 @@ XenWorld xen_world(Z3Domain& d, z3::solver& s, const Geometry& g, Mutant m) {
   return {w, r0s, r0e, r1s, r1e, ram_s, ram_e, io_s, io_e, gt_s, gt_e};
 }
 
+// The replayable Case of a universal first-growth counterexample: Z3's layout and `alloc N`.
+Case first_growth_case(const z3::model& mdl, const XenWorld& xw, const expr& nr, std::uint64_t page_size, Mutant m,
+                       const std::string& rule) {
+  Layout l;
+  l.name = "solver-universal";
+  l.source = "solver counterexample";
+  l.arch = Arch::arm64;
+  l.pa_bits = 48;
+  l.va_bits = 48;
+  l.default_page_size = page_size;
+  l.ram = {{{val(mdl, xw.ram_s), val(mdl, xw.ram_e)}, "System RAM"}};
+  l.mmio = {{{val(mdl, xw.io_s), val(mdl, xw.io_e)}, "mmio"}};
+  l.grant_table = Range{val(mdl, xw.gt_s), val(mdl, xw.gt_e)};
+  l.hypervisor_node = true;
+  l.ext_regions = {{val(mdl, xw.r0s), val(mdl, xw.r0e)}, {val(mdl, xw.r1s), val(mdl, xw.r1e)}};
+  Case cs;
+  cs.layout = l;
+  cs.variant = default_variant();  // mainline's fill_list
+  cs.page_size = page_size;
+  cs.mutant = m;
+  cs.origin = "prove";
+  cs.rule = rule;
+  Op op;
+  op.kind = Op::Kind::alloc;
+  op.nr = val(mdl, nr);
+  cs.ops = {op};
+  return cs;
+}
+
 }  // namespace
 
-std::vector<QueryResult> universal_checks(std::uint64_t page_size, Mutant m, unsigned timeout_ms, bool replay) {
+std::vector<QueryResult> universal_checks(std::uint64_t page_size, Mutant m, const Limits& lim, bool replay) {
   std::vector<QueryResult> out;
   Geometry g;
   Geometry::make(Arch::arm64, page_size, g);
   for (const char* rule : {"ram-overlap", "device-overlap", "outside-ext-region", "growth-misaligned"}) {
-    auto t0 = Clock::now();
     z3::context c;
     Z3Domain d(c);
     auto lit = [&](std::uint64_t v) { return c.int_val(static_cast<uint64_t>(v)); };
     z3::solver s(c);
-    s.set("timeout", timeout_ms);
-    auto var = [&](const char* n) { return c.int_const(n); };
     XenWorld xw = xen_world(d, s, g, m);
     const World& w = xw.w;
-    const expr &r0s = xw.r0s, &r0e = xw.r0e, &r1s = xw.r1s, &r1e = xw.r1e, &ram_s = xw.ram_s, &ram_e = xw.ram_e,
-               &io_s = xw.io_s, &io_e = xw.io_e, &gt_s = xw.gt_s, &gt_e = xw.gt_e;
     // The first fill_list(nr) of an empty pool.
-    expr nr = var("nr");
+    expr nr = c.int_const("nr");
     s.add(nr >= 1 && nr <= lit(4 * g.pages_per_section()));
     GrowParams gp{&w, g, m, false, false, 0, false};
     GrowOut go = encode_grow(d, gp, c.bool_val(true), spec::fill_pages(d, nr, g.pages_per_section()), lit(f_none), {}, "u");
-    s.add(go.ok && placement_broken(d, w, rule, go.slot.s, go.slot.e, g.section_size()));
-    for (const auto& def : d.defs()) s.add(def);
+    expr broken = go.ok && placement_broken(d, w, rule, go.slot.s, go.slot.e, g.section_size());
     QueryResult q = base("universal", rule, fmt::format("first growth @{}", g.page_size_name()));
     q.mutant = to_string(m);
-    auto res = s.check();
-    if (res == z3::unsat) {
-      q.verdict = Verdict::proved;
-      q.detail = "every layout Xen can emit (2 regions, RAM, MMIO, grant table): the growth fill_list() makes holds it";
-    } else if (res == z3::sat) {
-      z3::model mdl = s.get_model();
-      q.verdict = Verdict::refuted;
-      Layout l;
-      l.name = "solver-universal";
-      l.source = "solver counterexample";
-      l.arch = Arch::arm64;
-      l.pa_bits = 48;
-      l.va_bits = 48;
-      l.default_page_size = page_size;
-      l.ram = {{{val(mdl, ram_s), val(mdl, ram_e)}, "System RAM"}};
-      l.mmio = {{{val(mdl, io_s), val(mdl, io_e)}, "mmio"}};
-      l.grant_table = Range{val(mdl, gt_s), val(mdl, gt_e)};
-      l.hypervisor_node = true;
-      l.ext_regions = {{val(mdl, r0s), val(mdl, r0e)}, {val(mdl, r1s), val(mdl, r1e)}};
-      Case cs;
-      cs.layout = l;
-      cs.variant = default_variant();  // mainline's fill_list
-      cs.page_size = page_size;
-      cs.mutant = m;
-      cs.origin = "prove";
-      cs.rule = rule;
-      Op op;
-      op.kind = Op::Kind::alloc;
-      op.nr = val(mdl, nr);
-      cs.ops = {op};
-      q.detail = fmt::format("regions {} {}, RAM {}, growth {}", to_string(l.ext_regions[0]), to_string(l.ext_regions[1]),
-                             to_string(l.ram[0].range), to_string(Range{val(mdl, go.slot.s), val(mdl, go.slot.e)}));
-      q.cex = cs;
-      q.depth = 1;
-      if (replay) {
-        std::string note;
-        q.replayed = replay_shows(*q.cex, rule, &note);
-        q.replay_note = note;
-      }
-    } else {
-      q.verdict = Verdict::unknown;
-      q.detail = s.reason_unknown();
+    prove(s, with_defs(broken, d), Scope::for_good, lim, q,
+          "every layout Xen can emit (2 regions, RAM, MMIO, grant table): the growth fill_list() makes holds it",
+          [&](const z3::model& mdl) {
+            q.cex = first_growth_case(mdl, xw, nr, page_size, m, rule);
+            q.depth = 1;
+            const Layout& l = q.cex->layout;
+            q.detail = fmt::format("regions {} {}, RAM {}, growth {}", to_string(l.ext_regions[0]),
+                                   to_string(l.ext_regions[1]), to_string(l.ram[0].range),
+                                   to_string(Range{val(mdl, go.slot.s), val(mdl, go.slot.e)}));
+          });
+    if (q.cex && replay) {
+      std::string note;
+      q.replayed = replay_shows(*q.cex, rule, &note);
+      q.replay_note = note;
     }
     q.expected_ok = m == Mutant::none ? q.verdict == Verdict::proved : q.verdict != Verdict::unknown;
-    q.seconds = since(t0);
     out.push_back(q);
   }
   return out;
 }
 
-std::vector<QueryResult> universal_later_growth(std::uint64_t page_size, Mutant m, unsigned timeout_ms) {
+std::vector<QueryResult> universal_later_growth(std::uint64_t page_size, Mutant m, const Limits& lim) {
   std::vector<QueryResult> out;
   Geometry g;
   Geometry::make(Arch::arm64, page_size, g);
@@ -297,11 +276,9 @@ std::vector<QueryResult> universal_later_growth(std::uint64_t page_size, Mutant 
   // pages for whole sections, which it also asserts); growth-overlap on pages as the checker
   // counts them (floor_div) takes 5-28 s here and is asked on each concrete layout instead.
   for (const char* rule : {"ram-overlap", "device-overlap", "outside-ext-region", "growth-misaligned", "inv-preserved"}) {
-    auto t0 = Clock::now();
     z3::context c;
     Z3Domain d(c);
     z3::solver s(c);
-    s.set("timeout", timeout_ms);
     // The older arithmetic solver: growth-misaligned takes 0.06 s with it, 12 s with the default.
     s.set("arith.solver", 2u);
     XenWorld xw = xen_world(d, s, g, m);
@@ -313,43 +290,32 @@ std::vector<QueryResult> universal_later_growth(std::uint64_t page_size, Mutant 
     s.add(nr >= 1 && nr <= c.int_val(static_cast<uint64_t>(4 * g.pages_per_section())) && fault >= 0 && fault < f_count);
     GrowParams gp{&w, g, m, false, false, 0, false};
     GrowOut go = encode_grow(d, gp, c.bool_val(true), spec::fill_pages(d, nr, g.pages_per_section()), fault, prior, "n");
-    s.add(growth_step_broken(d, w, rule, go, prior, true, sec, g.page_size()));
-    for (const auto& def : d.defs()) s.add(def);
+    expr broken = growth_step_broken(d, w, rule, go, prior, true, sec, g.page_size());
     QueryResult q = base("universal", rule, fmt::format("later growth @{}", g.page_size_name()));
     q.mutant = to_string(m);
-    auto res = s.check();
-    if (res == z3::unsat) {
-      q.verdict = Verdict::proved;
-      q.detail = "every layout Xen can emit, any two earlier growths satisfying Inv: the next fill_list() holds it";
-    } else if (res == z3::sat) {
-      z3::model mdl = s.get_model();
-      q.verdict = Verdict::refuted;
-      q.detail = fmt::format("counterexample to induction: regions {} {}; {}", to_string(Range{val(mdl, xw.r0s), val(mdl, xw.r0e)}),
-                             to_string(Range{val(mdl, xw.r1s), val(mdl, xw.r1e)}), growth_cti(mdl, prior, nr, fault, go));
-    } else {
-      q.verdict = Verdict::unknown;
-      q.detail = s.reason_unknown();
-    }
+    prove(s, with_defs(broken, d), Scope::for_good, lim, q,
+          "every layout Xen can emit, any two earlier growths satisfying Inv: the next fill_list() holds it",
+          [&](const z3::model& mdl) {
+            q.detail = fmt::format("counterexample to induction: regions {} {}; {}",
+                                   to_string(Range{val(mdl, xw.r0s), val(mdl, xw.r0e)}),
+                                   to_string(Range{val(mdl, xw.r1s), val(mdl, xw.r1e)}),
+                                   growth_cti(mdl, prior, nr, fault, go));
+          });
     q.expected_ok = m == Mutant::none ? q.verdict == Verdict::proved : q.verdict != Verdict::unknown;
-    q.seconds = since(t0);
     out.push_back(q);
   }
   return out;
 }
 
-std::vector<QueryResult> never_usable(unsigned timeout_ms) {
+std::vector<QueryResult> never_usable(const Limits& lim) {
   std::vector<QueryResult> out;
   for (std::uint64_t ps : {4096ull, 16384ull, 65536ull}) {
-    auto t0 = Clock::now();
     Geometry g;
     Geometry::make(Arch::arm64, ps, g);
     z3::context c;
     Z3Domain d(c);
     auto lit = [&](std::uint64_t v) { return c.int_val(static_cast<uint64_t>(v)); };
     z3::optimize s(c);
-    z3::params p(c);
-    p.set("timeout", timeout_ms);
-    s.set(p);
     expr a = c.int_const("a"), b = c.int_const("b");
     const std::uint64_t two = 2 << 20;
     expr rs = a * lit(two), re = rs + b * lit(two) - 1;
@@ -359,8 +325,10 @@ std::vector<QueryResult> never_usable(unsigned timeout_ms) {
     s.maximize(b);
     for (const auto& def : d.defs()) s.add(def);
     QueryResult q = base("universal", "region-usable", fmt::format("largest never-usable region @{}", g.page_size_name()));
-    auto res = s.check();
-    if (res == z3::sat) {
+    // A witness (the largest such region), not a negation: sat is the answer.
+    const Answer ans = check(s, lim);
+    account(q, ans);
+    if (ans.result == z3::sat) {
       auto m = s.get_model();
       std::uint64_t size = as_u64(m.eval(b, true)) * two, start = as_u64(m.eval(rs, true));
       q.verdict = Verdict::refuted;
@@ -371,21 +339,18 @@ std::vector<QueryResult> never_usable(unsigned timeout_ms) {
       q.expected_ok = true;
     } else {
       q.verdict = Verdict::unknown;
-      q.detail = "solver: no answer";
+      if (ans.result == z3::unsat) q.detail = "solver: no such region";
       q.expected_ok = false;
     }
-    q.seconds = since(t0);
     out.push_back(q);
   }
   return out;
 }
 
-std::vector<QueryResult> wrap_checks(unsigned timeout_ms) {
+std::vector<QueryResult> wrap_checks(const Limits& lim) {
   std::vector<QueryResult> out;
-  auto t0 = Clock::now();
   z3::context c;
   z3::solver s(c);
-  s.set("timeout", timeout_ms);
   // allocate_resource's fit test in 64-bit unsigned arithmetic, as the kernel (and the spec's
   // U64 instantiation) computes it: start = ALIGN(gap_s, align); fits iff start >= gap_s
   // (overflow check), start <= gap_e and gap_e - start >= size - 1.
@@ -398,42 +363,25 @@ std::vector<QueryResult> wrap_checks(unsigned timeout_ms) {
   expr fits = z3::uge(start, gs) && z3::ule(start, ge) && z3::uge(ge - start, size - one);
   // The range end start + size - 1 wraps iff it is below start in 64 bits.
   expr end = start + size - one;
-  s.add(fits && z3::ult(end, start));
-  QueryResult q = base("wrap", "growth-misaligned", "allocate_resource (64-bit)");
-  q.rule = "range-wrap";
-  auto res = s.check();
-  if (res == z3::unsat) {
-    q.verdict = Verdict::proved;
-    q.detail = "no accepted range wraps past 2^64-1 (start + size - 1 stays >= start), for every gap and alignment";
-  } else if (res == z3::sat) {
-    q.verdict = Verdict::refuted;
-    auto m = s.get_model();
-    q.detail = fmt::format("gap_s={} size={}", m.eval(gs).to_string(), m.eval(size).to_string());
-  } else {
-    q.verdict = Verdict::unknown;
-    q.detail = s.reason_unknown();
-  }
+  QueryResult q = base("wrap", "range-wrap", "allocate_resource (64-bit)");
+  prove(s, fits && z3::ult(end, start), Scope::for_good, lim, q,
+        "no accepted range wraps past 2^64-1 (start + size - 1 stays >= start), for every gap and alignment",
+        [&](const z3::model& m) {
+          q.detail = fmt::format("gap_s={} size={}", m.eval(gs).to_string(), m.eval(size).to_string());
+        });
   q.expected_ok = q.verdict == Verdict::proved;
-  q.seconds = since(t0);
   out.push_back(q);
   // The same arithmetic with the range-end-off-by-one mutant: end = start + size can wrap to 0.
   {
-    auto t1 = Clock::now();
     z3::solver s2(c);
-    s2.set("timeout", timeout_ms);
     s2.add(z3::ult(sh, c.bv_val(40, 64)) && z3::ule(gs, ge) && size != c.bv_val(0, 64));
-    s2.add(fits && z3::ult(start + size, start));
     QueryResult q2 = base("wrap", "range-wrap", "range-end-off-by-one (64-bit)");
     q2.mutant = "range-end-off-by-one";
-    auto r2 = s2.check();
-    q2.verdict = r2 == z3::sat ? Verdict::refuted : r2 == z3::unsat ? Verdict::proved : Verdict::unknown;
-    if (r2 == z3::sat) {
-      auto m = s2.get_model();
+    prove(s2, fits && z3::ult(start + size, start), Scope::for_good, lim, q2, "", [&](const z3::model& m) {
       q2.detail = fmt::format("a growth ending at 2^64-1 (gap_e={}, size={}) gets end = start + size = 0: it wraps",
                               m.eval(ge).to_string(), m.eval(size).to_string());
-    }
-    q2.expected_ok = r2 == z3::sat;
-    q2.seconds = since(t1);
+    });
+    q2.expected_ok = q2.verdict == Verdict::refuted;
     out.push_back(q2);
   }
   return out;

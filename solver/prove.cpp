@@ -7,7 +7,7 @@
 #include <thread>
 
 #include <chrono>
-#include <sstream>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -54,6 +54,18 @@ bool mutant_in_variant(const MutantInfo& m, const std::string& v) { return mutan
 
 const VariantTraits& traits(const std::string& v) { return variant_info(v).traits; }
 
+// The case a query starts from: a layout, a variant, its page size (the run's or the layout's),
+// a mutant.
+Case case_for(const ProveOptions& o, const ProveOptions::Target& t, const std::string& variant, Mutant m) {
+  Case c;
+  c.preset = t.preset;
+  c.layout = t.layout;
+  c.variant = variant;
+  c.page_size = o.page_size ? o.page_size : t.layout.default_page_size;
+  c.mutant = m;
+  return c;
+}
+
 // Part 2 (genpool part of Inv) for the RFC's DMA pool and V1: any state whose chunks and held
 // allocations satisfy Inv plus one operation through genpool keeps the page and count rules.
 // One inductive step query: an arbitrary state satisfying Inv, not a run, so no replayable
@@ -64,13 +76,8 @@ QueryResult inductive_query(Bmc& ind, const char* rule, int k, const char* part)
   q.op = std::string(op_kind_name(k)) + " (" + part + ")";
   q.cex.reset();
   q.replayed.reset();
-  if (q.verdict == Verdict::proved) {
-    // Keep Bmc's note when a check moved to a fresh solver.
-    auto fresh = q.detail.find(" check moved to a fresh solver");
-    if (fresh == std::string::npos) fresh = q.detail.find(" checks moved to a fresh solver");
-    std::string note = fresh == std::string::npos ? "" : q.detail.substr(q.detail.rfind(" (", fresh));
-    q.detail = "Inv(s) and one operation (any request, any fault) imply the rule in s'" + note;
-  }
+  if (q.verdict == Verdict::proved)
+    q.detail = "Inv(s) and one operation (any request, any fault) imply the rule in s'" + moved_note(q);
   else if (q.verdict == Verdict::refuted)
     q.detail = "counterexample to induction (a state, not a run): " + q.detail;
   return q;
@@ -87,9 +94,11 @@ int bmc_weight(const std::string& v) {
   return 2;
 }
 
-// A job and its rough cost in seconds on the default run (measured; only the order matters).
+// A job: its rough cost in seconds on the default run (measured; only the order matters), the
+// groups of its results (for the progress report) and what it runs.
 struct Job {
   int weight;
+  std::vector<std::string> groups;
   std::function<std::vector<QueryResult>()> run;
 };
 
@@ -97,7 +106,7 @@ struct Job {
 // first so the last to finish is a light one, and hands each job's results to `deliver` in
 // job order as soon as it and the jobs before it are done. Not one thread per job: a dozen
 // Z3 queries sharing two cores stretch every query's wall time towards its timeout.
-void run_jobs(const std::vector<Job>& jobs, const std::function<void(std::vector<QueryResult>&)>& deliver) {
+void run_jobs(const std::vector<Job>& jobs, const std::function<void(std::size_t, std::vector<QueryResult>&)>& deliver) {
   std::vector<std::size_t> order(jobs.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return jobs[a].weight > jobs[b].weight; });
@@ -122,28 +131,37 @@ void run_jobs(const std::vector<Job>& jobs, const std::function<void(std::vector
     std::unique_lock<std::mutex> lock(mu);
     cv.wait(lock, [&] { return done[i] != 0; });
     lock.unlock();
-    deliver(out[i]);
+    deliver(i, out[i]);
     out[i].clear();
   }
   for (auto& t : pool) t.join();
 }
 
-// One inductive step (depth 1 from an assumed state), no replay: a refutation is a state.
-BmcConfig inductive_config(const Case& base, unsigned timeout_ms, bool genpool) {
+// A BMC of `base` with the run's limits, Z3 settings and replay.
+BmcConfig bmc_config(const ProveOptions& o, const Case& base) {
   BmcConfig cfg;
   cfg.base = base;
+  cfg.limits = o.limits;
+  cfg.z3_seed = o.z3_seed;
+  cfg.arith_solver = o.arith_solver;
+  cfg.replay = o.replay;
+  return cfg;
+}
+
+// One inductive step (depth 1 from an assumed state), no replay: a refutation is a state.
+BmcConfig inductive_config(const ProveOptions& o, const Case& base, bool genpool) {
+  BmcConfig cfg = bmc_config(o, base);
   cfg.depth = 1;
-  cfg.timeout_ms = timeout_ms;
   cfg.replay = false;
   cfg.inductive = true;
   cfg.inductive_genpool = genpool;
   return cfg;
 }
 
-std::vector<QueryResult> inductive_genpool(const Case& base, unsigned timeout_ms) {
+std::vector<QueryResult> inductive_genpool(const ProveOptions& o, const Case& base) {
   std::vector<QueryResult> out;
   const VariantInfo& info = variant_info(base.variant);
-  Bmc ind(inductive_config(base, timeout_ms, true));
+  Bmc ind(inductive_config(o, base, true));
   // A DMA genpool of its own serves only the DMA operations; a genpool for everything, all.
   std::vector<int> kinds = info.traits.dma == DmaSource::own_genpool ? std::vector<int>{k_dma_alloc, k_dma_free}
                                                                        : std::vector<int>{k_alloc, k_free, k_dma_alloc, k_dma_free};
@@ -168,10 +186,9 @@ std::vector<QueryResult> inductive_genpool(const Case& base, unsigned timeout_ms
 // One mutant: the first query that refutes it (universal layout queries first, then the
 // BMC of each variant it exists in, on the preset and the small layouts) while the unmutated
 // code proves the same rule on the same layout and bound.
-QueryResult mutant_job(const ProveOptions& o, const MutantInfo& mi, const ProveOptions::Target& preset,
-                       const std::function<Case(const ProveOptions::Target&, const std::string&, Mutant)>& case_for) {
+QueryResult mutant_job(const ProveOptions& o, const MutantInfo& mi, const ProveOptions::Target& preset) {
   std::optional<QueryResult> hit;
-  for (auto& q : universal_checks(4096, mi.id, o.timeout_ms, o.replay))
+  for (auto& q : universal_checks(4096, mi.id, o.limits, o.replay))
     if (!hit && q.verdict == Verdict::refuted) hit = q;
   for (const auto& v : o.variants) {
     if (hit) break;
@@ -180,11 +197,8 @@ QueryResult mutant_job(const ProveOptions& o, const MutantInfo& mi, const ProveO
     for (const auto& t : {preset, ProveOptions::Target{"", tiny_layout("solver-tiny")},
                           ProveOptions::Target{"", tiny_layout("solver-one-section")}}) {
       if (hit) break;
-      BmcConfig cfg;
-      cfg.base = case_for(t, v, mi.id);
+      BmcConfig cfg = bmc_config(o, case_for(o, t, v, mi.id));
       cfg.depth = std::min(o.depth, 4);
-      cfg.timeout_ms = o.timeout_ms;
-      cfg.replay = o.replay;
       Bmc bmc(cfg);
       BmcConfig base_cfg = cfg;
       base_cfg.base.mutant = Mutant::none;
@@ -222,11 +236,8 @@ QueryResult mutant_job(const ProveOptions& o, const MutantInfo& mi, const ProveO
 // counterexample of each column). The RFC adds the two-caller race.
 std::vector<QueryResult> bmc_job(const ProveOptions& o, const ProveOptions::Target& t, const std::string& v, const Case& base) {
   std::vector<QueryResult> res;
-  BmcConfig cfg;
-  cfg.base = base;
+  BmcConfig cfg = bmc_config(o, base);
   cfg.depth = traits(v).pool == PoolKind::runs ? std::min(o.depth, o.proposed_depth) : o.depth;
-  cfg.timeout_ms = o.timeout_ms;
-  cfg.replay = o.replay;
   Bmc bmc(cfg);
   const bool dma_only_ram = traits(v).dma == DmaSource::cma_ram;
   for (const auto& rule : bmc_rules()) {
@@ -266,13 +277,10 @@ std::vector<QueryResult> bmc_job(const ProveOptions& o, const ProveOptions::Targ
 // relations small.
 std::vector<QueryResult> misuse_job(const ProveOptions& o, const std::string& v, const Case& base) {
   std::vector<QueryResult> res;
-  BmcConfig mc;
-  mc.base = base;
+  BmcConfig mc = bmc_config(o, base);
   mc.misuse = true;
   mc.depth = std::min(o.depth, 3);
   mc.max_nr = case_geometry(mc.base).pages_per_section();
-  mc.timeout_ms = o.timeout_ms;
-  mc.replay = o.replay;
   Bmc misuse(mc);
   std::vector<std::string> rules = misuse_rules();
   // Where genpool takes a free, a bad one BUG()s: asked as kernel-bug on the bad free.
@@ -287,9 +295,9 @@ std::vector<QueryResult> misuse_job(const ProveOptions& o, const std::string& v,
 
 // Part 2 (page and count part of Inv) for the list allocators: any state satisfying Inv plus
 // one alloc (with fill and any fault) or one free keeps the page and count rules.
-std::vector<QueryResult> inductive_list(const Case& base, unsigned timeout_ms) {
+std::vector<QueryResult> inductive_list(const ProveOptions& o, const Case& base) {
   std::vector<QueryResult> res;
-  Bmc ind(inductive_config(base, timeout_ms, false));
+  Bmc ind(inductive_config(o, base, false));
   for (const auto& rule : rules_of({RuleKind::safety, RuleKind::conformance}))
     for (int k : {k_alloc, k_free}) {
       if (!rule_applies(rule, k)) continue;
@@ -303,12 +311,9 @@ std::vector<QueryResult> inductive_list(const Case& base, unsigned timeout_ms) {
 // Design limits on the small built-in layout: fragmentation and fault paths.
 std::vector<QueryResult> tiny_job(const ProveOptions& o, const std::string& v, Case base) {
   std::vector<QueryResult> res;
-  BmcConfig cfg;
   base.page_size = 4096;
-  cfg.base = base;
+  BmcConfig cfg = bmc_config(o, base);
   cfg.depth = std::min(o.depth, traits(v).pool == PoolKind::runs ? o.proposed_depth : 3);
-  cfg.timeout_ms = o.timeout_ms;
-  cfg.replay = o.replay;
   Bmc bmc(cfg);
   // The liveness rules and kernel-bug (the fault paths) are what a small layout shows.
   std::vector<std::string> rules = rules_of({RuleKind::liveness});
@@ -322,87 +327,132 @@ std::vector<QueryResult> tiny_job(const ProveOptions& o, const std::string& v, C
   return res;
 }
 
+// The jobs of a run, in the order their results come out.
+struct Plan {
+  const ProveOptions& o;
+  std::vector<Job> jobs;
+
+  void many(std::vector<std::string> groups, int w, std::function<std::vector<QueryResult>()> f) {
+    jobs.push_back({w, std::move(groups), std::move(f)});
+  }
+
+  // Part 1: the layouts, and every layout Xen can emit.
+  void layouts() {
+    if (o.layout_checks)
+      for (const auto& t : o.layouts)
+        many({"layout"}, 1, [this, &t]() {
+          std::vector<std::uint64_t> ps = {4096};
+          if (t.layout.arch == Arch::arm64) ps = {4096, 16384, 65536};
+          return layout_checks(t.layout, t.preset.empty() ? t.layout.name : t.preset, ps, o.limits);
+        });
+    if (!o.universal) return;
+    for (std::uint64_t ps : {4096ull, 65536ull})
+      many({"universal"}, 1, [this, ps]() { return universal_checks(ps, Mutant::none, o.limits, o.replay); });
+    for (std::uint64_t ps : {4096ull, 65536ull})
+      many({"universal"}, 2, [this, ps]() { return universal_later_growth(ps, Mutant::none, o.limits); });
+    many({"universal"}, 1, [this]() { return never_usable(o.limits); });
+    many({"wrap"}, 1, [this]() { return wrap_checks(o.limits); });
+  }
+
+  // Part 2 (growth part of Inv, list part): inductive steps per variant and layout, and the
+  // growth mutants against the same step (the unmutated Inv, the mutated growth).
+  void inductive() {
+    for (const auto& t : o.layouts)
+      for (const auto& v : o.variants)
+        many({"inductive"}, 1, [this, &t, v]() { return inductive_growth(case_for(o, t, v, Mutant::none), o.limits); });
+    for (const auto& t : o.layouts)
+      for (const auto& v : o.variants)
+        if (traits(v).pool == PoolKind::lifo_list)
+          many({"inductive"}, 2, [this, &t, v]() { return inductive_list(o, case_for(o, t, v, Mutant::none)); });
+    if (!o.mutants || o.layouts.empty()) return;
+    for (Mutant m : {Mutant::range_end_off_by_one, Mutant::no_section_align, Mutant::overlapping_growth, Mutant::no_holes})
+      many({"inductive"}, 1, [this, m]() {
+        std::vector<QueryResult> res;
+        for (auto& q : inductive_growth(case_for(o, o.layouts.front(), default_variant(), m), o.limits))
+          if (q.verdict != Verdict::proved) res.push_back(q);
+        return res;
+      });
+  }
+
+  // Parts 2-3: each variant on each layout (BMC, its genpool inductive step, its misuse
+  // queries), then on the small layout.
+  void variants() {
+    for (const auto& t : o.layouts) {
+      for (const auto& v : o.variants)
+        many({"bmc", "bmc-2"}, bmc_weight(v), [this, &t, v]() { return bmc_job(o, t, v, case_for(o, t, v, Mutant::none)); });
+      for (const auto& v : o.variants)
+        if (traits(v).pool == PoolKind::genpool || traits(v).dma == DmaSource::own_genpool)
+          many({"inductive"}, traits(v).pool == PoolKind::genpool ? 8 : 3,
+               [this, &t, v]() { return inductive_genpool(o, case_for(o, t, v, Mutant::none)); });
+      for (const auto& v : o.variants)
+        many({"bmc-misuse"}, traits(v).pool == PoolKind::runs ? 8 : 1,
+             [this, &t, v]() { return misuse_job(o, v, case_for(o, t, v, Mutant::none)); });
+    }
+    ProveOptions::Target tiny{"", tiny_layout("solver-tiny")};
+    for (const auto& v : o.variants)
+      many({"bmc-tiny"}, traits(v).pool == PoolKind::runs ? 2 : 1,
+           [this, v, tiny]() { return tiny_job(o, v, case_for(o, tiny, v, Mutant::none)); });
+  }
+
+  // Every mutant must be refuted by at least one query.
+  void mutants(const ProveOptions::Target& base_target) {
+    for (const auto& mi : mutant_table())
+      if (mi.id != Mutant::none)
+        many({"mutant"}, mi.id == Mutant::dma_free_to_list ? 5 : 1,
+             [this, &mi, base_target]() { return std::vector<QueryResult>{mutant_job(o, mi, base_target)}; });
+  }
+};
+
+// Counts each group's results and reports a group when its last job is delivered.
+class GroupTally {
+ public:
+  GroupTally(const std::vector<Job>& jobs, const ProveOptions& o) : o_(o), t0_(std::chrono::steady_clock::now()) {
+    for (const auto& j : jobs)
+      for (const auto& g : j.groups) ++left_[g];
+  }
+  void delivered(const Job& job, const std::vector<QueryResult>& res) {
+    for (const auto& q : res) {
+      GroupDone& g = done_[q.group];
+      ++g.queries;
+      g.proved += q.verdict == Verdict::proved;
+      g.refuted += q.verdict == Verdict::refuted;
+      g.unknown += q.verdict == Verdict::unknown;
+    }
+    for (const auto& name : job.groups) {
+      if (--left_[name] > 0) continue;
+      GroupDone g = done_[name];
+      g.group = name;
+      g.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+      if (g.queries > 0 && o_.group_done) o_.group_done(g);
+    }
+  }
+
+ private:
+  const ProveOptions& o_;
+  std::chrono::steady_clock::time_point t0_;
+  std::map<std::string, int> left_;
+  std::map<std::string, GroupDone> done_;
+};
+
 }  // namespace
 
 // Every query is a job; the jobs run on a pool of one thread per CPU and their results come
 // out in the order below: layouts, all-layout queries, inductive steps, BMC, small layout,
 // mutants.
 std::vector<QueryResult> prove(const ProveOptions& o) {
-  auto case_for = [&](const ProveOptions::Target& t, const std::string& variant, Mutant m) {
-    Case c;
-    c.preset = t.preset;
-    c.layout = t.layout;
-    c.variant = variant;
-    c.page_size = o.page_size ? o.page_size : t.layout.default_page_size;
-    c.mutant = m;
-    return c;
-  };
-  std::vector<Job> jobs;
-  auto many = [&](int w, std::function<std::vector<QueryResult>()> f) { jobs.push_back({w, std::move(f)}); };
-  auto one = [&](int w, std::function<QueryResult()> f) {
-    jobs.push_back({w, [f = std::move(f)]() { return std::vector<QueryResult>{f()}; }});
-  };
-  // Part 1: the layouts, and every layout Xen can emit.
-  if (o.layout_checks)
-    for (const auto& t : o.layouts)
-      many(1, [&o, &t]() {
-        std::vector<std::uint64_t> ps = {4096};
-        if (t.layout.arch == Arch::arm64) ps = {4096, 16384, 65536};
-        return layout_checks(t.layout, t.preset.empty() ? t.layout.name : t.preset, ps, o.timeout_ms);
-      });
-  if (o.universal) {
-    for (std::uint64_t ps : {4096ull, 65536ull})
-      many(1, [&o, ps]() { return universal_checks(ps, Mutant::none, o.timeout_ms, o.replay); });
-    for (std::uint64_t ps : {4096ull, 65536ull})
-      many(2, [&o, ps]() { return universal_later_growth(ps, Mutant::none, o.timeout_ms); });
-    many(1, [&o]() { return never_usable(o.timeout_ms); });
-    many(1, [&o]() { return wrap_checks(o.timeout_ms); });
-  }
+  Plan plan{o, {}};
+  plan.layouts();
   if (o.bmc) {
-    // Part 2 (growth part of Inv): inductive step per variant and layout.
-    for (const auto& t : o.layouts)
-      for (const auto& v : o.variants)
-        many(1, [&, v]() { return inductive_growth(case_for(t, v, Mutant::none), o.timeout_ms); });
-    for (const auto& t : o.layouts)
-      for (const auto& v : o.variants)
-        if (traits(v).pool == PoolKind::lifo_list)
-          many(2, [&, v]() { return inductive_list(case_for(t, v, Mutant::none), o.timeout_ms); });
-    // The growth mutants against the same inductive step (the unmutated Inv, the mutated growth).
-    if (o.mutants && !o.layouts.empty())
-      for (Mutant m : {Mutant::range_end_off_by_one, Mutant::no_section_align, Mutant::overlapping_growth, Mutant::no_holes})
-        many(1, [&, m]() {
-          std::vector<QueryResult> res;
-          for (auto& q : inductive_growth(case_for(o.layouts.front(), default_variant(), m), o.timeout_ms))
-            if (q.verdict != Verdict::proved) res.push_back(q);
-          return res;
-        });
-    // Parts 2-3: each variant on each layout, its genpool inductive step and its misuse queries.
-    for (const auto& t : o.layouts) {
-      for (const auto& v : o.variants) {
-        many(bmc_weight(v), [&, v]() { return bmc_job(o, t, v, case_for(t, v, Mutant::none)); });
-      }
-      for (const auto& v : o.variants)
-        if (traits(v).pool == PoolKind::genpool || traits(v).dma == DmaSource::own_genpool)
-          many(traits(v).pool == PoolKind::genpool ? 8 : 3,
-               [&, v]() { return inductive_genpool(case_for(t, v, Mutant::none), o.timeout_ms); });
-      for (const auto& v : o.variants)
-        many(traits(v).pool == PoolKind::runs ? 8 : 1, [&, v]() { return misuse_job(o, v, case_for(t, v, Mutant::none)); });
-    }
-    ProveOptions::Target tiny{"", tiny_layout("solver-tiny")};
-    for (const auto& v : o.variants)
-      many(traits(v).pool == PoolKind::runs ? 2 : 1,
-           [&, v, tiny]() { return tiny_job(o, v, case_for(tiny, v, Mutant::none)); });
+    plan.inductive();
+    plan.variants();
   }
-  // Every mutant must be refuted by at least one query.
-  const ProveOptions::Target base_target = o.layouts.empty()
-                                               ? ProveOptions::Target{"qemu-virt-dom0", load_preset("qemu-virt-dom0")}
-                                               : o.layouts.front();
   if (o.mutants)
-    for (const auto& mi : mutant_table())
-      if (mi.id != Mutant::none)
-        one(mi.id == Mutant::dma_free_to_list ? 5 : 1, [&, &mi = mi]() { return mutant_job(o, mi, base_target, case_for); });
+    plan.mutants(o.layouts.empty() ? ProveOptions::Target{"qemu-virt-dom0", load_preset("qemu-virt-dom0")}
+                                   : o.layouts.front());
+  GroupTally tally(plan.jobs, o);
   std::vector<QueryResult> out;
-  run_jobs(jobs, [&](std::vector<QueryResult>& res) {
+  run_jobs(plan.jobs, [&](std::size_t i, std::vector<QueryResult>& res) {
+    tally.delivered(plan.jobs[i], res);
     for (auto& q : res) {
       if (o.progress) o.progress(q);
       out.push_back(std::move(q));

@@ -3,13 +3,23 @@
 /// list of results (the CLI prints it as a table, JSON, and counterexample files).
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "model/layout/layout.h"
+#include "solver/check.h"
 #include "solver/result.h"
 
 namespace unpop::solver {
+
+/// A group of queries (QueryResult::group) whose last job has finished: its counts, and the
+/// time since prove() started.
+struct GroupDone {
+  std::string group;
+  int queries = 0, proved = 0, refuted = 0, unknown = 0;
+  double seconds = 0;
+};
 
 struct ProveOptions {
   std::vector<std::string> variants;          // upstream rfc v1 x86 proposed
@@ -23,13 +33,16 @@ struct ProveOptions {
   int race_depth = 6;                         // two-caller BMC bound (atomic steps)
   int proposed_depth = 2;                     // proposed's BMC bound: its run relations make
                                               // depth-3 queries time out (docs/solver.md)
-  unsigned timeout_ms = 10000;                // per query; a timeout is `unknown`
+  Limits limits;                              // per check; a check that runs out is `unknown`
+  unsigned z3_seed = 0;                       // BMC: Z3's random seed (BmcConfig::z3_seed)
+  std::optional<unsigned> arith_solver;       // BMC: Z3's arith.solver for every BMC (BmcConfig)
   bool layout_checks = true;                  // part 1 on each layout
   bool universal = true;                      // part 1, for every layout Xen can emit
   bool bmc = true;                            // parts 2-3 per variant
   bool mutants = true;                        // each mutant must be refuted by one query
   bool replay = true;
   std::function<void(const QueryResult&)> progress;  // called after each query
+  std::function<void(const GroupDone&)> group_done;  // called when a group's last job is done
 };
 
 std::vector<QueryResult> prove(const ProveOptions& o);

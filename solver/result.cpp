@@ -18,7 +18,9 @@ const char* to_string(Verdict v) {
 void to_json(nlohmann::json& j, const QueryResult& r) {
   j = nlohmann::json{{"group", r.group},       {"variant", r.variant}, {"mutant", r.mutant},
                      {"rule", r.rule},         {"op", r.op},           {"verdict", to_string(r.verdict)},
-                     {"expected", r.expected_ok}, {"seconds", r.seconds}, {"depth", r.depth},
+                     {"expected", r.expected_ok}, {"seconds", r.seconds}, {"rlimit", r.rlimit},
+                     {"rlimit_total", r.rlimit_total}, {"moved", r.moved},
+                     {"depth", r.depth},
                      {"detail", r.detail}};
   if (r.cex) j["counterexample"] = case_to_json(*r.cex);
   if (r.replayed) j["replayed"] = *r.replayed;

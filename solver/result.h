@@ -1,6 +1,7 @@
 #pragma once
 /// One answered query of `unpopcheck prove`: what was asked, what Z3 said, how long it took,
 /// and for a refutation the counterexample as a replayable Case plus what the replay showed.
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,7 +23,10 @@ struct QueryResult {
   std::string op;       // operation column: alloc, free, dma_alloc, dma_free, fault, race, layout, ...
   Verdict verdict = Verdict::unknown;
   bool expected_ok = true;  // verdict is what the design says (holds by design -> proved, ...)
-  double seconds = 0;
+  double seconds = 0;       // time of its checks (and of wording their models)
+  std::uint64_t rlimit = 0;        // Z3 resource units its largest check needed (what a budget must cover)
+  std::uint64_t rlimit_total = 0;  // Z3 resource units of all its checks (spent first tries included)
+  int moved = 0;                   // checks moved to a fresh solver (Limits::first_try)
   int depth = 0;            // BMC: bound used (proved) or length of the counterexample (refuted)
   std::string detail;       // witness, reason, or why unknown
   std::optional<Case> cex;  // refutations that can be replayed

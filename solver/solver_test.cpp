@@ -1,7 +1,10 @@
 // Unit tests of the encodings on small hand-written layouts with known answers, and the
 // promise that every counterexample Z3 returns replays in the model with the same rule.
+#include <cstdio>
+#include <map>
 #include <memory>
 #include <random>
+#include <set>
 
 #include <gtest/gtest.h>
 
@@ -9,6 +12,7 @@
 #include "model/linux/sections.h"
 #include "model/spec/alloc_spec.h"
 #include "solver/bmc.h"
+#include "solver/check.h"
 #include "solver/grow.h"
 #include "solver/inductive.h"
 #include "solver/layout_checks.h"
@@ -18,6 +22,20 @@
 
 namespace unpop::solver {
 namespace {
+
+// Every check of these tests runs within the default budget (Limits{}), which decides its
+// verdict whatever the machine's speed or load. At the end of the run the budget must still
+// be at least 4x the most any answered check took (docs/solver.md, "Resource budgets"): a
+// change that makes a check need more fails here, not as an `unknown` somewhere later.
+class BudgetMargin : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    std::printf("[ solver   ] largest check: %llu Z3 resource units (budget %u)\n",
+                static_cast<unsigned long long>(largest_need()), kDefaultRlimit);
+    EXPECT_LE(largest_need() * 4, std::uint64_t{kDefaultRlimit});
+  }
+};
+const auto* const budget_margin = ::testing::AddGlobalTestEnvironment(new BudgetMargin);
 
 // The Z3 instantiation of the spec agrees with the uint64_t one (the model's) on constants,
 // and its quotient shortcuts are exact on symbolic multiples.
@@ -34,7 +52,7 @@ TEST(Z3Domain, SpecAgreesWithModelArithmetic) {
     z3::expr al = spec::is_aligned(d, xv, m);
     for (const auto& def : d.defs()) s.add(def);
     s.add(xv == c.int_val(static_cast<uint64_t>(x)));
-    ASSERT_EQ(s.check(), z3::sat);
+    ASSERT_EQ(check(s, Limits{}).result, z3::sat);
     auto mdl = s.get_model();
     EXPECT_EQ(as_u64(mdl.eval(up, true)), spec::align_up(spec::U64{}, x, m));
     EXPECT_EQ(as_u64(mdl.eval(down, true)), spec::align_down(spec::U64{}, x, m));
@@ -48,7 +66,7 @@ TEST(Z3Domain, SpecAgreesWithModelArithmetic) {
   z3::solver s(c);
   s.add(!spec::is_aligned(d, start, 1 << 27) || !spec::is_aligned(d, start, 4096));
   for (const auto& def : d.defs()) s.add(def);
-  EXPECT_EQ(s.check(), z3::unsat);
+  EXPECT_EQ(check(s, Limits{}).result, z3::unsat);
   EXPECT_EQ(d.ndefs(), 0u);
 }
 
@@ -67,7 +85,7 @@ QueryResult find(const std::vector<QueryResult>& rs, const std::string& rule, co
 
 TEST(LayoutChecks, KnownAnswersOnHandWrittenLayouts) {
   // Two one-section regions: disjoint, holes exact, each usable at 4K at its start.
-  auto ok = layout_checks(small({{0x80000000, 0x87ffffff}, {0x90000000, 0x97ffffff}}), "t", {4096, 65536}, 5000);
+  auto ok = layout_checks(small({{0x80000000, 0x87ffffff}, {0x90000000, 0x97ffffff}}), "t", {4096, 65536}, Limits{});
   EXPECT_EQ(find(ok, "region-overlap").verdict, Verdict::proved);
   EXPECT_EQ(find(ok, "region-mismatch").verdict, Verdict::proved);
   auto r0 = find(ok, "region-usable", "region 0 @4K");
@@ -76,31 +94,31 @@ TEST(LayoutChecks, KnownAnswersOnHandWrittenLayouts) {
   // At 64K the section is 512 MiB: a 128 MiB region never holds one.
   EXPECT_EQ(find(ok, "region-usable", "region 0 @64K").verdict, Verdict::refuted);
   // A region overlapping RAM (0x40000000-0x7fffffff) is refuted with the shared address.
-  auto bad = layout_checks(small({{0x7c000000, 0x87ffffff}}), "t", {4096}, 5000);
+  auto bad = layout_checks(small({{0x7c000000, 0x87ffffff}}), "t", {4096}, Limits{});
   auto ov = find(bad, "region-overlap");
   EXPECT_EQ(ov.verdict, Verdict::refuted);
   EXPECT_NE(ov.detail.find("RAM"), std::string::npos) << ov.detail;
   // A 130 MiB region 2 MiB past a section boundary holds no whole section.
-  auto odd = layout_checks(small({{0x80200000, 0x885fffff}}), "t", {4096}, 5000);
+  auto odd = layout_checks(small({{0x80200000, 0x885fffff}}), "t", {4096}, Limits{});
   EXPECT_EQ(find(odd, "region-usable", "region 0 @4K").verdict, Verdict::refuted);
   // Unsorted regions: Linux rejects them (-EINVAL), so the holes cannot match.
-  auto uns = layout_checks(small({{0x90000000, 0x97ffffff}, {0x80000000, 0x87ffffff}}), "t", {4096}, 5000);
+  auto uns = layout_checks(small({{0x90000000, 0x97ffffff}, {0x80000000, 0x87ffffff}}), "t", {4096}, Limits{});
   EXPECT_EQ(find(uns, "region-mismatch").verdict, Verdict::refuted);
 }
 
 TEST(LayoutChecks, UniversalAndWrap) {
-  for (const auto& q : universal_checks(4096, Mutant::none, 20000, true))
+  for (const auto& q : universal_checks(4096, Mutant::none, Limits{}, true))
     EXPECT_EQ(q.verdict, Verdict::proved) << q.rule << ": " << q.detail;
-  auto nu = never_usable(20000);
+  auto nu = never_usable(Limits{});
   ASSERT_EQ(nu.size(), 3u);
   EXPECT_NE(nu[0].detail.find("252 MiB"), std::string::npos) << nu[0].detail;
   EXPECT_NE(nu[2].detail.find("1020 MiB"), std::string::npos) << nu[2].detail;
-  auto w = wrap_checks(20000);
+  auto w = wrap_checks(Limits{});
   EXPECT_EQ(w[0].verdict, Verdict::proved);
   EXPECT_EQ(w[1].verdict, Verdict::refuted);
   // Under no-holes a growth can be placed in the gap between regions: replayed in the model.
   bool refuted = false;
-  for (const auto& q : universal_checks(4096, Mutant::no_holes, 20000, true))
+  for (const auto& q : universal_checks(4096, Mutant::no_holes, Limits{}, true))
     if (q.verdict == Verdict::refuted) {
       refuted = true;
       ASSERT_TRUE(q.replayed.has_value());
@@ -118,13 +136,13 @@ TEST(LayoutChecks, UniversalLaterGrowth) {
     return Verdict::unknown;
   };
   for (auto ps : {4096ull, 65536ull})
-    for (const auto& q : universal_later_growth(ps, Mutant::none, 60000))
+    for (const auto& q : universal_later_growth(ps, Mutant::none, Limits{}))
       EXPECT_EQ(q.verdict, Verdict::proved) << q.rule << ": " << q.detail;
-  EXPECT_EQ(verdict(universal_later_growth(4096, Mutant::overlapping_growth, 60000), "device-overlap"), Verdict::refuted);
-  EXPECT_EQ(verdict(universal_later_growth(4096, Mutant::no_section_align, 60000), "growth-misaligned"), Verdict::refuted);
-  EXPECT_EQ(verdict(universal_later_growth(65536, Mutant::no_holes, 60000), "outside-ext-region"), Verdict::refuted);
-  EXPECT_EQ(verdict(universal_later_growth(4096, Mutant::overlapping_growth, 60000), "inv-preserved"), Verdict::refuted);
-  EXPECT_EQ(verdict(universal_later_growth(4096, Mutant::no_rollback, 60000), "inv-preserved"), Verdict::refuted);
+  EXPECT_EQ(verdict(universal_later_growth(4096, Mutant::overlapping_growth, Limits{}), "device-overlap"), Verdict::refuted);
+  EXPECT_EQ(verdict(universal_later_growth(4096, Mutant::no_section_align, Limits{}), "growth-misaligned"), Verdict::refuted);
+  EXPECT_EQ(verdict(universal_later_growth(65536, Mutant::no_holes, Limits{}), "outside-ext-region"), Verdict::refuted);
+  EXPECT_EQ(verdict(universal_later_growth(4096, Mutant::overlapping_growth, Limits{}), "inv-preserved"), Verdict::refuted);
+  EXPECT_EQ(verdict(universal_later_growth(4096, Mutant::no_rollback, Limits{}), "inv-preserved"), Verdict::refuted);
 }
 
 Case tiny_case(const std::string& variant, Mutant m = Mutant::none) {
@@ -202,18 +220,18 @@ TEST(Bmc, RfcRaceIsShortestAndReplays) {
 
 // A check the incremental solver does not finish within its first try moves to a fresh solver
 // with the same assertions: the same answers, the counterexample taken from the solver that
-// found it (cut to 1 ms here so the fresh solver answers).
+// found it (cut to 1 resource unit here so the fresh solver answers every check).
 TEST(Bmc, FreshSolverAnswersAfterTheFirstTry) {
   BmcConfig cfg;
   cfg.base = tiny_case("rfc");
   cfg.two_callers = true;
   cfg.depth = 4;
-  cfg.timeout_ms = 60000;
-  cfg.first_try_ms = 1;
+  cfg.limits.first_try = 1;
   Bmc b(cfg);
   auto q = b.query("spurious-enomem");
   ASSERT_EQ(q.verdict, Verdict::refuted) << q.detail;
   EXPECT_EQ(q.depth, 4);
+  EXPECT_GT(q.moved, 0);
   EXPECT_NE(q.detail.find("fresh solver"), std::string::npos) << q.detail;
   EXPECT_TRUE(q.replayed && *q.replayed) << q.replay_note;
   auto p = b.query("double-alloc");
@@ -230,7 +248,7 @@ TEST(PageRuns, KnownAnswers) {
   auto eval = [&](const std::vector<z3::expr>& es) {
     z3::solver s(c);
     for (const auto& def : d.defs()) s.add(def);
-    EXPECT_EQ(s.check(), z3::sat);
+    EXPECT_EQ(check(s, Limits{}).result, z3::sat);
     std::vector<std::int64_t> out;
     for (const auto& e : es) out.push_back(static_cast<std::int64_t>(as_u64(s.get_model().eval(e, true))));
     return out;
@@ -247,7 +265,7 @@ TEST(PageRuns, KnownAnswers) {
   }
   z3::solver chk(c);
   for (const auto& def : d.defs()) chk.add(def);
-  ASSERT_EQ(chk.check(), z3::sat);
+  ASSERT_EQ(check(chk, Limits{}).result, z3::sat);
   auto m = chk.get_model();
   auto v = [&](const z3::expr& e) { return m.eval(e, true).get_numeral_int(); };
   EXPECT_EQ(v(got[0]), 0);  // [0,5)
@@ -367,14 +385,14 @@ TEST(Inductive, GrowthPartOfInvIsInductive) {
     c.preset = "qemu-virt-dom0";
     c.layout = load_preset("qemu-virt-dom0");
     c.variant = v;
-    for (const auto& q : inductive_growth(c, 20000)) EXPECT_EQ(q.verdict, Verdict::proved) << v << " " << q.rule << ": " << q.detail;
+    for (const auto& q : inductive_growth(c, Limits{})) EXPECT_EQ(q.verdict, Verdict::proved) << v << " " << q.rule << ": " << q.detail;
   }
   Case m;
   m.layout = load_preset("qemu-virt-dom0");
   m.variant = "upstream";
   m.mutant = Mutant::range_end_off_by_one;
   bool misaligned = false;
-  for (const auto& q : inductive_growth(m, 20000))
+  for (const auto& q : inductive_growth(m, Limits{}))
     if (q.rule == "growth-misaligned") misaligned = q.verdict == Verdict::refuted;
   EXPECT_TRUE(misaligned);
 }
@@ -412,7 +430,6 @@ TEST(Inductive, GenpoolPartIsInductive) {
     cfg.inductive = true;
     cfg.inductive_genpool = true;
     cfg.replay = false;
-    cfg.timeout_ms = 60000;  // a loaded machine or a sanitizer build can take several seconds
     return std::make_unique<Bmc>(cfg);
   };
   auto rfc = bmc("rfc", Mutant::none);
@@ -428,13 +445,71 @@ TEST(Inductive, GenpoolPartIsInductive) {
   EXPECT_EQ(bmc("v1", Mutant::dma_reverse)->query("not-contiguous", k_dma_alloc).verdict, Verdict::refuted);
 }
 
+// The budget decides: a check that runs out of resource units is `unknown`, with Z3's reason,
+// never a verdict, whether it stays on the incremental solver or moves to a fresh one; and
+// the units a check used are the same in two runs.
+TEST(Limits, BudgetDecidesAndIsDeterministic) {
+  auto run = [](unsigned rlimit, unsigned first_try) {
+    BmcConfig cfg;
+    cfg.base = tiny_case("rfc");
+    cfg.two_callers = true;
+    cfg.depth = 4;
+    cfg.limits.rlimit = rlimit;
+    cfg.limits.first_try = first_try;
+    return Bmc(cfg).query("spurious-enomem");
+  };
+  for (unsigned first_try : {1000u, 100u}) {  // stays on the incremental solver; moves after 100
+    auto cut = run(1000, first_try);
+    EXPECT_EQ(cut.moved > 0, first_try < 1000) << cut.detail;
+    EXPECT_EQ(cut.verdict, Verdict::unknown) << cut.detail;
+    EXPECT_NE(cut.detail.find("resource limit"), std::string::npos) << cut.detail;
+    EXPECT_FALSE(cut.expected_ok);
+  }
+  auto a = run(kDefaultRlimit, 0), b = run(kDefaultRlimit, 0);
+  ASSERT_EQ(a.verdict, Verdict::refuted) << a.detail;
+  EXPECT_GT(a.rlimit, 1000u);
+  EXPECT_EQ(a.rlimit, b.rlimit);
+  EXPECT_EQ(a.rlimit_total, b.rlimit_total);
+}
+
+// prove() reports each group once, when its last job is done, with its counts.
+TEST(Prove, ReportsEachGroupWhenDone) {
+  ProveOptions o;
+  o.variants = {"upstream"};
+  o.layouts = {{"qemu-virt-dom0", load_preset("qemu-virt-dom0")}};
+  o.bmc = false;
+  o.mutants = false;
+  std::vector<GroupDone> groups;
+  o.group_done = [&](const GroupDone& g) { groups.push_back(g); };
+  auto res = prove(o);
+  std::map<std::string, GroupDone> expect;
+  for (const auto& q : res) {
+    GroupDone& g = expect[q.group];
+    ++g.queries;
+    g.proved += q.verdict == Verdict::proved;
+    g.refuted += q.verdict == Verdict::refuted;
+    g.unknown += q.verdict == Verdict::unknown;
+  }
+  ASSERT_EQ(groups.size(), expect.size());
+  ASSERT_EQ(expect.size(), 3u);  // layout, universal, wrap
+  std::set<std::string> seen;
+  for (const auto& g : groups) {
+    EXPECT_TRUE(seen.insert(g.group).second) << g.group;
+    ASSERT_TRUE(expect.count(g.group)) << g.group;
+    EXPECT_EQ(g.queries, expect[g.group].queries) << g.group;
+    EXPECT_EQ(g.proved, expect[g.group].proved) << g.group;
+    EXPECT_EQ(g.refuted, expect[g.group].refuted) << g.group;
+    EXPECT_EQ(g.unknown, expect[g.group].unknown) << g.group;
+    EXPECT_GE(g.seconds, 0.0);
+  }
+}
+
 // Every mutant is refuted by some query, and its counterexample replays in the model.
 TEST(Bmc, MutantsRefutedAndReplayed) {
   ProveOptions o;
   o.variants = {"upstream", "rfc"};
   o.layouts = {{"qemu-virt-dom0", load_preset("qemu-virt-dom0")}};
   o.depth = 2;
-  o.timeout_ms = 20000;
   o.layout_checks = false;
   o.universal = false;
   o.bmc = false;
