@@ -1,0 +1,366 @@
+#include "traces/replay/state.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "model/case/runner.h"  // checker_options
+#include "model/core/errno.h"
+
+namespace unpop::replay {
+
+namespace icl = boost::icl;
+
+ModelState::ModelState(Layout layout, const Geometry& geo, const Options& opt, Cursor& cursor, Collector& out,
+                       Counterexample& cex)
+    : layout_(std::move(layout)),
+      geo_(geo),
+      opt_(opt),
+      info_(&variant_info(opt.variant)),
+      lifo_(info_->traits.pool == PoolKind::lifo_list),
+      cur_(cursor),
+      out_(out),
+      cex_(cex),
+      struct_pages_(opt.vmemmap, opt.struct_page_size, lifo_),
+      anon_(cursor, out) {}
+
+ModelState::~ModelState() = default;
+
+void ModelState::collect() {
+  out_.collect(checker_.get(), Doubts{order_unknown_, pool_unknown_, anon_.uncertain() > 0});
+}
+
+void ModelState::warn(std::string kind, const Where& at, std::string message) {
+  out_.warn(std::move(kind), at, std::move(message));
+}
+
+bool ModelState::pool_from_next_summary() const { return info_->traits.dma == DmaSource::own_genpool; }
+
+void ModelState::order_lost(std::string why) {
+  order_unknown_ = true;
+  out_.unchecked(std::move(why));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The checker, regions and init
+
+void ModelState::ensure_checker() {
+  if (checker_) return;
+  std::sort(trace_regions_.begin(), trace_regions_.end());
+  std::sort(trace_holes_.begin(), trace_holes_.end());
+  const Where at = cur_.where();
+  if (!trace_regions_.empty()) compare_regions(at);
+  Checker::Options o = checker_options(opt_.variant);
+  o.liveness = opt_.liveness;
+  checker_ = std::make_unique<Checker>(layout_, geo_, o);
+  checker_->set_step(cur_.rec ? cur_.rec->line : 0);
+  for (auto& f : checker_->layout_findings()) out_.hold(std::move(f));
+  if (uses_iomem_target(*info_, layout_)) {
+    for (const auto& x : layout_.extra_mem) {
+      checker_->seeded(kMainPool, x.range);
+      main_pool_pages_ += geo_.pfn(x.range.end) - geo_.pfn(x.range.start) + 1;
+    }
+  }
+  if (!saw_init_) infer_target(at);
+}
+
+// The trace's extended regions fill a layout without any (an iomem dump); otherwise both sets
+// must agree.
+void ModelState::compare_regions(const Where& at) {
+  if (layout_.ext_regions.empty()) {
+    layout_.ext_regions = trace_regions_;
+    layout_.hypervisor_node = true;
+    out_.warn("regions-from-trace", at,
+              fmt::format("the layout has no extended regions: using the {} xen_unpop_region kind=ext events",
+                          trace_regions_.size()));
+    return;
+  }
+  std::vector<Range> dt = layout_.ext_regions;
+  std::sort(dt.begin(), dt.end());
+  auto mismatch = [&](const Range& r, std::string message, const char* name) {
+    Finding f;
+    f.rule = "region-mismatch";
+    f.message = std::move(message);
+    f.ranges = {{r, name}};
+    out_.hold(std::move(f));
+  };
+  for (const auto& r : trace_regions_)
+    if (!std::binary_search(dt.begin(), dt.end(), r))
+      mismatch(r,
+               fmt::format("extended region {} of the trace is not one of the layout's ({})", to_string(r),
+                           layout_.source),
+               "trace region");
+  for (const auto& r : dt)
+    if (!std::binary_search(trace_regions_.begin(), trace_regions_.end(), r))
+      mismatch(r,
+               fmt::format("extended region {} of the layout ({}) is missing from the trace's regions", to_string(r),
+                           layout_.source),
+               "layout region");
+}
+
+void ModelState::infer_target(const Where& at) {
+  Target t = !layout_.ext_regions.empty() && info_->traits.target != GrowthTarget::iomem ? Target::xen_resource
+                                                                                       : Target::iomem;
+  std::vector<Range> regs = layout_.ext_regions, gaps;
+  std::sort(regs.begin(), regs.end());
+  for (std::size_t i = 1; i < regs.size(); ++i)
+    if (regs[i - 1].end + 1 < regs[i].start) gaps.push_back({regs[i - 1].end + 1, regs[i].start - 1});
+  checker_->target_built(t, std::nullopt, gaps, 0);
+  out_.warn("inferred-target", at,
+            fmt::format("no xen_unpop_init event before the first allocator event: target {} inferred from the "
+                        "layout ({})",
+                        to_string(t), t == Target::xen_resource ? "it has extended regions" : "no extended regions"));
+  out_.unchecked("region-mismatch: no xen_unpop_init/xen_unpop_region events, the regions Linux built are unknown");
+}
+
+void ModelState::region(const Event& e) {
+  const RegionFields f = e.region();
+  if (checker_) {
+    out_.warn("late-region", e.where(), "xen_unpop_region after the allocator's first event: ignored");
+    return;
+  }
+  (f.ext ? trace_regions_ : trace_holes_).push_back(f.range);
+}
+
+void ModelState::init(const Event& e) {
+  const InitFields f = e.init();
+  const bool first = !checker_;
+  saw_init_ = true;
+  ensure_checker();
+  if (!first) out_.warn("late-init", e.where(), "xen_unpop_init after allocator events");
+  std::optional<Range> span;
+  if (f.ret == 0 && f.target != Target::none) span = Range{f.start, f.end};
+  // Holes are only meaningful when Linux built xen_resource from regions.
+  checker_->target_built(f.target, f.target == Target::xen_resource ? span : std::nullopt, trace_holes_,
+                         static_cast<int>(f.ret));
+  if (f.target == Target::xen_resource && trace_regions_.empty() && layout_.ext_regions.empty())
+    out_.unchecked("outside-ext-region: target xen_resource but neither the layout nor the trace gives the regions");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Growths and pages
+
+void ModelState::growth(const GrowthCall& g) {
+  const std::uint64_t free_before = checker_->pool_pages() - std::min(checker_->pool_pages(), checker_->live_pages());
+  const bool empty_before = free_before == 0 && anon_.live() == 0;
+  checker_->growth(g.pool, g.nr, g.range, g.ret);
+  if (g.ret == 0 && g.range) {
+    if (g.pool == kMainPool) main_pool_pages_ += geo_.pfn(g.range->end) - geo_.pfn(g.range->start) + 1;
+    cur_.span(geo_.pfn(g.range->start), geo_.pfn(g.range->end));
+    struct_pages_.grown(*g.range, empty_before);
+  }
+  if (g.list_count && g.pool == kMainPool) check_list_count(*g.list_count);
+}
+
+Pfn ModelState::page_pfn(const Event& e, bool alloc) {
+  const Pfn pfn = struct_pages_.pfn(e, alloc, geo_, out_);
+  if (alloc) struct_pages_.handed_out();
+  return pfn;
+}
+
+Source ModelState::dma_source(const PageSeq& pages) const {
+  if (info_->traits.dma == DmaSource::cma_ram) return Source::ram;  // CMA (dma_alloc_coherent)
+  if (info_->traits.cma_fallback && !pages.empty()) {
+    // The pool falls back to dma_alloc_coherent(): pages outside the pool are RAM.
+    for (const auto& run : pages.runs())
+      if (!icl::contains(checker_->pool(), PfnSet::interval_type::closed(run.lo(), run.hi()))) return Source::ram;
+  }
+  return Source::pool;
+}
+
+void ModelState::check_list_count(std::uint64_t list_count) {
+  if (pool_unknown_ || anon_.uncertain() > 0) {
+    out_.unchecked("list_count: the pool or the live pages are not exactly known (growth of unknown range or pages "
+                   "given back without page events)");
+    return;
+  }
+  // Anonymous pages are off the list but unknown to the checker: the list had them too.
+  const bool one_pool = dma_shares_pool(*info_);
+  std::uint64_t anon = anon_.live(0) + (one_pool ? anon_.live(1) : 0);
+  CountReport c;
+  c.pool = kMainPool;
+  c.counter = list_count + anon;
+  c.actual = c.counter;
+  c.pool_pages = main_pool_pages_;
+  checker_->counts(c);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Allocations and frees
+
+void ModelState::alloc(AllocCall&& c) {
+  const int p = c.path == Path::dma ? 1 : 0;
+  cur_.touch(c.pages);
+  if (c.ret == 0 && c.pages.empty() && c.nr > 0) {  // no page events: anonymous pages
+    anon_change(p, static_cast<std::int64_t>(c.nr));
+    if (c.list_count) check_list_count(*c.list_count);
+    cex_.alloc(c.path, c.nr, c.owner, c.pages, true);
+    return;
+  }
+  if (c.ret != 0) {
+    alloc_failed(c, c.pages);
+  } else {
+    reconcile_uncertain(c.pages);
+    AllocEvent e;
+    e.path = c.path;
+    e.owner = std::string(c.owner);
+    e.nr_pages = c.nr;
+    e.ret = 0;
+    e.source = c.path == Path::dma ? dma_source(c.pages) : Source::pool;
+    e.pages = std::move(c.pages);
+    checker_->allocated(e);
+    cex_.alloc(c.path, c.nr, c.owner, e.pages, true);
+  }
+  if (c.list_count) check_list_count(*c.list_count);
+}
+
+// A failed allocation. Page events before it were rolled back by the kernel (upstream's PVMMU
+// path puts pages[0..i] back in order): checked as handed out, then given back. The failure
+// itself is checked for spurious-enomem, where anonymous live pages count as used.
+void ModelState::alloc_failed(const AllocCall& c, const PageSeq& pages) {
+  AllocEvent e;
+  e.path = c.path;
+  e.owner = std::string(c.owner);
+  e.nr_pages = c.nr;
+  e.ret = c.ret;
+  if (!pages.empty()) {
+    out_.warn("assumed-rollback", cur_.where(),
+              fmt::format("{} allocation returned {} after {} page events ({}): assumed rolled back by the kernel "
+                          "(pages checked as handed out, then put back)",
+                          to_string(c.path), err::name(c.ret), pages.size(), pages.describe()));
+    reconcile_uncertain(pages);
+    AllocEvent ok = e;
+    ok.ret = 0;
+    ok.nr_pages = pages.size();
+    ok.source = c.path == Path::dma ? dma_source(pages) : Source::pool;
+    ok.pages = pages;
+    checker_->allocated(ok);
+    collect();
+    FreeEvent back;
+    back.path = c.path;
+    back.source = ok.source;
+    back.owner = e.owner;
+    back.nr_pages = pages.size();
+    back.pages = pages;
+    checker_->freed(back);
+  }
+  collect();
+  e.source = c.path == Path::dma && info_->traits.dma == DmaSource::cma_ram ? Source::ram : Source::pool;
+  checker_->allocated(e);
+  for (auto& f : checker_->take()) {
+    // Anonymous live pages look free to the checker: a failure is spurious only if the space
+    // also covers them.
+    if (f.rule == "spurious-enomem" && anon_.live() > 0 &&
+        !checker_->could_serve(c.nr + anon_.live(), c.path == Path::dma, ~Addr{0}))
+      continue;
+    out_.hold(std::move(f));
+  }
+  cex_.alloc(c.path, c.nr, c.owner, PageSeq{}, false);
+}
+
+void ModelState::free(FreeCall&& c) {
+  if (c.pages.empty() && c.nr > 0) {
+    free_anonymous(c);
+    return;
+  }
+  cur_.touch(c.pages);
+  FreeEvent e;
+  e.path = c.path;
+  e.owner = std::string(c.owner);
+  e.nr_pages = c.nr;
+  // (A CMA fallback picks the free path by is_xen_unpopulated_page(): RAM pages the checker took as RAM.)
+  e.source = c.path == Path::dma ? dma_source(c.pages) : Source::pool;
+  e.pages = std::move(c.pages);
+  checker_->freed(e);
+  cex_.free(c.path, c.nr, e.pages);
+  if (c.list_count) check_list_count(*c.list_count);
+}
+
+// A free without page events: anonymous pages of its path first; beyond them known pages,
+// which ones unknown (uncertain), or more than are live at all (count-mismatch).
+void ModelState::free_anonymous(const FreeCall& c) {
+  const int p = c.path == Path::dma ? 1 : 0;
+  if (c.nr <= anon_.live(p)) {
+    anon_change(p, -static_cast<std::int64_t>(c.nr));
+  } else {
+    const std::uint64_t excess = c.nr - anon_.live(p);
+    if (anon_.live(p)) anon_change(p, -static_cast<std::int64_t>(anon_.live(p)));
+    const std::uint64_t known = checker_->live_pages() - std::min(checker_->live_pages(), anon_.uncertain());
+    const std::uint64_t live = known + anon_.live(1 - p) + (c.nr - excess);
+    if (excess > known + anon_.live(1 - p)) {
+      Finding f;
+      f.rule = "count-mismatch";
+      f.message =
+          fmt::format("{} free of {} pages without page events, but only {} pages are live", to_string(c.path), c.nr, live);
+      f.counts = {{"nr_pages", static_cast<std::int64_t>(c.nr)}, {"live", static_cast<std::int64_t>(live)}};
+      out_.hold(std::move(f));
+    } else {
+      anon_.add_uncertain(excess);
+      if (!order_unknown_ && lifo_) anon_change(p, 0);
+      const Where at = cur_.where();
+      out_.unchecked(fmt::format(
+          "{}:{}: {} known pages given back without page events: which ones is unknown; a later hand-out of a page "
+          "still live to the checker is taken as one of them, and leak/list_count are not checked from here",
+          at.file, at.line, excess));
+    }
+  }
+  if (c.list_count) check_list_count(*c.list_count);
+  cex_.free(c.path, c.nr, c.pages);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pages without page events
+
+void ModelState::anon_change(int path, std::int64_t delta) {
+  anon_.change(path, delta);
+  if (!order_unknown_ && lifo_) {
+    order_unknown_ = true;
+    const Where at = cur_.where();
+    out_.unchecked(fmt::format("order-mismatch after {}:{}: pages handed out or given back without page events "
+                               "make the LIFO order unknown",
+                               at.file, at.line));
+  }
+}
+
+// A page handed out that the checker still has live must be one of the uncertain pages (given
+// back without page events): release it quietly before the hand-out is checked.
+void ModelState::reconcile_uncertain(const PageSeq& pages) {
+  if (anon_.uncertain() == 0) return;
+  PfnSet mine;
+  for (const auto& run : pages.runs()) mine += PfnSet::interval_type::closed(run.lo(), run.hi());
+  PfnSet stale = mine & checker_->live();
+  if (stale.empty()) return;
+  collect();
+  const std::uint64_t uncertain = anon_.uncertain();
+  PageSeq back;
+  for (const auto& iv : stale) {
+    std::uint64_t n = std::min<std::uint64_t>(icl::length(iv), uncertain - std::min(uncertain, back.size()));
+    if (n) back.append(PageRun{icl::first(iv), n, 1});
+  }
+  FreeEvent e;
+  e.nr_pages = back.size();
+  e.pages = back;
+  checker_->freed(e);
+  anon_.drop_uncertain(back.size());
+  checker_->take();
+}
+
+void ModelState::close_anonymous() {
+  if (anon_.live() > 0) anon_.close_stretch(true);
+}
+
+void ModelState::drain() {
+  checker_->drained();
+  if (anon_.live() > 0) {
+    Finding f;
+    f.rule = "leak";
+    f.message =
+        fmt::format("{} anonymous pages (allocations without page events) are still live at the end", anon_.live());
+    f.counts = {{"live", static_cast<std::int64_t>(anon_.live())}};
+    out_.hold(std::move(f));
+  }
+  cex_.drain();
+  collect();
+}
+
+}  // namespace unpop::replay

@@ -1,0 +1,100 @@
+#pragma once
+/// Stage 3 of the replay (docs/replay.md, "Stages"): the model-driven state of one variant.
+///
+/// It owns the invariant Checker and drives it with the Observer calls the model makes, one
+/// per call attribution hands over, plus what the replay must keep beside it: the layout as
+/// the trace completes it (regions, target), pages without page events (AnonPages), the struct
+/// page base (StructPages), list_count checks and what the state can no longer vouch for
+/// (Doubts). Variant behaviour comes from the registry's traits only. Nothing here is global:
+/// several states can replay one trace side by side (one per candidate variant).
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/core/geometry.h"
+#include "model/invariants/checker.h"
+#include "model/layout/layout.h"
+#include "model/variants/registry.h"
+#include "traces/replay/anonymous.h"
+#include "traces/replay/calls.h"
+#include "traces/replay/collector.h"
+#include "traces/replay/counterexample.h"
+#include "traces/replay/cursor.h"
+#include "traces/replay/struct_pages.h"
+
+namespace unpop::replay {
+
+class ModelState final : public CallSink {
+ public:
+  /// Throws LoadError for an unknown variant or a struct page size of 0.
+  ModelState(Layout layout, const Geometry& geo, const Options& opt, Cursor& cursor, Collector& out,
+             Counterexample& cex);
+  ~ModelState() override;
+
+  bool has_checker() const { return checker_ != nullptr; }
+  const Checker* checker() const { return checker_.get(); }
+  /// The layout as replayed: the trace's extended regions fill a layout that has none.
+  const Layout& layout() const { return layout_; }
+
+  /// Builds the checker (at xen_unpop_init, or the allocator's first other event): the layout
+  /// checked against the trace's regions, x86's extra memory seeded, the target inferred
+  /// without an init event.
+  void ensure_checker();
+  void set_step(std::uint64_t line) {
+    if (checker_) checker_->set_step(line);
+  }
+  void region(const Event& e);  // xen_unpop_region (before the checker exists)
+  void init(const Event& e);    // xen_unpop_init
+  /// End of input, after attribution closed its calls: the anonymous stretch still open.
+  void close_anonymous();
+  /// --drained: every live page (anonymous ones too) is a leak.
+  void drain();
+
+  // CallSink
+  void growth(const GrowthCall& g) override;
+  void alloc(AllocCall&& c) override;
+  void free(FreeCall&& c) override;
+  void collect() override;
+  void hold(Finding f) override { out_.hold(std::move(f)); }
+  void warn(std::string kind, const Where& at, std::string message) override;
+  void unchecked(std::string note) override { out_.unchecked(std::move(note)); }
+  Pfn page_pfn(const Event& e, bool alloc) override;
+  bool struct_page_base_known() const override { return struct_pages_.known(); }
+  PageSeq pages_array(const Event& e) override { return struct_pages_.pages(e); }
+  bool follows_order() const override { return !order_unknown_ && lifo_; }
+  void order_lost(std::string why) override;
+  void pool_extent_unknown() override { pool_unknown_ = true; }
+  bool pool_from_next_summary() const override;
+
+ private:
+  void compare_regions(const Where& at);
+  void infer_target(const Where& at);
+  void alloc_failed(const AllocCall& c, const PageSeq& pages);
+  void free_anonymous(const FreeCall& c);
+  void check_list_count(std::uint64_t list_count);
+  void anon_change(int path, std::int64_t delta);
+  void reconcile_uncertain(const PageSeq& pages);
+  Source dma_source(const PageSeq& pages) const;
+
+  Layout layout_;
+  Geometry geo_;
+  const Options& opt_;
+  const VariantInfo* info_;
+  bool lifo_;  // a LIFO list: order-mismatch is checked against the list's order
+  Cursor& cur_;
+  Collector& out_;
+  Counterexample& cex_;
+  StructPages struct_pages_;
+  AnonPages anon_;
+  std::unique_ptr<Checker> checker_;
+
+  std::vector<Range> trace_regions_, trace_holes_;  // xen_unpop_region events
+  bool saw_init_ = false;
+  bool order_unknown_ = false;         // the LIFO reference is lost (anonymous pages, interleaving)
+  bool pool_unknown_ = false;          // a growth of unknown range
+  std::uint64_t main_pool_pages_ = 0;  // pages grown into pool 0 (list_count check)
+};
+
+}  // namespace unpop::replay

@@ -1,0 +1,76 @@
+#pragma once
+/// The replay's value types: its options, where an event is, what it reports. Every stage
+/// (decode, attribution, state, report; docs/replay.md "Stages") and the public API (replay.h)
+/// share them, so they live apart from the Replayer that wires the stages.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/invariants/finding.h"
+#include "model/variants/registry.h"
+
+namespace unpop::replay {
+
+struct Options {
+  std::string variant = default_variant();
+  bool drained = false;      // all users had gone by the end: live pages are leaks
+  bool all = false;          // go on after the first violation
+  std::optional<std::uint64_t> vmemmap;  // struct page array base for `page=` fields
+  std::uint64_t struct_page_size = 64;
+  std::size_t context_lines = 8;         // preceding events shown per violation
+  std::size_t ring_size = 4096;          // recent events remembered for context
+  bool liveness = true;
+  bool build_cex = false;                // keep the ops for a counterexample case
+  std::string preset;                    // the layout's preset name, for the case file
+};
+
+/// Where an event is: file, 1-based line (trace.dat: record index), timestamp, task.
+struct Where {
+  std::string file;
+  std::uint64_t line = 0;
+  std::string timestamp;
+  std::string task;  // comm
+  std::int64_t pid = -1;
+  std::int32_t cpu = -1;
+};
+
+/// A finding attached to the event that showed it.
+struct Reported {
+  Finding finding;
+  Where at;
+  std::vector<std::string> context;  // preceding events of the same pages
+  std::string lost_marker;           // non-empty: a warning because of this lost-events marker
+};
+
+struct Warning {
+  std::string kind;  // lost-events, unknown-event, unsorted, inferred-target, assumed-rollback, derived-vmemmap,
+                     // incomplete, or a rule id (a finding made uncertain by lost events)
+  std::string file;
+  std::uint64_t line = 0;
+  std::string message;
+};
+
+struct InputError {
+  std::string file;
+  std::uint64_t line = 0;
+  std::string message;
+};
+
+enum class Verdict { ok, violation, unreadable };
+const char* to_string(Verdict v);
+
+struct Result {
+  Verdict verdict = Verdict::ok;
+  std::uint64_t events = 0;
+  std::vector<Reported> violations;
+  std::vector<Warning> warnings;
+  std::vector<std::string> unchecked;
+  std::vector<Reported> findings;  // liveness (spurious-enomem, ram-stolen)
+  std::map<std::string, std::uint64_t, std::less<>> other_events;
+  std::optional<InputError> error;
+  int exit_code() const { return verdict == Verdict::ok ? 0 : verdict == Verdict::violation ? 1 : 2; }
+};
+
+}  // namespace unpop::replay
