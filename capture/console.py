@@ -10,10 +10,11 @@ The guest prints each file as
     @@UNPOP-BEGIN NAME SIZE SHA256
     <base64 lines>
     @@UNPOP-END NAME
-then @@UNPOP-DONE, or @@UNPOP-FAIL REASON. Each file is decoded, its size and SHA-256 checked
+then @@UNPOP-DONE NAME... (the names of every artefact it sent), or @@UNPOP-FAIL REASON. Each file is decoded, its size and SHA-256 checked
 against what the guest computed (a mismatch is an error: a console line that got into a block,
 a dropped character), and written to OUTDIR/NAME. Exit 0 when every block checked out and the
-guest said DONE; 1 when the guest failed, a block is corrupt or the log has no DONE; 2 usage.
+guest said DONE and every artefact DONE names arrived; 1 when the guest failed, a block is
+corrupt or missing, or the log has no DONE; 2 usage.
 """
 import base64
 import binascii
@@ -30,17 +31,27 @@ def main(argv):
     if len(argv) < 3:
         print("usage: console.py OUTDIR LOG...", file=sys.stderr)
         return 2
-    out, errors, done, got, seen = argv[1], [], False, 0, set()
+    out, errors, done, got, seen = argv[1], [], None, 0, set()
     os.makedirs(out, exist_ok=True)
     for log in argv[2:]:
         r = read_log(log, out, seen)
         if r is None:
             return 2
         errors += r[0]
-        done |= r[1]
+        done = r[1] if r[1] is not None else done
         got += r[2]
-    if not done and not errors:
+    if done is None:
         errors.append(f"{', '.join(argv[2:])}: no @@UNPOP-DONE: the guest did not finish")
+    else:
+        written = {n for n in os.listdir(out)} if os.path.isdir(out) else set()
+        for n in done:
+            if n not in seen:
+                errors.append(f"{n}: the guest sent it (@@UNPOP-DONE lists it) but no block "
+                              f"of that name was found")
+            elif n not in written:
+                pass  # its block was corrupt: already an error
+        if not done:
+            errors.append("@@UNPOP-DONE names no artefact")
     for e in errors:
         print(f"console.py: error: {e}", file=sys.stderr)
     if not errors:
@@ -57,7 +68,7 @@ def read_log(log, out, seen):
     except OSError as e:
         print(f"console.py: cannot read {log}: {e}", file=sys.stderr)
         return None
-    errors, done, name, got = [], False, None, 0
+    errors, done, name, got = [], None, None, 0
     for no, raw in enumerate(lines, 1):
         line = raw.strip()
         # A marker may follow console noise on the same line (a prompt, an escape code).
@@ -76,9 +87,11 @@ def read_log(log, out, seen):
                     seen.add(name)
             elif marker.startswith("@@UNPOP-FAIL"):
                 errors.append(f"{log}:{no}: the guest failed: {marker[len('@@UNPOP-FAIL'):].strip()}")
-            elif marker == "@@UNPOP-DONE":
-                done = True
+            elif marker.startswith("@@UNPOP-DONE"):
+                done = marker.split()[1:]
             continue
+        if not line:
+            continue  # an empty line (the log's end, a console's blank line) carries nothing
         if marker == f"@@UNPOP-END {name}":
             try:
                 data = base64.b64decode("".join(chunks), validate=True)

@@ -7,7 +7,7 @@
 # every artefact on the console between markers the host parses:
 #   @@UNPOP-BEGIN NAME SIZE SHA256      (then base64 lines)
 #   @@UNPOP-END NAME
-# and @@UNPOP-DONE at the end, or @@UNPOP-FAIL REASON when a step fails (then it powers off
+# and @@UNPOP-DONE NAME... at the end (the host checks that each named artefact arrived), or @@UNPOP-FAIL REASON when a step fails (then it powers off
 # at once: the host must not wait for its timeout when the guest already knows it failed).
 # Parameters come from the kernel command line (guest-loader bootargs):
 #   unpop.work=K=V,K=V   unpopwork run arguments     unpop.gntalloc_limit=N   unpop.gntdev_limit=N
@@ -99,14 +99,15 @@ uname -a > /out/uname.txt
 echo 1 > /proc/sys/kernel/printk
 gzip -9 -c /out/trace.txt > /out/trace.txt.gz
 stage "dump"
-for f in trace.txt.gz trace.dat iomem-before.txt iomem-after.txt fdt.dtb probes.txt locate.txt \
-         capture.log uname.txt; do
+ARTEFACTS="trace.txt.gz trace.dat iomem-before.txt iomem-after.txt fdt.dtb probes.txt locate.txt
+           capture.log uname.txt"
+for f in $ARTEFACTS; do
   [ -f "/out/$f" ] || fail "missing /out/$f"
   echo "@@UNPOP-BEGIN $f $(wc -c < "/out/$f") $(sha256sum "/out/$f" | cut -d' ' -f1)"
   base64 "/out/$f"
   echo "@@UNPOP-END $f"
 done > "$OUTDEV"
-echo "@@UNPOP-DONE" > "$OUTDEV"
+echo "@@UNPOP-DONE" $ARTEFACTS > "$OUTDEV"
 stage "done"
 poweroff -f
 sleep 60

@@ -393,12 +393,15 @@ static int cmd_run(int argc, char **argv) {
   phase_sizes();
   phase("repeat");
   phase_repeat(repeat);
-  phase("concurrent");
-  phase_concurrent(conc);
+  // Concurrent callers last: today's replay stops checking the LIFO order (order-mismatch) at
+  // the first allocation whose return probe fires after another task's allocation (the
+  // kretprobe runs after mutex_unlock), so the single-caller phases come first and keep it.
   phase("growth");
   if (growths) phase_growth(big, growths);
   phase("too-large");
   int e = huge ? phase_too_large(huge) : -ENOMEM;
+  phase("concurrent");
+  phase_concurrent(conc);
   phase("done");
   printf("unpopwork: done: %llu maps, %llu pages, %llu unmaps, %llu mmapped, %llu pages "
          "verified\n", stat_maps, stat_pages, stat_unmaps, stat_mmapped, stat_verified);
