@@ -90,6 +90,8 @@ def main():
                     help="the verdict both replays must give (default ok)")
     ap.add_argument("--quiet", action="store_true", help="print only the summary lines")
     ap.add_argument("--out", help="where the reports go (default DIR)")
+    ap.add_argument("--page-size", default=None, choices=["4K", "16K", "64K"],
+                    help="the kernel's page size (default: provenance.txt's, else 4K)")
     ap.add_argument("dir")
     a = ap.parse_args()
     d = a.dir
@@ -111,6 +113,12 @@ def main():
     inputs = [("text", text)]
     if os.path.isfile(i("trace.dat")):
         inputs.append(("dat", i("trace.dat")))
+    page_size = a.page_size
+    if page_size is None and os.path.isfile(i("provenance.txt")):
+        m = re.search(r"page_size=(\w+)", open(i("provenance.txt")).read())
+        page_size = m.group(1) if m else None
+    page_size = page_size or "4K"
+    geo = ["--page-size", page_size]
     if not os.access(a.unpopcheck, os.X_OK):
         fail_input(f"{a.unpopcheck}: not an executable (build with scripts/setup)")
     problems = []
@@ -119,7 +127,7 @@ def main():
     reps = {}
     for kind, f in inputs:
         code, out, err = run([a.unpopcheck, "replay", "--dtb", i("fdt.dtb"), "--iomem",
-                              i("iomem-after.txt"), "--drained", "--json", f])
+                              i("iomem-after.txt"), *geo, "--drained", "--json", f])
         try:
             rep = json.loads(out)
         except json.JSONDecodeError:
@@ -157,11 +165,11 @@ def main():
 
     # 2. The layout of this boot: DTB (RAM, grant table, extended regions) + iomem (devices).
     code, ltext, err = run([a.unpopcheck, "layout", "--dtb", i("fdt.dtb"), "--iomem",
-                            i("iomem-before.txt")])
+                            i("iomem-before.txt"), *geo])
     with open(p("layout.txt"), "w") as o:
         o.write(ltext)
     code, out, err = run([a.unpopcheck, "layout", "--dtb", i("fdt.dtb"), "--iomem",
-                          i("iomem-before.txt"), "--json"])
+                          i("iomem-before.txt"), *geo, "--json"])
     try:
         lay = json.loads(out)
     except json.JSONDecodeError:

@@ -12,6 +12,7 @@
 # Parameters come from the kernel command line (guest-loader bootargs):
 #   unpop.work=K=V,K=V   unpopwork run arguments     unpop.gntalloc_limit=N   unpop.gntdev_limit=N
 #   unpop.buf_kb=N       per-CPU trace buffer (both the capture instance and trace-cmd's)
+#   unpop.pages=0        no page probes: summary-only events (the replay's anonymous pages)
 
 /bin/busybox mkdir -p /proc /sys /dev /tmp /out /usr/bin /usr/sbin /sbin
 /bin/busybox --install -s
@@ -19,8 +20,6 @@ mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 mount -t tracefs nodev /sys/kernel/tracing
-# bash (capture-kprobes) needs /dev/fd for process substitution; devtmpfs has none.
-ln -s /proc/self/fd /dev/fd
 
 stage() { echo "@@UNPOP-STAGE $*"; }
 fail() {
@@ -81,13 +80,18 @@ stage "artefacts go to $OUTDEV"
 /bin/unpopwork locate > /out/locate.txt 2>&1 || { cat /out/locate.txt; fail "unpopwork locate"; }
 ALLOC_AT=$(awk '$1 == "probe" && $2 == "alloc_page" { print $3 ":" $4 }' /out/locate.txt)
 FREE_AT=$(awk '$1 == "probe" && $2 == "free_page" { print $3 ":" $4 }' /out/locate.txt)
-stage "page probes: alloc $ALLOC_AT, free $FREE_AT"
+PAGE_ARGS="--alloc-page-at $ALLOC_AT --free-page-at $FREE_AT"
+if [ "$(param pages 1)" = 0 ]; then
+  PAGE_ARGS=
+  stage "page probes: none (unpop.pages=0; located: alloc $ALLOC_AT, free $FREE_AT)"
+else
+  stage "page probes: alloc $ALLOC_AT, free $FREE_AT"
+fi
 
 # The capture: capture-kprobes' own instance gives the text trace; trace-cmd records the same
 # events (top instance) into trace.dat, so both are two recordings of one run.
 stage "capture: unpopwork run $WORK"
-bash /bin/capture-kprobes -o /out -b "$BUF_KB" \
-  --alloc-page-at "$ALLOC_AT" --free-page-at "$FREE_AT" -- \
+bash /bin/capture-kprobes -o /out -b "$BUF_KB" $PAGE_ARGS -- \
   trace-cmd record -q -b "$BUF_KB" -e xen_unpop --file-version 7 --compression zstd \
     -o /out/trace.dat -- /bin/unpopwork run $WORK > /out/capture.log 2>&1
 STATUS=$?

@@ -40,7 +40,8 @@ typedef uint16_t domid_t;
 #include <xen/gntalloc.h>
 #include <xen/gntdev.h>
 
-#define PAGE 4096u
+// The kernel's page size (4K, 16K or 64K arm64 kernels): set in main().
+static size_t PAGE = 4096;
 
 static void die(const char *fmt, ...) {
   va_list ap;
@@ -213,7 +214,7 @@ static int map_grants(int fd, unsigned count, struct map *m, int do_mmap) {
   stat_maps++;
   stat_pages += count;
   if (do_mmap && count <= mmap_max) {
-    void *va = mmap(NULL, (size_t)count * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+    void *va = mmap(NULL, count * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
                     (off_t)m->index);
     if (va == MAP_FAILED) die("mmap of %u granted pages failed: %s", count, strerror(errno));
     m->va = va;
@@ -221,7 +222,7 @@ static int map_grants(int fd, unsigned count, struct map *m, int do_mmap) {
     // Each mapped page must show the pattern gntalloc's side wrote into its granted page.
     for (unsigned i = 0; i < count; i++) {
       uint32_t want = grefs[i % nr_grefs];
-      uint32_t got = *(volatile uint32_t *)((uint8_t *)va + (size_t)i * PAGE);
+      uint32_t got = *(volatile uint32_t *)((uint8_t *)va + i * PAGE);
       if (got != want) die("mapped page %u of %u reads 0x%x, granted page holds 0x%x", i, count,
                            got, want);
     }
@@ -231,7 +232,7 @@ static int map_grants(int fd, unsigned count, struct map *m, int do_mmap) {
 }
 
 static void unmap_grants(int fd, struct map *m) {
-  if (m->va && munmap(m->va, (size_t)m->count * PAGE)) die("munmap: %s", strerror(errno));
+  if (m->va && munmap(m->va, m->count * PAGE)) die("munmap: %s", strerror(errno));
   struct ioctl_gntdev_unmap_grant_ref op = {.index = m->index, .count = m->count};
   if (ioctl(fd, IOCTL_GNTDEV_UNMAP_GRANT_REF, &op))
     die("IOCTL_GNTDEV_UNMAP_GRANT_REF(%u pages): %s", m->count, strerror(errno));
@@ -382,10 +383,10 @@ static int cmd_run(int argc, char **argv) {
   nr_grefs = ngrefs;
   grefs = malloc(ngrefs * sizeof *grefs);
   memcpy(grefs, ga->gref_ids, ngrefs * sizeof *grefs);
-  granted = mmap(NULL, (size_t)ngrefs * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, gntalloc_fd,
+  granted = mmap(NULL, ngrefs * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, gntalloc_fd,
                  (off_t)ga->index);
   if (granted == MAP_FAILED) die("mmap gntalloc: %s", strerror(errno));
-  for (unsigned i = 0; i < ngrefs; i++) *(uint32_t *)(granted + (size_t)i * PAGE) = grefs[i];
+  for (unsigned i = 0; i < ngrefs; i++) *(uint32_t *)(granted + i * PAGE) = grefs[i];
   printf("unpopwork: granted %u pages to ourselves (refs %u..%u)\n", ngrefs, grefs[0],
          grefs[ngrefs - 1]);
 
@@ -411,6 +412,8 @@ static int cmd_run(int argc, char **argv) {
 
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
+  long ps = sysconf(_SC_PAGESIZE);
+  if (ps > 0) PAGE = (size_t)ps;
   if (argc >= 2 && !strcmp(argv[1], "locate")) return cmd_locate();
   if (argc >= 2 && !strcmp(argv[1], "run")) return cmd_run(argc - 2, argv + 2);
   fprintf(stderr, "usage: unpopwork locate | unpopwork run [KEY=N...]\n");
