@@ -21,7 +21,8 @@ mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 mount -t tracefs nodev /sys/kernel/tracing
 
-stage() { echo "@@UNPOP-STAGE $*"; }
+# Each stage line carries dom0's uptime, so that a slow step shows in the console.
+stage() { echo "@@UNPOP-STAGE [$(cut -d' ' -f1 /proc/uptime)] $*"; }
 fail() {
   echo "@@UNPOP-FAIL $*"
   echo 1 > /proc/sys/kernel/printk
@@ -97,10 +98,12 @@ bash /bin/capture-kprobes -o /out -b "$BUF_KB" $PAGE_ARGS -- \
 STATUS=$?
 cat /out/capture.log
 [ "$STATUS" = 0 ] || fail "capture exited $STATUS"
+stage "captured"
 uname -a > /out/uname.txt
 
 # Quiet the kernel before the dump: a printk line inside a base64 block breaks its checksum.
 echo 1 > /proc/sys/kernel/printk
+stage "compress"
 gzip -9 -c /out/trace.txt > /out/trace.txt.gz
 stage "dump"
 ARTEFACTS="trace.txt.gz trace.dat iomem-before.txt iomem-after.txt fdt.dtb probes.txt locate.txt
