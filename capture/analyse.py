@@ -12,7 +12,7 @@ iomem-after.txt. This:
   3. checks every growth the kernel made -- the "Xen scratch" ranges of iomem-after.txt and the
      xen_unpop_fill_list ranges of the trace -- against the layout: inside a region's usable
      span, section-aligned, and the two lists the same;
-  4. writes OUT/analysis.json and OUT/replay-{text,dat}.json, OUT/layout.{txt,json} (OUT
+  4. writes OUT/analysis.json, OUT/replay-{text,dat}.{json,txt}, OUT/layout.{txt,json} (OUT
      defaults to DIR).
 A committed fixture keeps its text trace as trace.txt.xz (decompressed into OUT) and may have no
 trace.dat (too large to commit); then only the text trace is replayed.
@@ -69,13 +69,16 @@ def trace_growths(path):
     return sorted(ok), failed
 
 
-def variant_of(rep):
+def variant_of(rep, text_report):
+    """The variant replay used: its JSON's variant.chosen when it reports one, else what the
+    text report's last line says ("N events, variant V; verdict: ...")."""
     v = rep.get("variant")
     if isinstance(v, dict) and "chosen" in v:
         return str(v["chosen"])
     if isinstance(v, str):
         return v
-    return "upstream (replay's default; its JSON names no variant)"
+    m = re.search(r"events, variant (\S+?);", text_report)
+    return f"{m.group(1)} (from the text report; the JSON names none)" if m else "unknown"
 
 
 def hx(v):
@@ -136,12 +139,18 @@ def main():
         reps[kind] = rep
         with open(p(f"replay-{kind}.json"), "w") as o:
             json.dump(rep, o, indent=2)
+        # The same replay as text: the report a person reads, and the variant line.
+        _, report, _ = run([a.unpopcheck, "replay", "--dtb", i("fdt.dtb"), "--iomem",
+                            i("iomem-after.txt"), *geo, "--drained", f])
+        with open(p(f"replay-{kind}.txt"), "w") as o:
+            o.write(report)
+        rep["_variant"] = variant_of(rep, report)
         warn = {}
         for w in rep.get("warnings", []):
             warn[w.get("kind")] = warn.get(w.get("kind"), 0) + 1
         f = os.path.basename(f)
         print(f"replay {f}: verdict {rep.get('verdict')} (exit {code}), {rep.get('events')} events, "
-              f"variant {variant_of(rep)}")
+              f"variant {rep['_variant']}")
         if not a.quiet:
             for v in rep.get("violations", []):
                 print(f"  violation {v.get('rule')} at {v.get('file')}:{v.get('line')}: "
@@ -227,7 +236,7 @@ def main():
     summary = {
         "verdicts": {k: r.get("verdict") for k, r in reps.items()},
         "events": {k: r.get("events") for k, r in reps.items()},
-        "variant": variant_of(reps["text"]),
+        "variant": reps["text"]["_variant"],
         "growths": growths, "failed_growths": failed, "unused_regions": unused,
         "section_size": section, "problems": problems,
     }
