@@ -92,6 +92,9 @@ def main():
     ap.add_argument("--expect-verdict", default="ok",
                     help="the verdict both replays must give (default ok)")
     ap.add_argument("--quiet", action="store_true", help="print only the summary lines")
+    ap.add_argument("--checked", action="append", default=[], metavar="RULE",
+                    help="a rule the replay must check over the whole trace: no `unchecked` note "
+                         "may name it (repeatable)")
     ap.add_argument("--out", help="where the reports go (default DIR)")
     ap.add_argument("--page-size", default=None, choices=["4K", "16K", "64K"],
                     help="the kernel's page size (default: provenance.txt's, else 4K)")
@@ -163,6 +166,10 @@ def main():
                 print("  unchecked: " + "; ".join(rep["unchecked"]))
         if rep.get("verdict") != a.expect_verdict:
             problems.append(f"{f}: verdict {rep.get('verdict')}, expected {a.expect_verdict}")
+        for rule in a.checked:
+            for note in rep.get("unchecked", []):
+                if note.startswith(rule):
+                    problems.append(f"{f}: {rule} not checked throughout: {note}")
         if "lost-events" in warn:
             problems.append(f"{f}: the trace lost events (a buffer overran): not a full capture")
     if "dat" in reps:

@@ -11,17 +11,38 @@ int index_of(Path p) { return p == Path::dma ? 1 : 0; }
 bool is_alloc_page(Ev k) { return k == Ev::alloc_page || k == Ev::dma_alloc_page; }
 }  // namespace
 
-/// The pages of one call in progress, and the line of its first page event (for the report).
+/// The pages of one call in progress: those waiting for the summary and those already handed
+/// over as parts; the line of its first page event and where its last one was (a part handed
+/// over early is filed there).
 struct Attributor::Pending {
-  PageSeq pages;
+  PageSeq pages;    // waiting
+  PageSeq applied;  // handed over as parts
   std::uint64_t first_line = 0;
-  void add(Pfn p, std::uint64_t line) {
-    if (pages.empty()) first_line = line;
+  Where last;
+  bool any() const { return !pages.empty() || !applied.empty(); }
+  void add(Pfn p, const traces::Record& r) {
+    if (!any()) first_line = r.line;
     pages.push_back(p);
+    // Assigned in place (the strings keep their storage); file and comm rarely change.
+    if (last.file != r.file) last.file = r.file;
+    last.line = r.line;
+    last.timestamp = r.timestamp;
+    if (last.task != r.comm) last.task = r.comm;
+    last.pid = r.pid;
+    last.cpu = r.cpu;
   }
-  /// The pages (one exact-size copy); this keeps its storage for the task's next call.
-  PageSeq take() {
+  /// The waiting pages, now handed over as a part.
+  PageSeq take_part() {
     PageSeq out = pages;
+    applied.append(out);
+    pages.clear();
+    return out;
+  }
+  /// The whole call's pages, parts first; this keeps its storage for the task's next call.
+  PageSeq take() {
+    PageSeq out = applied;
+    out.append(pages);
+    applied.clear();
     pages.clear();
     first_line = 0;
     return out;
@@ -32,6 +53,7 @@ struct Attributor::Pending {
 /// its next summary (allocations, return-style frees) or to its last one (entry-style frees).
 struct Attributor::Task {
   std::string owner;  // comm-pid
+  bool busy = false;  // listed in busy_
   Pending alloc[2], free[2];  // [plain, dma]
   struct OpenFree {  // an entry-style free: its pages follow the summary
     bool open = false;
@@ -86,6 +108,9 @@ void Attributor::growth(const Event& e) {
   const auto named = growth_pool(e);
   if (!named) return;
   int pool = *named;
+  // A growth of the list runs under list_lock, after every list page seen so far (one whose
+  // pool the next summary decides may be the list's too).
+  if (pool == kMainPool) hand_over_others(t);
   if (!e.probe()) e.require_growth_fields();
   else if (!nr) sink_.unchecked("growth requests (nr_pages): the fill_list probe does not carry nr_pages");
   if (start && end && !ret) {  // kprobe on request_resource: entry half, ret follows
@@ -170,46 +195,78 @@ void Attributor::page(const Event& e) {
   const bool alloc = is_alloc_page(e.kind);
   if (t.growth.pending) settle(t);
   const Pfn pfn = sink_.page_pfn(e, alloc);
+  if (path == Path::plain) hand_over_others(t);
   if (alloc) {
     if (t.open_free.open) close_open_free(t);
-    if (!t.free[0].pages.empty() || !t.free[1].pages.empty()) flush_orphans(t, false);
-    if (!t.alloc[1 - p].pages.empty()) flush_orphans(t, false);
-    if (t.alloc[p].pages.empty()) note_interleaving(e, t);
-    t.alloc[p].add(pfn, e.rec->line);
+    if (t.free[0].any() || t.free[1].any()) flush_orphans(t, false);
+    if (t.alloc[1 - p].any()) flush_orphans(t, false);
+    t.alloc[p].add(pfn, *e.rec);
   } else if (t.open_free.open && t.open_free.path == path) {
-    t.open_free.pages.add(pfn, e.rec->line);
+    t.open_free.pages.add(pfn, *e.rec);
     cur_.span(pfn, pfn);
     // All nr_pages pages seen: the free is complete (its pages are back on the list for the
     // next allocation, whichever task makes it).
     if (t.open_free.nr && t.open_free.pages.pages.size() >= *t.open_free.nr) close_open_free(t);
   } else {
     if (t.open_free.open) close_open_free(t);
-    if (!t.alloc[0].pages.empty() || !t.alloc[1].pages.empty() || !t.free[1 - p].pages.empty())
+    if (t.alloc[0].any() || t.alloc[1].any() || t.free[1 - p].any())
       flush_orphans(t, false);
-    t.free[p].add(pfn, e.rec->line);
+    t.free[p].add(pfn, *e.rec);
   }
+  busy(t);
   cur_.span(pfn, pfn);
 }
 
-// Another task is between its own pages and its summary: hand-outs interleave (the kernel's
-// list_lock forbids it; a user-space or unlocked path may not). Summaries then arrive in
-// another order than the pops, so the LIFO reference cannot follow.
-void Attributor::note_interleaving(const Event& e, const Task& t) {
-  if (!sink_.follows_order() || tasks_.size() <= 1) return;
-  for (const auto& [pid, other] : tasks_)
-    if (other.get() != &t && (!other->alloc[0].pages.empty() || !other->alloc[1].pages.empty())) {
-      sink_.order_lost(fmt::format("order-mismatch after {}:{}: allocations of {} and {} interleave (no list_lock "
-                                   "around them), so the LIFO order is not followed from there",
-                                   e.rec->file, e.rec->line, other->owner, t.owner));
-      return;
-    }
+void Attributor::busy(Task& t) {
+  if (!t.busy) {
+    t.busy = true;
+    busy_.push_back(&t);
+  }
+}
+
+// Another task `me` is at a page event of the plain list (or grows it): page events are
+// emitted under list_lock, so every other task's list pages seen so far were taken or given
+// back before this one, whether or not their summaries came yet. They are handed over now, as
+// parts, so the list sees them in lock order (the summary then only closes the call). The
+// DMA path is left to its summaries: a genpool range is allocated and freed as a whole, and a
+// part would make a DMA free look partial (docs/replay.md).
+void Attributor::hand_over_others(Task& me) {
+  if (busy_.empty() || (busy_.size() == 1 && busy_[0] == &me)) return;
+  for (Task* o : busy_) {
+    if (o == &me) continue;
+    // An entry-style free that has started giving pages back has finished its locked loop.
+    if (o->open_free.open && o->open_free.path == Path::plain && !o->open_free.pages.pages.empty())
+      close_open_free(*o);
+    if (!o->alloc[0].pages.empty()) hand_over(*o, /*alloc=*/true);
+    if (!o->free[0].pages.empty()) hand_over(*o, /*alloc=*/false);
+  }
+  std::erase_if(busy_, [](Task* o) {
+    const bool still = o->alloc[0].any() || o->alloc[1].any() || o->free[0].any() ||
+                       o->free[1].any() || o->open_free.open;
+    if (!still) o->busy = false;
+    return !still;
+  });
+}
+
+void Attributor::hand_over(Task& t, bool alloc) {
+  Pending& pend = alloc ? t.alloc[0] : t.free[0];
+  const Where at = pend.last;
+  AtEvent scope(cur_, at, /*clear_span=*/true);  // the part's findings are its last page's
+  if (alloc && !t.deferred.empty()) flush_deferred(t, kMainPool);  // its own growth comes first
+  PageSeq pages = pend.take_part();
+  const std::uint64_t n = pages.size();
+  if (alloc)
+    sink_.alloc(AllocCall{Path::plain, n, 0, std::move(pages), t.owner, std::nullopt, /*part=*/true, 0});
+  else
+    sink_.free(FreeCall{Path::plain, n, std::move(pages), t.owner, std::nullopt, /*part=*/true, 0});
+  sink_.collect();
 }
 
 void Attributor::flush_others(Task& t, Pending& mine) {
   // A summary takes its own pending pages; pages on the task's other lists have no summary.
   bool others = false;
   for (const Pending* l : {&t.alloc[0], &t.alloc[1], &t.free[0], &t.free[1]})
-    others = others || (l != &mine && !l->pages.empty());
+    others = others || (l != &mine && l->any());
   if (!others) return;
   Pending keep = std::move(mine);
   mine = Pending{};
@@ -225,9 +282,11 @@ void Attributor::flush_orphans(Task& t, bool at_end) {
   for (int f = 0; f < 2; ++f)
     for (int p = 0; p < 2; ++p) {
       Pending& pend = f ? t.free[p] : t.alloc[p];
-      if (pend.pages.empty()) continue;
-      std::string msg = fmt::format("{} {} events of {} (from line {}: {}) have no {} summary", pend.pages.size(),
-                                    kind[f][p], t.owner, pend.first_line, pend.pages.describe(), summary[f][p]);
+      if (!pend.any()) continue;
+      const std::uint64_t first_line = pend.first_line;
+      const PageSeq pages = pend.take();
+      std::string msg = fmt::format("{} {} events of {} (from line {}: {}) have no {} summary", pages.size(),
+                                    kind[f][p], t.owner, first_line, pages.describe(), summary[f][p]);
       if (at_end) {
         sink_.warn("incomplete", cur_.where(), msg + " before the end of the input: the call was still running");
         sink_.unchecked("pages of calls still running at the end of the input");
@@ -235,8 +294,8 @@ void Attributor::flush_orphans(Task& t, bool at_end) {
         Finding fd;
         fd.rule = "count-mismatch";
         fd.message = msg;
-        fd.pfns = {pend.pages.front()};
-        fd.counts = {{"pages", static_cast<std::int64_t>(pend.pages.size())}};
+        fd.pfns = {pages.front()};
+        fd.counts = {{"pages", static_cast<std::int64_t>(pages.size())}};
         sink_.hold(std::move(fd));
       }
       pend = Pending{};
@@ -262,6 +321,7 @@ void Attributor::alloc(const Event& e) {
   if (!ret) sink_.unchecked("return values: a probe without ret= (assumed 0)");
   if (!t.deferred.empty()) flush_deferred(t, p == 1 ? kDmaPool : kMainPool);
   flush_others(t, t.alloc[p]);
+  const std::uint64_t applied = t.alloc[p].applied.size();
   PageSeq pages = t.alloc[p].take();
   if (!nr) {
     nr = pages.size();
@@ -269,7 +329,7 @@ void Attributor::alloc(const Event& e) {
   }
   const std::string_view owner = path == Path::dma ? std::string_view(e.dev()) : std::string_view(t.owner);
   auto lc = e.list_count();
-  sink_.alloc(AllocCall{path, *nr, static_cast<int>(ret.value_or(0)), std::move(pages), owner, lc});
+  sink_.alloc(AllocCall{path, *nr, static_cast<int>(ret.value_or(0)), std::move(pages), owner, lc, false, applied});
 }
 
 void Attributor::free(const Event& e) {
@@ -283,12 +343,12 @@ void Attributor::free(const Event& e) {
   e.require_free_fields();
   if (!nr) sink_.unchecked("count-mismatch of frees: the probe does not carry nr_pages");
   const std::string_view dev = path == Path::dma ? std::string_view(e.dev()) : std::string_view(t.owner);
-  if (t.free[p].pages.empty() && e.has_pages()) {
+  if (!t.free[p].any() && e.has_pages()) {
     // A kprobe on the free's entry may fetch the pages[] array (`pages={0xfffffc..,...}`,
     // struct page pointers). With the struct page base known they are the free's pages.
     if (e.pages_braced() && sink_.struct_page_base_known()) {
       PageSeq pages = sink_.pages_array(e);
-      if (!t.alloc[0].pages.empty() || !t.alloc[1].pages.empty() || !t.free[1 - p].pages.empty())
+      if (t.alloc[0].any() || t.alloc[1].any() || t.free[1 - p].any())
         flush_orphans(t, false);
       auto lc = e.list_count();
       sink_.free(FreeCall{path, nr.value_or(pages.size()), std::move(pages), dev, lc});
@@ -297,7 +357,7 @@ void Attributor::free(const Event& e) {
     if (!sink_.struct_page_base_known())
       sink_.unchecked("pages={...} arrays of free probes: not used without --vmemmap (struct page base)");
   }
-  if (e.probe_entry() && t.free[p].pages.empty()) {
+  if (e.probe_entry() && !t.free[p].any()) {
     // Entry-style free (a probe on the function's entry, no pages of this task before it): its
     // pages follow, up to this task's next event that is not one of them. An entry probe with
     // pages before it sits at the return (a uprobe on the trace call): return-style below.
@@ -305,14 +365,15 @@ void Attributor::free(const Event& e) {
     return;
   }
   flush_others(t, t.free[p]);
+  const std::uint64_t applied = t.free[p].applied.size();
   PageSeq pages = t.free[p].take();
   auto lc = e.list_count();
-  sink_.free(FreeCall{path, nr.value_or(pages.size()), std::move(pages), dev, lc});
+  sink_.free(FreeCall{path, nr.value_or(pages.size()), std::move(pages), dev, lc, false, applied});
 }
 
 void Attributor::open_free(const Event& e, Task& t, std::string_view dev, std::optional<std::uint64_t> nr) {
   const int p = index_of(e.path());
-  if (!t.free[1 - p].pages.empty() || !t.alloc[0].pages.empty() || !t.alloc[1].pages.empty())
+  if (t.free[1 - p].any() || t.alloc[0].any() || t.alloc[1].any())
     flush_orphans(t, false);
   auto& of = t.open_free;
   of.open = true;
@@ -322,6 +383,7 @@ void Attributor::open_free(const Event& e, Task& t, std::string_view dev, std::o
   of.at = e.where();
   of.pages = Pending{};
   of.list_count = e.list_count();
+  busy(t);
 }
 
 void Attributor::close_open_free(Task& t) {

@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "model/core/geometry.h"
 #include "traces/replay/calls.h"
@@ -53,13 +54,16 @@ class Attributor {
   void flush_orphans(Task& t, bool at_end);
   void flush_others(Task& t, Pending& mine);  // orphans of every list but `mine`
   void flush_deferred(Task& t, int pool);
-  void note_interleaving(const Event& e, const Task& t);
+  void busy(Task& t);                // t has pages or an open free waiting for their summary
+  void hand_over_others(Task& me);   // lock order: other tasks' list pages go to the sink now
+  void hand_over(Task& t, bool alloc);
   void open_free(const Event& e, Task& t, std::string_view dev, std::optional<std::uint64_t> nr);
 
   Geometry geo_;
   Cursor& cur_;
   CallSink& sink_;
   std::unordered_map<std::int64_t, std::unique_ptr<Task>> tasks_;
+  std::vector<Task*> busy_;  // tasks that may have pages waiting (usually zero to two)
 };
 
 }  // namespace unpop::replay

@@ -23,6 +23,12 @@ struct GrowthCall {
   std::optional<std::uint64_t> list_count;
 };
 
+/// Page events are emitted where the kernel takes a page off its list or puts it back, under
+/// the lock, so their trace order is the list's order, whatever order the summaries come in.
+/// A call's pages are therefore applied at their page events: when another task's page event
+/// (or growth) comes while a task's pages wait for their summary, attribution hands those pages
+/// over at once as a *part* (`part`: applied now, the summary follows), and the summary then
+/// only closes the call: `applied` leading pages of `pages` were handed over before.
 struct AllocCall {
   Path path = Path::plain;
   std::uint64_t nr = 0;
@@ -30,6 +36,8 @@ struct AllocCall {
   PageSeq pages;           // empty: the capture had no page events for it (anonymous)
   std::string_view owner;  // comm-pid, or the DMA device
   std::optional<std::uint64_t> list_count;
+  bool part = false;         // pages applied ahead of the summary (nr is their number)
+  std::uint64_t applied = 0;  // the summary: how many leading pages were applied as parts
 };
 
 struct FreeCall {
@@ -38,6 +46,8 @@ struct FreeCall {
   PageSeq pages;
   std::string_view owner;
   std::optional<std::uint64_t> list_count;
+  bool part = false;
+  std::uint64_t applied = 0;
 };
 
 /// What consumes attribution's calls: the model-driven state of a variant (ModelState).
@@ -63,9 +73,6 @@ class CallSink {
   virtual bool struct_page_base_known() const = 0;
   /// A free probe's `pages={...}` array as pfns (the base is known).
   virtual PageSeq pages_array(const Event& e) = 0;
-  /// Is the LIFO order still followed (worth noticing that hand-outs interleave)?
-  virtual bool follows_order() const = 0;
-  virtual void order_lost(std::string why) = 0;
   /// A successful growth of unknown range: the pool's extent is unknown from here on.
   virtual void pool_extent_unknown() = 0;
   /// Does a growth that names no pool wait for its task's next summary to tell (a DMA pool of

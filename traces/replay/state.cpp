@@ -36,11 +36,6 @@ void ModelState::warn(std::string kind, const Where& at, std::string message) {
 
 bool ModelState::pool_from_next_summary() const { return info_->traits.dma == DmaSource::own_genpool; }
 
-void ModelState::order_lost(std::string why) {
-  order_unknown_ = true;
-  out_.unchecked(std::move(why));
-}
-
 // ---------------------------------------------------------------------------------------------
 // The checker, regions and init
 
@@ -191,6 +186,10 @@ void ModelState::check_list_count(std::uint64_t list_count) {
 void ModelState::alloc(AllocCall&& c) {
   const int p = c.path == Path::dma ? 1 : 0;
   cur_.touch(c.pages);
+  if (c.part) {  // pages taken off the list at their page events; the summary follows
+    hand_out(c.path, c.owner, c.pages);
+    return;
+  }
   if (c.ret == 0 && c.pages.empty() && c.nr > 0) {  // no page events: anonymous pages
     anon_change(p, static_cast<std::int64_t>(c.nr));
     if (c.list_count) check_list_count(*c.list_count);
@@ -198,8 +197,8 @@ void ModelState::alloc(AllocCall&& c) {
     return;
   }
   if (c.ret != 0) {
-    alloc_failed(c, c.pages);
-  } else {
+    alloc_failed(c, c.pages, c.applied);
+  } else if (c.applied == 0) {
     reconcile_uncertain(c.pages);
     AllocEvent e;
     e.path = c.path;
@@ -210,14 +209,52 @@ void ModelState::alloc(AllocCall&& c) {
     e.pages = std::move(c.pages);
     checker_->allocated(e);
     cex_.alloc(c.path, c.nr, c.owner, e.pages, true);
+  } else {
+    // Parts went to the checker at their page events: hand out the rest, then the summary's
+    // count against all of the call's pages.
+    if (c.applied < c.pages.size()) hand_out(c.path, c.owner, c.pages.slice(c.applied, c.pages.size() - c.applied));
+    if (c.nr != c.pages.size()) count_mismatch(fmt::format("allocation returned 0 with {} pages for nr_pages={}",
+                                                           c.pages.size(), c.nr), c.nr, c.pages.size());
+    cex_.alloc(c.path, c.nr, c.owner, c.pages, true);
   }
   if (c.list_count) check_list_count(*c.list_count);
+}
+
+// Pages handed out as they were taken off the list (a part of a call, or its rest).
+void ModelState::hand_out(Path path, std::string_view owner, const PageSeq& pages) {
+  reconcile_uncertain(pages);
+  AllocEvent e;
+  e.path = path;
+  e.owner = std::string(owner);
+  e.nr_pages = pages.size();
+  e.source = path == Path::dma ? dma_source(pages) : Source::pool;
+  e.pages = pages;
+  checker_->allocated(e);
+}
+
+// Pages given back as they went back on the list (a part of a call, or its rest).
+void ModelState::give_back(Path path, std::string_view owner, const PageSeq& pages) {
+  FreeEvent e;
+  e.path = path;
+  e.owner = std::string(owner);
+  e.nr_pages = pages.size();
+  e.source = path == Path::dma ? dma_source(pages) : Source::pool;
+  e.pages = pages;
+  checker_->freed(e);
+}
+
+void ModelState::count_mismatch(std::string message, std::uint64_t nr, std::uint64_t pages) {
+  Finding f;
+  f.rule = "count-mismatch";
+  f.message = std::move(message);
+  f.counts = {{"nr_pages", static_cast<std::int64_t>(nr)}, {"pages", static_cast<std::int64_t>(pages)}};
+  out_.hold(std::move(f));
 }
 
 // A failed allocation. Page events before it were rolled back by the kernel (upstream's PVMMU
 // path puts pages[0..i] back in order): checked as handed out, then given back. The failure
 // itself is checked for spurious-enomem, where anonymous live pages count as used.
-void ModelState::alloc_failed(const AllocCall& c, const PageSeq& pages) {
+void ModelState::alloc_failed(const AllocCall& c, const PageSeq& pages, std::uint64_t applied) {
   AllocEvent e;
   e.path = c.path;
   e.owner = std::string(c.owner);
@@ -228,21 +265,9 @@ void ModelState::alloc_failed(const AllocCall& c, const PageSeq& pages) {
               fmt::format("{} allocation returned {} after {} page events ({}): assumed rolled back by the kernel "
                           "(pages checked as handed out, then put back)",
                           to_string(c.path), err::name(c.ret), pages.size(), pages.describe()));
-    reconcile_uncertain(pages);
-    AllocEvent ok = e;
-    ok.ret = 0;
-    ok.nr_pages = pages.size();
-    ok.source = c.path == Path::dma ? dma_source(pages) : Source::pool;
-    ok.pages = pages;
-    checker_->allocated(ok);
+    if (applied < pages.size()) hand_out(c.path, c.owner, pages.slice(applied, pages.size() - applied));
     collect();
-    FreeEvent back;
-    back.path = c.path;
-    back.source = ok.source;
-    back.owner = e.owner;
-    back.nr_pages = pages.size();
-    back.pages = pages;
-    checker_->freed(back);
+    give_back(c.path, c.owner, pages);
   }
   collect();
   e.source = c.path == Path::dma && info_->traits.dma == DmaSource::cma_ram ? Source::ram : Source::pool;
@@ -259,20 +284,31 @@ void ModelState::alloc_failed(const AllocCall& c, const PageSeq& pages) {
 }
 
 void ModelState::free(FreeCall&& c) {
+  if (c.part) {  // pages back on the list at their page events; the summary follows
+    cur_.touch(c.pages);
+    give_back(c.path, c.owner, c.pages);
+    return;
+  }
   if (c.pages.empty() && c.nr > 0) {
     free_anonymous(c);
     return;
   }
   cur_.touch(c.pages);
-  FreeEvent e;
-  e.path = c.path;
-  e.owner = std::string(c.owner);
-  e.nr_pages = c.nr;
-  // (A CMA fallback picks the free path by is_xen_unpopulated_page(): RAM pages the checker took as RAM.)
-  e.source = c.path == Path::dma ? dma_source(c.pages) : Source::pool;
-  e.pages = std::move(c.pages);
-  checker_->freed(e);
-  cex_.free(c.path, c.nr, e.pages);
+  if (c.applied == 0) {
+    FreeEvent e;
+    e.path = c.path;
+    e.owner = std::string(c.owner);
+    e.nr_pages = c.nr;
+    // (A CMA fallback picks the free path by is_xen_unpopulated_page(): RAM pages the checker took as RAM.)
+    e.source = c.path == Path::dma ? dma_source(c.pages) : Source::pool;
+    e.pages = c.pages;
+    checker_->freed(e);
+  } else {
+    if (c.applied < c.pages.size()) give_back(c.path, c.owner, c.pages.slice(c.applied, c.pages.size() - c.applied));
+    if (c.nr != c.pages.size())
+      count_mismatch(fmt::format("free of nr_pages={} gave back {} pages", c.nr, c.pages.size()), c.nr, c.pages.size());
+  }
+  cex_.free(c.path, c.nr, c.pages);
   if (c.list_count) check_list_count(*c.list_count);
 }
 

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "model/core/geometry.h"
@@ -63,15 +64,18 @@ class ModelState final : public CallSink {
   Pfn page_pfn(const Event& e, bool alloc) override;
   bool struct_page_base_known() const override { return struct_pages_.known(); }
   PageSeq pages_array(const Event& e) override { return struct_pages_.pages(e); }
-  bool follows_order() const override { return !order_unknown_ && lifo_; }
-  void order_lost(std::string why) override;
+  /// Is the LIFO order still checked (no anonymous pages made it unknown)?
+  bool follows_order() const { return !order_unknown_ && lifo_; }
   void pool_extent_unknown() override { pool_unknown_ = true; }
   bool pool_from_next_summary() const override;
 
  private:
   void compare_regions(const Where& at);
   void infer_target(const Where& at);
-  void alloc_failed(const AllocCall& c, const PageSeq& pages);
+  void alloc_failed(const AllocCall& c, const PageSeq& pages, std::uint64_t applied);
+  void hand_out(Path path, std::string_view owner, const PageSeq& pages);
+  void give_back(Path path, std::string_view owner, const PageSeq& pages);
+  void count_mismatch(std::string message, std::uint64_t nr, std::uint64_t pages);
   void free_anonymous(const FreeCall& c);
   void check_list_count(std::uint64_t list_count);
   void anon_change(int path, std::int64_t delta);
