@@ -119,6 +119,11 @@ void register_replay(CLI::App& app) {
   auto a = std::make_shared<ReplayArgs>();
   auto* sub = app.add_subcommand("replay", "check a kernel trace of the allocator against every rule");
   sub->allow_extras();
+  sub->footer(
+      "Exit: 0 ok; 1 a safety rule broke (a violation); 2 unreadable input or a usage error; 3 divergent: no "
+      "violation, but the kernel did what the variant cannot do (a growth elsewhere than the model's "
+      "allocate_resource, a growth size other than round_up(nr_pages, PAGES_PER_SECTION), a page its list would "
+      "not hand out). docs/replay.md");
   sub->add_option("--iomem", a->iomem, "a /proc/iomem dump of the traced guest");
   sub->add_option("--dtb", a->dtb, "the traced guest's device-tree blob (/sys/firmware/fdt)");
   sub->add_option("--preset", a->preset, "a shipped layout preset");

@@ -177,7 +177,7 @@ void Checker::check_order(const PageSeq& pages) {
   report("order-mismatch",
          fmt::format("page {} handed out is pfn {:#x}; page_list (LIFO) would give {:#x}", i,
                      i < pages.size() ? pages.at(i) : 0, i < want.size() ? want.at(i) : 0),
-         {}, {i < pages.size() ? pages.at(i) : 0});
+         {}, {i < pages.size() ? pages.at(i) : 0, i < want.size() ? want.at(i) : 0});  // handed out, LIFO's
 }
 
 void Checker::check_pages_allocated(const AllocEvent& e, unsigned id) {

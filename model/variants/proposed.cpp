@@ -286,6 +286,7 @@ VariantInfo proposed_variant() {
   v.traits.dma = DmaSource::shared_pool;
   v.traits.extra_mem = ExtraMem::always;
   v.traits.growth_fn = "grow(window)";
+  v.traits.growth_from_tree = false;
   // proposed computes each growth window itself from growable_space() (gaps of the target free
   // in iomem, whole aligned sections) and calls allocate_resource with exactly that window.
   v.equivalent = {

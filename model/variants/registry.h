@@ -83,6 +83,11 @@ struct VariantTraits {
   unsigned dma_alloc_steps = 1;      // atomic steps of one DMA allocation another caller sees
   bool tmp_res_slip = false;         // the DMA fill tests `if (!res)` after kzalloc(tmp_res) (the RFC)
   const char* growth_fn = "fill_list";  // the function that grows the pool the solver's growth step checks
+  /// Each growth is allocate_resource(target, round_up(nr_pages, PAGES_PER_SECTION) pages,
+  /// the pluggable range, section alignment): where it lands and how big it is follow from the
+  /// resource tree alone, so a trace's growths can be predicted (replay's growth divergences).
+  /// False for a variant that picks the window itself from its own state (proposed).
+  bool growth_from_tree = true;
 };
 
 struct VariantInfo {

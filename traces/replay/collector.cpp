@@ -26,6 +26,7 @@ const char* to_string(Verdict v) {
     case Verdict::ok: return "ok";
     case Verdict::violation: return "violation";
     case Verdict::unreadable: return "unreadable";
+    case Verdict::divergent: return "divergent";
   }
   return "?";
 }
@@ -56,6 +57,12 @@ void Collector::collect(Checker* checker, const Doubts& doubts) {
   Where at = cur_.where();
   for (auto& f : fs) {
     if (f.rule == "order-mismatch" && doubts.order_unknown) continue;
+    if (f.rule == "order-mismatch") {  // page choice: what the variant's list cannot produce
+      const std::string kernel = f.pfns.size() > 0 ? fmt::format("pfn {:#x}", f.pfns[0]) : "?";
+      const std::string model = f.pfns.size() > 1 ? fmt::format("pfn {:#x}", f.pfns[1]) : "?";
+      diverge("page-choice", "page_list (LIFO) gives " + model, "handed out " + kernel, f.message, f);
+      continue;
+    }
     if (f.rule == "not-in-pool" && doubts.pool_unknown) continue;
     if (f.severity == Severity::warning) {
       warn(f.rule, at, f.message);
@@ -82,6 +89,25 @@ void Collector::collect(Checker* checker, const Doubts& doubts) {
     if (res_.violations.size() < kMaxReported) res_.violations.push_back(std::move(rep));
     if (!opt_.all) stop_ = true;
   }
+}
+
+void Collector::diverge(std::string kind, std::string model, std::string kernel, std::string message,
+                        const Finding& pages) {
+  const Where at = cur_.where();
+  if (!lost_marker_.empty()) {
+    warn("divergence", at, fmt::format("{}: {} (uncertain: after {})", kind, message, lost_marker_));
+    return;
+  }
+  if (res_.divergence) return;
+  Divergence d;
+  d.variant = opt_.variant;
+  d.kind = std::move(kind);
+  d.at = at;
+  d.model = std::move(model);
+  d.kernel = std::move(kernel);
+  d.message = std::move(message);
+  d.context = ring_.context_for(pages, at.pid);
+  res_.divergence = std::move(d);
 }
 
 void Collector::other_event(std::string_view name) {
@@ -120,7 +146,9 @@ void Collector::finish(const std::string& last_file) {
     if (n > kWarningsPerKind)
       res_.warnings.push_back(
           Warning{kind, last_file, 0, fmt::format("{} more {} warnings not listed", n - kWarningsPerKind, kind)});
-  res_.verdict = !res_.violations.empty() ? Verdict::violation : Verdict::ok;
+  res_.verdict = !res_.violations.empty() ? Verdict::violation
+                 : res_.divergence         ? Verdict::divergent
+                                           : Verdict::ok;
 }
 
 }  // namespace unpop::replay

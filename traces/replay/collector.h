@@ -39,6 +39,12 @@ class Collector {
   void unchecked(std::string note);
   /// A finding of the replay's own, filed at the next collect().
   void hold(Finding f) { held_.push_back(std::move(f)); }
+  /// The kernel left the variant at the cursor's event. The first divergence is kept (after a
+  /// lost-events marker it is a warning: the history it rests on may be hidden); it does not
+  /// stop the replay, since the rules that need only the trace are still checked.
+  void diverge(std::string kind, std::string model, std::string kernel, std::string message,
+               const Finding& pages);
+  bool diverged() const { return res_.divergence.has_value(); }
   /// Files held findings and the checker's new ones at the cursor's event. Nothing happens
   /// before the checker exists (held findings wait for it).
   void collect(Checker* checker, const Doubts& doubts);

@@ -53,6 +53,11 @@ nlohmann::json to_json(const Result& r) {
   auto& oe = j["other_events"] = nlohmann::json::object();
   for (const auto& [k, n] : r.other_events) oe[k] = n;
   if (r.error) j["error"] = {{"file", r.error->file}, {"line", r.error->line}, {"message", r.error->message}};
+  if (const auto& d = r.divergence)
+    j["divergence"] = {{"variant", d->variant}, {"kind", d->kind},   {"file", d->at.file},
+                       {"line", d->at.line},    {"timestamp", d->at.timestamp}, {"task", d->at.task},
+                       {"pid", d->at.pid},      {"cpu", d->at.cpu},   {"model", d->model},
+                       {"kernel", d->kernel},   {"message", d->message}, {"context", d->context}};
   return j;
 }
 
@@ -94,6 +99,16 @@ std::string to_text(const Result& r, const TextOptions& o) {
       add(fmt::format("  look at it: {} && unpopcheck explore case.json", o.rerun_with_cex));
     else
       add("  look at it: add --cex case.json to this replay, then: unpopcheck explore case.json");
+  }
+  if (const auto& d = r.divergence) {
+    add(fmt::format("DIVERGENCE {} at {}: the kernel did what {} cannot do", d->kind, where_text(d->at), d->variant));
+    add(fmt::format("  model:   {}", d->model));
+    add(fmt::format("  kernel:  {}", d->kernel));
+    add(fmt::format("  what:    {}", d->message));
+    if (!d->context.empty()) {
+      add("  preceding events of the same pages or resource:");
+      for (const auto& c : d->context) add("    " + c);
+    }
   }
   for (const auto& f : r.findings)
     add(fmt::format("finding {} at {}: {}", f.finding.rule, where_text(f.at), f.finding.message));

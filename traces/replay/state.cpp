@@ -101,6 +101,7 @@ void ModelState::infer_target(const Where& at) {
   for (std::size_t i = 1; i < regs.size(); ++i)
     if (regs[i - 1].end + 1 < regs[i].start) gaps.push_back({regs[i - 1].end + 1, regs[i].start - 1});
   checker_->target_built(t, std::nullopt, gaps, 0);
+  start_placement(t);
   out_.warn("inferred-target", at,
             fmt::format("no xen_unpop_init event before the first allocator event: target {} inferred from the "
                         "layout ({})",
@@ -128,6 +129,7 @@ void ModelState::init(const Event& e) {
   // Holes are only meaningful when Linux built xen_resource from regions.
   checker_->target_built(f.target, f.target == Target::xen_resource ? span : std::nullopt, trace_holes_,
                          static_cast<int>(f.ret));
+  if (f.ret == 0) start_placement(f.target);
   if (f.target == Target::xen_resource && trace_regions_.empty() && layout_.ext_regions.empty())
     out_.unchecked("outside-ext-region: target xen_resource but neither the layout nor the trace gives the regions");
 }
@@ -135,7 +137,41 @@ void ModelState::init(const Event& e) {
 // ---------------------------------------------------------------------------------------------
 // Growths and pages
 
+// The variant's growths follow from the resource tree (registry: growth_from_tree): the
+// model's kernel, built from the same layout and target, predicts each one.
+void ModelState::start_placement(Target t) {
+  placement_.reset();
+  if (!info_->traits.growth_from_tree) {
+    out_.unchecked(fmt::format("growth placement: {} chooses its growth windows from its own state", info_->name));
+    return;
+  }
+  placement_ = Placement::make(layout_, geo_, t);
+  if (!placement_)
+    out_.unchecked(fmt::format("growth placement: the model cannot build {} from this layout", to_string(t)));
+}
+
+void ModelState::check_placement(const GrowthCall& g) {
+  if (!placement_) return;
+  if (g.ret == 0 && !g.range) {  // a growth of unknown range: the model's tree cannot follow
+    placement_.reset();
+    out_.unchecked("growth placement: a growth of unknown range");
+    return;
+  }
+  const bool first = placement_->growths() == 0;
+  auto m = g.range ? placement_->grown(g.nr, *g.range, g.pool) : placement_->failed(g.nr, g.ret, g.pool);
+  if (!m) return;
+  placement_.reset();  // the trees differ from here: no further prediction
+  Finding where;
+  if (g.range) where.ranges = {{*g.range, "growth"}};
+  std::string message = fmt::format("{}: model {}; kernel {}", m->kind, m->model, m->kernel);
+  if (first)
+    message += " -- this is the trace's first growth: check the layout (--dtb/--iomem/--preset) before "
+               "suspecting the kernel";
+  out_.diverge(m->kind, m->model, m->kernel, std::move(message), where);
+}
+
 void ModelState::growth(const GrowthCall& g) {
+  check_placement(g);
   const std::uint64_t free_before = checker_->pool_pages() - std::min(checker_->pool_pages(), checker_->live_pages());
   const bool empty_before = free_before == 0 && anon_.live() == 0;
   checker_->growth(g.pool, g.nr, g.range, g.ret);

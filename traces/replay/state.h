@@ -23,6 +23,7 @@
 #include "traces/replay/collector.h"
 #include "traces/replay/counterexample.h"
 #include "traces/replay/cursor.h"
+#include "traces/replay/placement.h"
 #include "traces/replay/struct_pages.h"
 
 namespace unpop::replay {
@@ -71,6 +72,8 @@ class ModelState final : public CallSink {
 
  private:
   void compare_regions(const Where& at);
+  void start_placement(Target t);
+  void check_placement(const GrowthCall& g);
   void infer_target(const Where& at);
   void alloc_failed(const AllocCall& c, const PageSeq& pages, std::uint64_t applied);
   void hand_out(Path path, std::string_view owner, const PageSeq& pages);
@@ -93,6 +96,7 @@ class ModelState final : public CallSink {
   StructPages struct_pages_;
   AnonPages anon_;
   std::unique_ptr<Checker> checker_;
+  std::unique_ptr<Placement> placement_;  // the model's growths, while they follow the trace's
 
   std::vector<Range> trace_regions_, trace_holes_;  // xen_unpop_region events
   bool saw_init_ = false;

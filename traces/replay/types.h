@@ -58,7 +58,19 @@ struct InputError {
   std::string message;
 };
 
-enum class Verdict { ok, violation, unreadable };
+/// The first event where the kernel did something the variant cannot do, given the trace so
+/// far and the layout (docs/replay.md, "Divergence"): what the model would have done and what
+/// the kernel did.
+struct Divergence {
+  std::string variant;
+  std::string kind;  // growth-placement, growth-size, page-choice
+  Where at;
+  std::string model, kernel;
+  std::string message;
+  std::vector<std::string> context;  // preceding events of the same pages or resource
+};
+
+enum class Verdict { ok, violation, unreadable, divergent };
 const char* to_string(Verdict v);
 
 struct Result {
@@ -70,7 +82,16 @@ struct Result {
   std::vector<Reported> findings;  // liveness (spurious-enomem, ram-stolen)
   std::map<std::string, std::uint64_t, std::less<>> other_events;
   std::optional<InputError> error;
-  int exit_code() const { return verdict == Verdict::ok ? 0 : verdict == Verdict::violation ? 1 : 2; }
+  std::optional<Divergence> divergence;  // the first one (a violation still wins the verdict)
+  int exit_code() const {
+    switch (verdict) {
+      case Verdict::ok: return 0;
+      case Verdict::violation: return 1;
+      case Verdict::unreadable: return 2;
+      case Verdict::divergent: return 3;
+    }
+    return 2;
+  }
 };
 
 }  // namespace unpop::replay

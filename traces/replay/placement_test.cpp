@@ -1,0 +1,59 @@
+// Placement: the model's allocate_resource, asked for each growth of a trace in turn.
+#include "traces/replay/placement.h"
+
+#include <gtest/gtest.h>
+
+#include "model/layout/loaders.h"
+
+namespace unpop::replay {
+namespace {
+
+struct PlacementRig {
+  PlacementRig() {
+    layout = load_preset("qemu-virt-dom0");  // regions 0x40400000-0x5fffffff, 0x80000000-0xbfffffff
+    Geometry::make(layout.arch, 4096, geo);
+    p = Placement::make(layout, geo, Target::xen_resource);
+  }
+  Layout layout;
+  Geometry geo;
+  std::unique_ptr<Placement> p;
+};
+
+TEST(ReplayPlacement, FollowsTheKernelsGrowthsInOrder) {
+  PlacementRig rig;
+  ASSERT_TRUE(rig.p);
+  // The lowest section-aligned room in xen_resource first, then the next one.
+  EXPECT_FALSE(rig.p->grown(1, Range{0x48000000, 0x4fffffff}, kMainPool));
+  EXPECT_FALSE(rig.p->grown(32769, Range{0x50000000, 0x5fffffff}, kMainPool));
+  // The low region is full: the next section comes from the high one.
+  EXPECT_FALSE(rig.p->grown(0, Range{0x80000000, 0x87ffffff}, kMainPool));
+  EXPECT_EQ(rig.p->growths(), 3);
+}
+
+TEST(ReplayPlacement, AnotherRangeIsAGrowthPlacementMismatch) {
+  PlacementRig rig;
+  auto m = rig.p->grown(1, Range{0x50000000, 0x57ffffff}, kMainPool);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->kind, "growth-placement");
+  EXPECT_EQ(m->model, "growth 0x48000000-0x4fffffff");
+  EXPECT_EQ(m->kernel, "growth 0x50000000-0x57ffffff");
+}
+
+TEST(ReplayPlacement, SizeIsRoundUpToASection) {
+  PlacementRig rig;
+  auto m = rig.p->grown(1, Range{0x48000000, 0x57ffffff}, kMainPool);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->kind, "growth-size");
+}
+
+TEST(ReplayPlacement, EbusyWhereTheModelFindsRoomDiverges) {
+  PlacementRig rig;
+  auto m = rig.p->failed(1, -16, kMainPool);  // -EBUSY for one page: there is room
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->kind, "growth-placement");
+  EXPECT_FALSE(PlacementRig().p->failed(1u << 20, -16, kMainPool));  // 4 GiB: no room in the model either
+  EXPECT_FALSE(PlacementRig().p->failed(1, -12, kMainPool));          // -ENOMEM: not the tree's to say
+}
+
+}  // namespace
+}  // namespace unpop::replay
