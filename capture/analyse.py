@@ -92,6 +92,8 @@ def main():
     ap.add_argument("--expect-verdict", default="ok",
                     help="the verdict both replays must give (default ok)")
     ap.add_argument("--quiet", action="store_true", help="print only the summary lines")
+    ap.add_argument("--expect-variant", default=None, metavar="V",
+                    help="the variant replay's --variant auto must choose (default: not checked)")
     ap.add_argument("--checked", action="append", default=[], metavar="RULE",
                     help="a rule the replay must check over the whole trace: no `unchecked` note "
                          "may name it (repeatable)")
@@ -166,6 +168,8 @@ def main():
                 print("  unchecked: " + "; ".join(rep["unchecked"]))
         if rep.get("verdict") != a.expect_verdict:
             problems.append(f"{f}: verdict {rep.get('verdict')}, expected {a.expect_verdict}")
+        if a.expect_variant and rep["_variant"] != a.expect_variant:
+            problems.append(f"{f}: replay chose variant {rep['_variant']}, expected {a.expect_variant}")
         for rule in a.checked:
             for note in rep.get("unchecked", []):
                 if note.startswith(rule):

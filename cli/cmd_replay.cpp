@@ -16,7 +16,7 @@ namespace unpop::cli {
 
 namespace {
 struct ReplayArgs {
-  std::string iomem, dtb, preset, layout_file, page_size, variant = default_variant(), cex, vmemmap, struct_page_size;
+  std::string iomem, dtb, preset, layout_file, page_size, variant = replay::kAutoVariant, cex, vmemmap, struct_page_size;
   bool drained = false, all = false, json = false, no_liveness = false;
   std::vector<std::string> traces;
 };
@@ -103,12 +103,12 @@ int run(const ReplayArgs& a, const std::vector<std::string>& extras) {
     opt("--page-size", a.page_size);
     opt("--vmemmap", a.vmemmap);
     opt("--struct-page-size", a.struct_page_size);
-    if (a.variant != default_variant()) opt("--variant", a.variant);
+    if (a.variant != replay::kAutoVariant) opt("--variant", a.variant);
     if (a.drained) cmd += " --drained";
     cmd += " --cex case.json";
     for (const auto& t : a.traces) cmd += " " + t;
     to.rerun_with_cex = cmd;
-    to.variant = a.variant;
+    to.variant = a.variant == replay::kAutoVariant ? "" : a.variant;
     std::cout << replay::to_text(res, to);
   }
   return res.exit_code();
@@ -129,7 +129,10 @@ void register_replay(CLI::App& app) {
   sub->add_option("--preset", a->preset, "a shipped layout preset");
   sub->add_option("--layout", a->layout_file, "a layout file (JSON)");
   sub->add_option("--page-size", a->page_size, "4K, 16K or 64K (default: the layout's)");
-  sub->add_option("--variant", a->variant, "the allocator that produced the trace (" + variant_list_text() + ")");
+  sub->add_option("--variant", a->variant,
+                  "the allocator that produced the trace: auto (default: every candidate in lockstep, the trace "
+                  "decides; docs/replay.md) or one of " + variant_list_text())
+      ->capture_default_str();
   sub->add_flag("--drained", a->drained, "all users had gone by the end of the trace (enables leak)");
   sub->add_flag("--all", a->all, "go on after the first violation");
   sub->add_flag("--json", a->json, "the report as one JSON object (the trace contract's shape)");

@@ -1,6 +1,7 @@
 // libFuzzer target: trace text through the whole replay — reader, Replayer, invariant Checker
 // (LiveIndex included), report in text and JSON. Any input must end in a verdict without a
-// crash, leak, UB or hang. The first byte picks the variant (its index in the registry); --all and --drained keep the
+// crash, leak, UB or hang. The first byte picks the variant (its index in the registry, or one
+// past the last: --variant auto, every candidate in lockstep); --all and --drained keep the
 // replay going past violations and through the leak check.
 #include <cstdint>
 #include <string>
@@ -20,7 +21,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   Geometry g;
   Geometry::make(kLayout.arch, 4096, g);
   replay::Options o;
-  o.variant = kVariants[data[0] % kVariants.size()];
+  const std::size_t pick = (data[0] & 0x7f) % (kVariants.size() + 1);
+  o.variant = pick < kVariants.size() ? kVariants[pick] : std::string(replay::kAutoVariant);
   o.all = true;
   o.drained = true;
   o.build_cex = data[0] & 0x80;

@@ -287,6 +287,10 @@ VariantInfo proposed_variant() {
   v.traits.extra_mem = ExtraMem::always;
   v.traits.growth_fn = "grow(window)";
   v.traits.growth_from_tree = false;
+  // No kernel implements it yet (the kernel-patch issue will): a trace cannot come from it, and
+  // its replay checks less (no growth prediction, no page order), so under `auto` it would
+  // "fit" traces the real variants do not. Replay it with --variant proposed.
+  v.auto_candidate = false;
   // proposed computes each growth window itself from growable_space() (gaps of the target free
   // in iomem, whole aligned sections) and calls allocate_resource with exactly that window.
   v.equivalent = {

@@ -99,6 +99,8 @@ struct VariantInfo {
   std::vector<Equivalent> equivalent;
   std::optional<Arch> native_arch;  // `--variant all` runs it only on layouts of this arch
   std::string colour = "#555555";   // charts
+  /// replay's `--variant auto` considers it: some kernel implements it (merged or posted).
+  bool auto_candidate = true;
   std::function<std::unique_ptr<Variant>()> make;
 };
 

@@ -194,6 +194,10 @@ void Attributor::page(const Event& e) {
   const int p = index_of(path);
   const bool alloc = is_alloc_page(e.kind);
   if (t.growth.pending) settle(t);
+  // A growth whose pool waits for the task's next summary: the task's next page handed out
+  // says it already (a growth and the pages of the same call), and a derived struct page base
+  // needs the growth before the page.
+  if (alloc && !t.deferred.empty()) flush_deferred(t, path == Path::dma ? kDmaPool : kMainPool);
   const Pfn pfn = sink_.page_pfn(e, alloc);
   if (path == Path::plain) hand_over_others(t);
   if (alloc) {

@@ -20,6 +20,7 @@ struct Expect {
   int exit = -1;
   std::vector<std::string> violations, no_violations, findings, warnings, unchecked;
   std::string divergence, divergence_text;  // expect-divergence: KIND; expect-divergence-text: part of its message
+  std::string chosen, fits, dropped;        // --variant auto: expect-chosen, expect-fits (a,b), expect-dropped
   long error_line = -1;
 };
 
@@ -46,6 +47,9 @@ Expect read_expect(const fs::path& p) {
     else if (val("expect-error-line", v)) e.error_line = std::stol(v);
     else if (val("expect-divergence", v)) e.divergence = v;
     else if (val("expect-divergence-text", v)) e.divergence_text = v;
+    else if (val("expect-chosen", v)) e.chosen = v;
+    else if (val("expect-fits", v)) e.fits = v;
+    else if (val("expect-dropped", v)) e.dropped = v;
   }
   return e;
 }
@@ -123,6 +127,19 @@ TEST_P(Fixture, MatchesItsHeader) {
         EXPECT_TRUE(x.contains(k)) << k;
     }
   }
+  if (!e.chosen.empty()) {
+    ASSERT_TRUE(j.contains("variant"));
+    EXPECT_EQ(j["variant"]["asked"], "auto");
+    EXPECT_EQ(j["variant"]["chosen"], e.chosen);
+    std::string fits;
+    for (const auto& f : j["variant"]["fits"]) fits += (fits.empty() ? "" : ",") + f.get<std::string>();
+    if (!e.fits.empty()) {
+      EXPECT_EQ(fits, e.fits);
+    }
+    if (!e.dropped.empty()) {
+      EXPECT_TRUE(j["variant"]["dropped"].contains(e.dropped)) << j["variant"].dump();
+    }
+  }
   for (const auto& v : e.no_violations) EXPECT_FALSE(has("violations", "rule", v)) << v;
   for (const auto& v : e.findings) EXPECT_TRUE(has("findings", "rule", v)) << v;
   for (const auto& v : e.warnings) EXPECT_TRUE(has("warnings", "kind", v)) << v;
@@ -154,6 +171,21 @@ TEST(Fixtures, CoverEveryRule) {
                            "spurious-enomem", "ram-stolen", "growth-overlap", "order-mismatch"}) {
     EXPECT_TRUE(fs::exists(kDir / "fixtures/rules" / (std::string(rule) + ".bad.txt"))) << rule;
     EXPECT_TRUE(fs::exists(kDir / "fixtures/rules" / (std::string(rule) + ".ok.txt"))) << rule;
+  }
+}
+
+// Issue 16: with the default options (--variant auto) the two DMA rule fixtures, written for
+// a kernel with a DMA pool, fail with their rule: the RFC is chosen, not upstream (which took
+// their DMA pages for CMA RAM and said ok).
+TEST(DefaultOptions, DmaRuleFixturesFailWithTheirRule) {
+  for (const char* rule : {"not-contiguous", "dma-free-mismatch"}) {
+    CliRun r = run(std::string(UNPOP_CLI) + " replay --json --preset qemu-virt-dom0 fixtures/rules/" + rule + ".bad.txt");
+    EXPECT_EQ(r.exit, 1) << rule << "\n" << r.out;
+    auto j = nlohmann::json::parse(r.out);
+    ASSERT_FALSE(j["violations"].empty()) << rule;
+    EXPECT_EQ(j["violations"][0]["rule"], rule);
+    EXPECT_NE(j["variant"]["chosen"], "upstream") << rule;
+    EXPECT_TRUE(j["variant"]["dropped"].contains("upstream")) << rule;
   }
 }
 
@@ -250,7 +282,7 @@ TEST(Recorded, CapturesReplay) {
 // Inputs that once crashed the whole-replay fuzzer (fuzz/fuzz_replay.cpp: the first byte picks
 // the variant, the rest is the trace): the CLI must print valid JSON with a verdict for each.
 TEST(ReplayFuzzRegressions, CliPrintsValidJson) {
-  static const char* const kVariants[] = {"upstream", "rfc", "v1", "x86", "proposed"};
+  static const char* const kVariants[] = {"upstream", "rfc", "v1", "x86", "proposed", "auto"};
   const fs::path dir = fs::path(UNPOP_FUZZ_DIR) / "regressions" / "replay";
   int n = 0;
   for (const auto& e : fs::directory_iterator(dir)) {
@@ -260,7 +292,7 @@ TEST(ReplayFuzzRegressions, CliPrintsValidJson) {
     const fs::path trace = fs::temp_directory_path() / ("unpop_fuzz_regression_" + e.path().filename().string());
     std::ofstream(trace, std::ios::binary) << bytes.substr(1);
     CliRun r = run(std::string(UNPOP_CLI) + " replay --json --all --drained --preset qemu-virt-dom0 --variant " +
-                   kVariants[static_cast<unsigned char>(bytes[0]) % 5] + " " + trace.string());
+                   kVariants[(static_cast<unsigned char>(bytes[0]) & 0x7f) % 6] + " " + trace.string());
     fs::remove(trace);
     SCOPED_TRACE(e.path().filename().string() + "\n" + r.out);
     EXPECT_TRUE(r.exit == 0 || r.exit == 1 || r.exit == 2 || r.exit == 3);

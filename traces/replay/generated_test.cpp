@@ -9,6 +9,7 @@
 // where the model's calls run, and only the summaries (which the kernel emits outside
 // list_lock) move. Run count: RC_PARAMS (ctest: a fixed seed, max_success 1500 per property);
 // a longer run: RC_PARAMS="max_success=50000" build/traces/replay/replay_generated_test.
+#include <algorithm>
 #include <cstdlib>
 #include <optional>
 #include <random>
@@ -198,12 +199,12 @@ Generated generate() {
   return g;
 }
 
-Result replay_text(const Generated& g) {
+Result replay_text(const Generated& g, bool automatic = false) {
   Layout l = load_preset(g.target.preset);
   Geometry geo;
   Geometry::make(l.arch, 4096, geo);
   Options o;
-  o.variant = g.target.variant;
+  o.variant = automatic ? std::string(kAutoVariant) : g.target.variant;
   Replayer rep(l, geo, o);
   auto reader = traces::TextReader::from_memory("gen.txt", g.text);
   traces::Record rec;
@@ -256,6 +257,13 @@ RC_GTEST_PROP(GeneratedTraces, ValidRunsReplayOkWithTheOrderChecked, ()) {
   if (r.verdict != Verdict::ok) RC_FAIL(describe(r) + "\n" + g.text);
   for (const auto& u : r.unchecked)
     if (u.rfind("order-mismatch", 0) == 0) RC_FAIL("order not checked: " + describe(r) + "\n" + g.text);
+  // --variant auto: the run's own variant fits it (it may not be the one chosen: the trace
+  // cannot always tell the variants apart).
+  const Result a = replay_text(g, true);
+  if (a.verdict != Verdict::ok || !a.variant) RC_FAIL("auto: " + describe(a) + "\n" + g.text);
+  const auto& fits = a.variant->fits;
+  if (std::find(fits.begin(), fits.end(), g.target.variant) == fits.end())
+    RC_FAIL(g.target.variant + " does not fit its own run under auto: " + describe(a) + "\n" + g.text);
 }
 
 RC_GTEST_PROP(GeneratedTraces, OneMovedPageIsCaught, ()) {

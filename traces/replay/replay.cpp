@@ -12,6 +12,7 @@
 #include "traces/replay/counterexample.h"
 #include "traces/replay/cursor.h"
 #include "traces/replay/decode.h"
+#include "traces/replay/lockstep.h"
 #include "traces/replay/state.h"
 
 namespace unpop::replay {
@@ -19,30 +20,46 @@ namespace unpop::replay {
 using traces::Record;
 using traces::RecordKind;
 
-/// The stages of one replay, in the order they are built (each refers to the ones before).
+/// The stages of one replay, in the order they are built (each refers to the ones before). The
+/// trace's stages (cursor, ring, attribution) are shared; each candidate variant has its own
+/// state, report and counterexample (one candidate unless the variant is `auto`).
 struct Replayer::Stages {
   Stages(Layout layout, const Geometry& geo, Options o)
-      : opt(std::move(o)),
-        ring(geo, opt.ring_size, opt.context_lines),
-        cex(opt.build_cex),
-        out(opt, cursor, ring, opt.build_cex ? &cex : nullptr),
-        state(std::move(layout), geo, opt, cursor, out, cex),
-        attribution(geo, cursor, state),
-        geo(geo) {}
+      : opt(std::move(o)), ring(geo, opt.ring_size, opt.context_lines), fan(cands, cursor),
+        attribution(geo, cursor, fan), geo(geo) {
+    const bool automatic = opt.variant == kAutoVariant;
+    for (const auto& name : automatic ? auto_candidates(layout) : std::vector<std::string>{opt.variant}) {
+      Options co = opt;
+      co.variant = name;
+      cands.push_back(std::make_unique<Candidate>(layout, geo, std::move(co), cursor, ring));
+    }
+  }
 
   Options opt;
   Cursor cursor;
   ContextRing ring;
-  Counterexample cex;
-  Collector out;
-  ModelState state;
+  std::vector<std::unique_ptr<Candidate>> cands;
+  FanOut fan;
   Attributor attribution;
   Geometry geo;
   Event event;               // the decoded event (reused)
   std::uint64_t last_ts = 0;  // the previous event's timestamp (ns)
   bool finished = false;
+  Result final;              // after finish(): the chosen candidate's report, with the choice
+  Candidate* chosen = nullptr;
 
+  template <class F>
+  void each(F f) {
+    for (auto& c : cands)
+      if (c->live) f(*c);
+  }
+  bool stopped() const {
+    for (const auto& c : cands)
+      if (c->live && !c->out.stopped()) return false;
+    return true;
+  }
   void dispatch(const Record& r);
+  void choose();
 };
 
 Replayer::Replayer(Layout layout, const Geometry& geo, Options opt)
@@ -50,13 +67,17 @@ Replayer::Replayer(Layout layout, const Geometry& geo, Options opt)
 
 Replayer::~Replayer() = default;
 
-const Result& Replayer::result() const { return s_->out.result(); }
-const Checker* Replayer::checker() const { return s_->state.checker(); }
-void Replayer::fail(InputError e) { s_->out.fail(std::move(e)); }
+const Result& Replayer::result() const { return s_->finished ? s_->final : s_->fan.first_live().out.result(); }
+const Checker* Replayer::checker() const {
+  return (s_->chosen ? *s_->chosen : s_->fan.first_live()).state.checker();
+}
+void Replayer::fail(InputError e) {
+  s_->each([&](Candidate& c) { c.out.fail(e); });
+}
 
 bool Replayer::feed(const Record& r) {
   Stages& s = *s_;
-  if (s.out.stopped()) return false;
+  if (s.stopped()) return false;
   s.cursor.rec = &r;
   s.cursor.override = nullptr;
   s.cursor.span(1, 0);
@@ -68,37 +89,38 @@ bool Replayer::feed(const Record& r) {
   try {
     switch (r.kind) {
       case RecordKind::comment: return true;
-      case RecordKind::lost_events: s.out.lost_events(r); return true;
+      case RecordKind::lost_events: s.each([&](Candidate& c) { c.out.lost_events(r); }); return true;
       case RecordKind::event: break;
     }
     s.dispatch(r);
   } catch (const InputError& e) {
-    s.out.fail(e);
+    s.each([&](Candidate& c) { c.out.fail(e); });
   }
-  return !s.out.stopped();
+  s.fan.prune();
+  return !s.stopped();
 }
 
 void Replayer::Stages::dispatch(const Record& r) {
-  out.count_event();
+  each([&](Candidate& c) { c.out.count_event(); });
   if (r.ts_ns < last_ts)  // replayed in input order: say so rather than sort silently
-    out.warn("unsorted", where_of(r),
+    fan.warn("unsorted", where_of(r),
              fmt::format("timestamp {} is earlier than the previous event's: events are replayed in the order of the "
                          "input (several inputs are merged by timestamp, one input is not re-sorted)",
                          r.timestamp));
   last_ts = r.ts_ns;
-  state.set_step(r.line);  // a live allocation's step is its summary's line
+  each([&](Candidate& c) { c.state.set_step(r.line); });  // a live allocation's step is its summary's line
   decode(r, event);
   switch (event.kind) {
     case Ev::other:
-      out.other_event(r.name);
+      each([&](Candidate& c) { c.out.other_event(r.name); });
       attribution.other(r.pid);
-      state.collect();
+      fan.collect();
       return;
-    case Ev::unknown: out.unknown_event(r); return;
-    case Ev::region: state.region(event); break;
-    case Ev::init: state.init(event); break;
+    case Ev::unknown: each([&](Candidate& c) { c.out.unknown_event(r); }); return;
+    case Ev::region: each([&](Candidate& c) { c.state.region(event); }); break;
+    case Ev::init: each([&](Candidate& c) { c.state.init(event); }); break;
     default:
-      state.ensure_checker();
+      each([&](Candidate& c) { c.state.ensure_checker(); });
       switch (event.kind) {
         case Ev::fill_list: attribution.growth(event); break;
         case Ev::alloc:
@@ -109,32 +131,63 @@ void Replayer::Stages::dispatch(const Record& r) {
       }
   }
   ring.remember(r, event.kind, cursor.lo, cursor.hi);
-  state.collect();
+  fan.collect();
 }
 
 void Replayer::finish() {
   Stages& s = *s_;
   if (s.finished) return;
-  s.finished = true;
   s.cursor.rec = nullptr;
   s.cursor.override = nullptr;
-  if (!s.out.stopped()) {
-    s.state.ensure_checker();
-    s.state.collect();
+  if (!s.stopped()) {
+    s.each([](Candidate& c) {
+      c.state.ensure_checker();
+      c.state.collect();
+    });
     s.attribution.finish();
-    s.state.close_anonymous();
-    if (s.opt.drained) {
-      s.cursor.end.timestamp = "end of input";
-      s.state.drain();
-    } else {
-      s.out.unchecked("leak: the run was not declared drained (--drained)");
-    }
+    s.each([&](Candidate& c) {
+      c.state.close_anonymous();
+      if (s.opt.drained) {
+        s.cursor.end.timestamp = "end of input";
+        c.state.drain();
+      } else {
+        c.out.unchecked("leak: the run was not declared drained (--drained)");
+      }
+    });
   }
-  s.out.finish(s.cursor.end.file);
+  for (auto& c : s.cands) c->out.finish(s.cursor.end.file);
+  s.choose();
+  s.finished = true;
+}
+
+// The chosen candidate: the first in registration order with no divergence, else the one that
+// went furthest (the last one still live). docs/replay.md, "Which variant".
+void Replayer::Stages::choose() {
+  for (auto& c : cands)
+    if (c->live && !c->out.diverged()) {
+      chosen = c.get();
+      break;
+    }
+  if (!chosen) chosen = &fan.first_live();
+  final = chosen->out.result();
+  if (opt.variant != kAutoVariant) return;
+  VariantChoice v;
+  v.asked = opt.variant;
+  v.chosen = chosen->opt.variant;
+  for (auto& c : cands) {
+    if (c->live && !c->out.diverged()) v.fits.push_back(c->opt.variant);
+    else if (c.get() != chosen && c->out.result().divergence) v.dropped.push_back(*c->out.result().divergence);
+  }
+  v.why = v.fits.empty() ? "no candidate fits the trace: the report is the one that went furthest"
+          : v.fits.size() == 1 ? "the only candidate that fits the trace"
+                               : "the first that fits, in the registry's order (the kernel as merged first, then the "
+                                 "patches): the trace cannot tell the others apart";
+  final.variant = std::move(v);
 }
 
 Case Replayer::counterexample() const {
-  return s_->cex.build(s_->out.result(), s_->state.layout(), s_->geo, s_->opt.variant, s_->opt.preset);
+  const Candidate& c = s_->chosen ? *s_->chosen : s_->fan.first_live();
+  return c.cex.build(c.out.result(), c.state.layout(), s_->geo, c.opt.variant, s_->opt.preset);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -30,6 +30,12 @@ nlohmann::json reported_json(const Reported& v) {
   return j;
 }
 
+nlohmann::json divergence_json(const Divergence& d) {
+  return {{"variant", d.variant}, {"kind", d.kind},     {"file", d.at.file},     {"line", d.at.line},
+          {"timestamp", d.at.timestamp}, {"task", d.at.task}, {"pid", d.at.pid}, {"cpu", d.at.cpu},
+          {"model", d.model},     {"kernel", d.kernel}, {"message", d.message}, {"context", d.context}};
+}
+
 std::string where_text(const Where& w) {
   if (w.pid < 0)  // end of input (leak), or a marker without a task
     return fmt::format("{}:{} ({})", w.file, w.line, w.timestamp.empty() ? "-" : w.timestamp);
@@ -53,11 +59,12 @@ nlohmann::json to_json(const Result& r) {
   auto& oe = j["other_events"] = nlohmann::json::object();
   for (const auto& [k, n] : r.other_events) oe[k] = n;
   if (r.error) j["error"] = {{"file", r.error->file}, {"line", r.error->line}, {"message", r.error->message}};
-  if (const auto& d = r.divergence)
-    j["divergence"] = {{"variant", d->variant}, {"kind", d->kind},   {"file", d->at.file},
-                       {"line", d->at.line},    {"timestamp", d->at.timestamp}, {"task", d->at.task},
-                       {"pid", d->at.pid},      {"cpu", d->at.cpu},   {"model", d->model},
-                       {"kernel", d->kernel},   {"message", d->message}, {"context", d->context}};
+  if (const auto& v = r.variant) {
+    auto dropped = nlohmann::json::object();
+    for (const auto& d : v->dropped) dropped[d.variant] = divergence_json(d);
+    j["variant"] = {{"asked", v->asked}, {"chosen", v->chosen}, {"fits", v->fits}, {"dropped", dropped}, {"why", v->why}};
+  }
+  if (const auto& d = r.divergence) j["divergence"] = divergence_json(*d);
   return j;
 }
 
@@ -120,7 +127,20 @@ std::string to_text(const Result& r, const TextOptions& o) {
     for (const auto& [k, n] : r.other_events) s += fmt::format("{}{} {}", s.empty() ? "" : ", ", k, n);
     add("other events: " + s);
   }
-  add(fmt::format("{} events{}; verdict: {} (exit {})", r.events, o.variant.empty() ? "" : ", variant " + o.variant,
+  std::string variant = o.variant;
+  if (const auto& v = r.variant) {
+    variant = fmt::format("{} (--variant {})", v->chosen, v->asked);
+    add(fmt::format("variant: {} chosen: {}", v->chosen, v->why));
+    if (v->fits.size() > 1) {
+      std::string f;
+      for (const auto& n : v->fits) f += (f.empty() ? "" : ", ") + n;
+      add("variant: fit the trace: " + f);
+    }
+    for (const auto& d : v->dropped)
+      add(fmt::format("variant: {} dropped at {}: {} (model {}; kernel {})", d.variant, where_text(d.at), d.kind,
+                      d.model, d.kernel));
+  }
+  add(fmt::format("{} events{}; verdict: {} (exit {})", r.events, variant.empty() ? "" : ", variant " + variant,
                   to_string(r.verdict), r.exit_code()));
   return out;
 }

@@ -170,8 +170,96 @@ void ModelState::check_placement(const GrowthCall& g) {
   out_.diverge(m->kind, m->model, m->kernel, std::move(message), where);
 }
 
+// Where the variant gets DMA pages from. Upstream's grant-table DMA path is CMA RAM
+// (dma_alloc_coherent): a DMA page that is not RAM of the layout cannot come from it.
+void ModelState::check_dma_source(const PageSeq& pages) {
+  if (info_->traits.dma != DmaSource::cma_ram || out_.diverged()) return;
+  AddrSet ram;
+  for (const auto& r : layout_.ram) ram += AddrSet::interval_type::closed(r.range.start, r.range.end);
+  for (const auto& x : layout_.extra_mem) ram += AddrSet::interval_type::closed(x.range.start, x.range.end);
+  for (const auto& run : pages.runs()) {
+    const Addr lo = geo_.addr(run.lo()), hi = geo_.addr(run.hi()) + geo_.page_size() - 1;
+    if (icl::contains(ram, AddrSet::interval_type::closed(lo, hi))) continue;
+    Finding where;
+    where.pfns = {run.lo()};
+    out_.diverge("dma-source", "DMA pages from CMA RAM (dma_alloc_coherent)",
+                 fmt::format("DMA pages {} outside RAM", pages.describe()),
+                 fmt::format("dma-source: {} takes DMA pages from CMA RAM; the kernel handed out {}, not RAM of the "
+                             "layout (a DMA pool of unpopulated pages?)",
+                             info_->name, pages.describe()),
+                 where);
+    return;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// genalloc's page choice: a reference GenPool (model/linux/genpool: newest chunk first, best
+// fit) fed the trace's growths, allocations and frees; an allocation of other pages than it
+// gives is a page-choice divergence. Checked on calls no other task's list pages overlapped
+// (their summaries may come out of lock order); the first overlap stops it, said in unchecked.
+
+int ModelState::genpool_of(Path path) const {
+  if (info_->traits.pool == PoolKind::genpool) return kMainPool;  // every allocation (V1)
+  if (path == Path::dma && info_->traits.dma == DmaSource::own_genpool) return kDmaPool;  // the RFC's DMA pool
+  return -1;
+}
+
+void ModelState::genpool_grown(int pool, const Range& r) {
+  const bool serves = pool == kMainPool ? info_->traits.pool == PoolKind::genpool
+                                        : info_->traits.dma == DmaSource::own_genpool;
+  if (!serves) return;
+  auto& g = genpool_[pool == kDmaPool ? 1 : 0];
+  if (!g && !genpool_off_) g = std::make_unique<GenPool>();
+  if (g) g->add_chunk(geo_.pfn(r.start), r.size() / geo_.page_size());
+}
+
+void ModelState::genpool_alloc(const AllocCall& c) {
+  const int pool = genpool_of(c.path);
+  if (pool < 0) return;
+  auto& g = genpool_[pool == kDmaPool ? 1 : 0];
+  if (!g || c.ret != 0) return;
+  if (c.applied > 0 || c.pages.empty()) {  // overlapping calls, or pages without page events
+    g.reset();
+    genpool_off_ = true;
+    out_.unchecked(c.pages.empty() ? "genalloc page choice: pages handed out without page events from here"
+                                   : "genalloc page choice: calls of several tasks overlap from here");
+    return;
+  }
+  if (c.path == Path::dma && dma_source(c.pages) == Source::ram) return;  // V1's CMA fallback
+  const auto first = g->alloc(c.pages.size());
+  if (first && c.pages == PageSeq::ascending(*first, c.pages.size())) return;
+  Finding where;
+  where.pfns = {c.pages.front()};
+  const std::string model = first ? fmt::format("pfns {:#x}..{:#x}", *first, *first + c.pages.size() - 1)
+                                  : std::string("no room (gen_pool_alloc fails)");
+  out_.diverge("page-choice", "gen_pool_alloc (newest chunk first, best fit) gives " + model,
+               "handed out " + c.pages.describe(),
+               fmt::format("page-choice: {} allocation of {} pages is {}; genalloc would give {}", to_string(c.path),
+                           c.pages.size(), c.pages.describe(), model),
+               where);
+  g.reset();
+  genpool_off_ = true;
+}
+
+void ModelState::genpool_freed(Path path, const PageSeq& pages) {
+  const int pool = genpool_of(path);
+  if (pool < 0) return;
+  auto& g = genpool_[pool == kDmaPool ? 1 : 0];
+  if (!g) return;
+  for (const auto& run : pages.runs()) g->free(run.lo(), run.count);
+}
+
 void ModelState::growth(const GrowthCall& g) {
+  if (g.pool == kDmaPool && info_->traits.dma == DmaSource::cma_ram && !out_.diverged() && g.ret == 0) {
+    Finding where;
+    if (g.range) where.ranges = {{*g.range, "growth"}};
+    out_.diverge("growth-pool", "no DMA pool (DMA pages from CMA RAM)",
+                 "a growth of a DMA pool" + (g.range ? " " + to_string(*g.range) : std::string()),
+                 fmt::format("growth-pool: {} has no DMA pool of unpopulated pages; the kernel grew one", info_->name),
+                 where);
+  }
   check_placement(g);
+  if (g.ret == 0 && g.range) genpool_grown(g.pool, *g.range);
   const std::uint64_t free_before = checker_->pool_pages() - std::min(checker_->pool_pages(), checker_->live_pages());
   const bool empty_before = free_before == 0 && anon_.live() == 0;
   checker_->growth(g.pool, g.nr, g.range, g.ret);
@@ -222,6 +310,8 @@ void ModelState::check_list_count(std::uint64_t list_count) {
 void ModelState::alloc(AllocCall&& c) {
   const int p = c.path == Path::dma ? 1 : 0;
   cur_.touch(c.pages);
+  if (c.path == Path::dma && c.ret == 0 && !c.pages.empty()) check_dma_source(c.pages);
+  if (!c.part) genpool_alloc(c);
   if (c.part) {  // pages taken off the list at their page events; the summary follows
     hand_out(c.path, c.owner, c.pages);
     return;
@@ -270,6 +360,7 @@ void ModelState::hand_out(Path path, std::string_view owner, const PageSeq& page
 
 // Pages given back as they went back on the list (a part of a call, or its rest).
 void ModelState::give_back(Path path, std::string_view owner, const PageSeq& pages) {
+  genpool_freed(path, pages);
   FreeEvent e;
   e.path = path;
   e.owner = std::string(owner);
@@ -339,6 +430,7 @@ void ModelState::free(FreeCall&& c) {
     e.source = c.path == Path::dma ? dma_source(c.pages) : Source::pool;
     e.pages = c.pages;
     checker_->freed(e);
+    genpool_freed(c.path, c.pages);
   } else {
     if (c.applied < c.pages.size()) give_back(c.path, c.owner, c.pages.slice(c.applied, c.pages.size() - c.applied));
     if (c.nr != c.pages.size())

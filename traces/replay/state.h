@@ -17,6 +17,7 @@
 #include "model/core/geometry.h"
 #include "model/invariants/checker.h"
 #include "model/layout/layout.h"
+#include "model/linux/genpool.h"
 #include "model/variants/registry.h"
 #include "traces/replay/anonymous.h"
 #include "traces/replay/calls.h"
@@ -74,6 +75,11 @@ class ModelState final : public CallSink {
   void compare_regions(const Where& at);
   void start_placement(Target t);
   void check_placement(const GrowthCall& g);
+  void check_dma_source(const PageSeq& pages);
+  int genpool_of(Path path) const;  // the pool id whose genpool serves `path`, or -1
+  void genpool_grown(int pool, const Range& r);
+  void genpool_alloc(const AllocCall& c);
+  void genpool_freed(Path path, const PageSeq& pages);
   void infer_target(const Where& at);
   void alloc_failed(const AllocCall& c, const PageSeq& pages, std::uint64_t applied);
   void hand_out(Path path, std::string_view owner, const PageSeq& pages);
@@ -97,6 +103,8 @@ class ModelState final : public CallSink {
   AnonPages anon_;
   std::unique_ptr<Checker> checker_;
   std::unique_ptr<Placement> placement_;  // the model's growths, while they follow the trace's
+  std::unique_ptr<GenPool> genpool_[2];    // genalloc as the variant's pools hold it, per pool id
+  bool genpool_off_ = false;               // its reference is lost (overlapping calls, a divergence)
 
   std::vector<Range> trace_regions_, trace_holes_;  // xen_unpop_region events
   bool saw_init_ = false;

@@ -13,8 +13,11 @@
 
 namespace unpop::replay {
 
+/// `--variant auto`: every candidate in lockstep, the trace decides.
+inline constexpr const char* kAutoVariant = "auto";
+
 struct Options {
-  std::string variant = default_variant();
+  std::string variant = default_variant();  // a registered name, or kAutoVariant
   bool drained = false;      // all users had gone by the end: live pages are leaks
   bool all = false;          // go on after the first violation
   std::optional<std::uint64_t> vmemmap;  // struct page array base for `page=` fields
@@ -70,6 +73,15 @@ struct Divergence {
   std::vector<std::string> context;  // preceding events of the same pages or resource
 };
 
+/// `--variant auto`: which variant the trace is a behaviour of (docs/replay.md, "Which variant").
+struct VariantChoice {
+  std::string asked;                // "auto"
+  std::string chosen;               // the report below is this one's
+  std::vector<std::string> fits;    // every candidate with no divergence, in the order of choice
+  std::vector<Divergence> dropped;  // each other candidate's first divergence
+  std::string why;
+};
+
 enum class Verdict { ok, violation, unreadable, divergent };
 const char* to_string(Verdict v);
 
@@ -83,6 +95,7 @@ struct Result {
   std::map<std::string, std::uint64_t, std::less<>> other_events;
   std::optional<InputError> error;
   std::optional<Divergence> divergence;  // the first one (a violation still wins the verdict)
+  std::optional<VariantChoice> variant;  // with --variant auto
   int exit_code() const {
     switch (verdict) {
       case Verdict::ok: return 0;
