@@ -38,7 +38,7 @@ struct Candidate {
 /// The CallSink attribution talks to: each call goes to every live candidate.
 class FanOut final : public CallSink {
  public:
-  FanOut(std::vector<std::unique_ptr<Candidate>>& cands, Cursor& cursor) : c_(cands), cur_(cursor) {}
+  explicit FanOut(std::vector<std::unique_ptr<Candidate>>& cands) : c_(cands) {}
 
   void growth(const GrowthCall& g) override;
   void alloc(AllocCall&& c) override;
@@ -60,7 +60,6 @@ class FanOut final : public CallSink {
 
  private:
   std::vector<std::unique_ptr<Candidate>>& c_;
-  Cursor& cur_;
 };
 
 }  // namespace unpop::replay

@@ -25,7 +25,7 @@ using traces::RecordKind;
 /// state, report and counterexample (one candidate unless the variant is `auto`).
 struct Replayer::Stages {
   Stages(Layout layout, const Geometry& geo, Options o)
-      : opt(std::move(o)), ring(geo, opt.ring_size, opt.context_lines), fan(cands, cursor),
+      : opt(std::move(o)), ring(geo, opt.ring_size, opt.context_lines), fan(cands),
         attribution(geo, cursor, fan), geo(geo) {
     const bool automatic = opt.variant == kAutoVariant;
     for (const auto& name : automatic ? auto_candidates(layout) : std::vector<std::string>{opt.variant}) {
