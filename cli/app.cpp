@@ -30,6 +30,9 @@ int run_cli(int argc, const char* const* argv) {
 #ifdef HAVE_UNPOP_SCENARIOS
   register_scenario(app);
 #endif
+#ifdef HAVE_UNPOP_CONFORM
+  register_conform(app);
+#endif
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -46,6 +46,11 @@ void register_explore(CLI::App& app) {
         }
       std::string head = fmt::format("case {}: variant {}, mutant {}, {} ops{}\n", c->path, cs.variant,
                                      to_string(cs.mutant), cs.ops.size(), cs.rule.empty() ? "" : ", shows " + cs.rule);
+      // A conformance case (unpopcheck conform --cex): the kernel's side of the difference is
+      // kept in the case, since explore replays the model only.
+      if (cs.extra.is_object() && cs.extra.contains("difference") && cs.extra.contains("kernel"))
+        head += fmt::format("model vs Linux {} ({}) in lockstep: {}\n", cs.extra.value("kernel", std::string()),
+                            cs.extra.value("arch", std::string()), cs.extra.value("difference", std::string()));
       if (!cs.schedule.empty()) {
         head += "two callers; atomic steps taken by caller:";
         for (int w : cs.schedule) head += fmt::format(" {}", w);

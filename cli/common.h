@@ -41,5 +41,6 @@ void register_check(CLI::App& app);    // properties/: unpopcheck check (+ mutan
 void register_prove(CLI::App& app);    // solver/: unpopcheck prove
 void register_replay(CLI::App& app);   // traces/replay/: unpopcheck replay
 void register_scenario(CLI::App& app); // scenarios/: unpopcheck scenario
+void register_conform(CLI::App& app);  // conform/: unpopcheck conform
 
 }  // namespace unpop::cli

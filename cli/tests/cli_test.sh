@@ -53,6 +53,15 @@ expect 1 "violation double-free" -- "$BIN" explore "$tmp/c.json"
 echo '{"layout": 3}' >"$tmp/bad.json"
 expect 2 "bad.json" -- "$BIN" explore "$tmp/bad.json"
 expect 0 "range-end-off-by-one" -- "$BIN" mutants --list
+# conform: the kernel's own code beside the model (conform/); a model mutant is a difference
+# whose case explore opens with both sides; bad options exit 2.
+expect 0 "resource +6\.1 .*conforms" -- "$BIN" conform --runs 20
+expect 1 "pages handed out differs" -- "$BIN" conform --runs 20 --kernel 6.12 --mutant fifo-order --cex "$tmp/conform"
+expect 1 "model vs Linux 6.12 \(arm64\) in lockstep: pages handed out" -- "$BIN" explore "$tmp/conform/conform-6.12-arm64-fifo-order.json"
+expect 2 "unknown kernel '5.10'" -- "$BIN" conform --kernel 5.10
+expect 2 "unknown mutant" -- "$BIN" conform --mutant nope
+expect 2 "changes no code a conformance component covers" -- "$BIN" conform --mutant dma-reverse
+expect 2 '"error": "unknown component' -- "$BIN" conform --component nope --json
 # prove: the layout checks alone, as JSON, turned into the README/docs tables
 "$BIN" prove --layout-only --json --preset qemu-virt-dom0 >"$tmp/prove.json" 2>/dev/null
 expect 0 "\| layout \| 8 \| 7 \| 1 \| 0 \|" -- "$SRC/scripts/prove-tables" --summary "$tmp/prove.json"

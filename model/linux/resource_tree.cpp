@@ -47,8 +47,21 @@ int ResourceTree::request(ResId root, ResId node) {
 
 int ResourceTree::insert(ResId parent, ResId node) {
   const Range r = get(node).range;
-  const Range pr = get(parent).range;
-  if (!r.valid() || !pr.contains(r)) return -err::ebusy;
+  // __insert_resource(): request it; if the conflicting child contains it (and is not the same
+  // range), go down into that child and try again (found by conformance against
+  // kernel/resource.c: conform/harness/solo.cpp, docs/conformance.md).
+  for (;;) {
+    if (!r.valid() || !get(parent).range.contains(r)) return -err::ebusy;  // conflict is the parent
+    ResId first = first_overlap(parent, r);
+    if (first == kNoRes) {
+      link(parent, node);
+      return 0;
+    }
+    if (first == node) return -err::ebusy;  // WARN_ON(first == new): duplicated insertion
+    const Range fr = get(first).range;
+    if (fr.start > r.start || fr.end < r.end || fr == r) break;
+    parent = first;
+  }
   // Children of parent that overlap r must lie wholly inside r: they move under `node`.
   std::vector<ResId> adopt;
   auto& kids = get(parent).children;

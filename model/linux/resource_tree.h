@@ -37,8 +37,9 @@ class ResourceTree {
   ResId request_conflict(ResId root, ResId node);
   int request(ResId root, ResId node);
 
-  /// insert_resource(): like request, but `node` adopts existing children it fully contains;
-  /// a partial overlap is a conflict (-EBUSY).
+  /// insert_resource(): like request, but when a child of `parent` contains `node` (and is not
+  /// the same range) it goes down into that child and tries there; where it settles, `node`
+  /// adopts the children it fully contains; a partial overlap is a conflict (-EBUSY).
   int insert(ResId parent, ResId node);
 
   /// allocate_resource(root, new, size, min, max, align, NULL, NULL): walks the gaps between

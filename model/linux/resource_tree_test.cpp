@@ -89,5 +89,25 @@ TEST(ResourceTree, GapsWalkBetweenChildrenIncludingTopOfRoot) {
   EXPECT_EQ(g[1], (Range{0x2000, ~0ull}));
 }
 
+// Found by `unpopcheck conform` (resource component): __insert_resource() goes down into a
+// child that contains the new range and inserts it there; the model used to refuse (-EBUSY).
+TEST(ResourceTree, InsertGoesDownIntoAContainingChild) {
+  ResourceTree t;
+  ResId root = t.make_root("root", {0, 0xffff});
+  ResId r1 = t.make("r1", {0xae00, 0xc0ff});
+  ASSERT_EQ(t.request(root, r1), 0);
+  ResId r2 = t.make("r2", {0xae00, 0xaeff});
+  EXPECT_EQ(t.insert(root, r2), 0);
+  EXPECT_EQ(t.get(r2).parent, r1);
+  EXPECT_EQ(t.children(root), std::vector<ResId>{r1});
+  // The same range as an existing child is adopted-under, not descended into.
+  ResId r3 = t.make("r3", {0xae00, 0xc0ff});
+  EXPECT_EQ(t.insert(root, r3), 0);
+  EXPECT_EQ(t.get(r1).parent, r3);
+  // A partial overlap inside the child it went down into is still a conflict.
+  ResId r4 = t.make("r4", {0xaf00, 0xc1ff});
+  EXPECT_EQ(t.insert(root, r4), -err::ebusy);
+}
+
 }  // namespace
 }  // namespace unpop

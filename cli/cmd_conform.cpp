@@ -1,0 +1,167 @@
+// unpopcheck conform: the kernel's own unpopulated-alloc.c, resource.c and genalloc.c (built from
+// the installed linux-source packages, conform/) run beside the model in lockstep over generated
+// cases. A table of component x kernel with the operations compared and the verdict.
+// Exit 0 when all conform, 1 on a conformance failure, 2 when a source package is missing or
+// the options are wrong.
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/common.h"
+#include "conform/harness/suites.h"
+#include "model/linux/mutants.h"
+#include "report/table.h"
+
+namespace unpop::cli {
+namespace {
+
+struct ConformCmd {
+  std::string kernel = "all";
+  int runs = 200;
+  std::uint64_t seed = 1;
+  std::string mutant = "none";
+  std::string component = "all";
+  std::string cex_dir;
+  bool json = false;
+};
+
+struct Row {
+  conform::SuiteResult r;
+  double seconds = 0;
+};
+
+std::string component_label(const std::string& comp, const conform::KernelBuild& b) {
+  if (comp != "unpopulated-alloc") return comp;
+  return b.arch == Arch::arm64 ? "unpopulated-alloc (Arm xen_resource)" : "unpopulated-alloc (x86 iomem)";
+}
+
+int usage(const ConformCmd& c, const std::string& msg) {
+  if (c.json)
+    std::cout << nlohmann::json{{"error", msg}}.dump(2) << "\n";
+  else
+    std::cerr << "unpopcheck conform: " << msg << "\n";
+  return kBadInput;
+}
+
+std::string verdict(const Row& row) {
+  if (!row.r.error.empty()) return "ERROR";
+  return row.r.failed ? "DIFFERS" : "conforms";
+}
+
+int run(const ConformCmd& c) {
+  Mutant mutant = Mutant::none;
+  if (!parse_mutant(c.mutant, mutant)) return usage(c, fmt::format("unknown mutant '{}' (see `unpopcheck mutants --list`)", c.mutant));
+  const auto comps = conform::component_names();
+  if (c.component != "all" && std::find(comps.begin(), comps.end(), c.component) == comps.end())
+    return usage(c, fmt::format("unknown component '{}' (unpopulated-alloc, genalloc, resource or all)", c.component));
+  std::vector<std::string> kernels = conform::configured_kernels();
+  if (c.kernel != "all") {
+    if (std::find(kernels.begin(), kernels.end(), c.kernel) == kernels.end())
+      return usage(c, fmt::format("unknown kernel '{}' (this build knows: {})", c.kernel, fmt::join(kernels, ", ")));
+    kernels = {c.kernel};
+  }
+  for (const auto& m : conform::missing_kernels())
+    if (std::find(kernels.begin(), kernels.end(), m.kernel) != kernels.end())
+      return usage(c, fmt::format("Linux {} was not built: its source package is missing (install it with "
+                                  "`sudo apt-get install {}`, then run scripts/setup again)",
+                                  m.kernel, m.package));
+  conform::SuiteConfig cfg;
+  cfg.seed = c.seed;
+  cfg.runs = c.runs;
+  cfg.mutant = mutant;
+  const bool progress = !c.json && stderr_is_terminal();
+  std::vector<Row> rows;
+  for (const auto& b : conform::kernel_builds()) {
+    if (std::find(kernels.begin(), kernels.end(), b.kernel) == kernels.end()) continue;
+    for (const auto& comp : comps) {
+      if ((c.component != "all" && comp != c.component) || !conform::runs_on(comp, b)) continue;
+      if (mutant != Mutant::none && !conform::mutant_in_scope(mutant, comp)) continue;
+      int done = 0;
+      cfg.progress = [&] {
+        if (progress && ++done % 10 == 0)
+          std::cerr << fmt::format("\r  {} on Linux {}: {} cases{:20}", comp, b.name(), done, "") << std::flush;
+      };
+      const auto t0 = std::chrono::steady_clock::now();
+      Row row{conform::run_suite(comp, b, cfg), 0};
+      row.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      rows.push_back(std::move(row));
+    }
+  }
+  if (progress) std::cerr << "\r" << std::string(70, ' ') << "\r";
+  if (rows.empty()) return usage(c, fmt::format("mutant '{}' changes no code a conformance component covers", c.mutant));
+  bool differs = false, error = false;
+  for (auto& row : rows) {
+    differs |= row.r.failed;
+    error |= !row.r.error.empty();
+    if (row.r.failed && row.r.cex && !c.cex_dir.empty()) {
+      std::filesystem::create_directories(c.cex_dir);
+      std::string path = fmt::format("{}/conform-{}-{}-{}.json", c.cex_dir, row.r.build->kernel,
+                                     to_string(row.r.build->arch), c.mutant);
+      save_case(path, *row.r.cex);
+      row.r.cex->extra["saved_to"] = path;
+    }
+  }
+  if (c.json) {
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& row : rows) {
+      nlohmann::json e{{"component", row.r.component}, {"kernel", row.r.build->kernel},
+                       {"arch", to_string(row.r.build->arch)}, {"cases", row.r.cases}, {"ops", row.r.ops},
+                       {"comparisons", row.r.comparisons}, {"seconds", row.seconds}, {"verdict", verdict(row)}};
+      if (row.r.failed) e["difference"] = row.r.failure;
+      if (row.r.cex) e["case"] = case_to_json(*row.r.cex);
+      if (!row.r.error.empty()) e["error"] = row.r.error;
+      j.push_back(e);
+    }
+    std::cout << nlohmann::json{{"seed", c.seed}, {"runs", c.runs}, {"mutant", c.mutant}, {"results", j}}.dump(
+                     2, ' ', false, nlohmann::json::error_handler_t::replace)
+              << "\n";
+  } else {
+    report::Table t({"component", "kernel", "cases", "ops compared", "comparisons", "ops/s", "verdict"});
+    for (const auto& row : rows)
+      t.add({component_label(row.r.component, *row.r.build), row.r.build->kernel, std::to_string(row.r.cases),
+             std::to_string(row.r.ops), std::to_string(row.r.comparisons),
+             fmt::format("{:.0f}", row.seconds > 0 ? static_cast<double>(row.r.ops) / row.seconds : 0.0),
+             verdict(row)});
+    std::cout << t.render();
+    if (mutant != Mutant::none) std::cout << fmt::format("(model mutated: {}; the kernel code is never mutated)\n", c.mutant);
+    for (const auto& row : rows) {
+      if (!row.r.error.empty()) std::cout << fmt::format("\n{} on Linux {}: {}\n", row.r.component, row.r.build->name(), row.r.error);
+      if (!row.r.failed) continue;
+      std::cout << fmt::format("\n{} on Linux {}: {}\n", row.r.component, row.r.build->name(), row.r.failure);
+      if (row.r.cex && row.r.cex->extra.contains("saved_to"))
+        std::cout << fmt::format("  case: {} (unpopcheck explore {})\n", row.r.cex->extra["saved_to"].get<std::string>(),
+                                 row.r.cex->extra["saved_to"].get<std::string>());
+      else if (row.r.cex)
+        std::cout << "  (--cex DIR saves the case for `unpopcheck explore`)\n";
+    }
+  }
+  if (error) return kBadInput;
+  return differs ? kFindings : kClean;
+}
+
+}  // namespace
+
+void register_conform(CLI::App& app) {
+  auto cmd = std::make_shared<ConformCmd>();
+  auto* sub = app.add_subcommand(
+      "conform",
+      "Run the kernel's own unpopulated-alloc.c, resource.c and genalloc.c (from the installed linux-source "
+      "packages) beside the model over generated cases, comparing every step");
+  sub->add_option("--kernel", cmd->kernel, "Kernel version: 6.12, 6.1 or all (default: all)");
+  sub->add_option("--component", cmd->component, "unpopulated-alloc, genalloc, resource or all (default: all)");
+  sub->add_option("--runs", cmd->runs, "Generated cases per component and kernel (default: 200)")->check(CLI::PositiveNumber);
+  sub->add_option("--seed", cmd->seed, "RapidCheck seed (default: 1)");
+  sub->add_option("--mutant", cmd->mutant,
+                  "Mutate the model (never the kernel code): the run must then find a difference");
+  sub->add_option("--cex", cmd->cex_dir, "Directory: a failing unpopulated-alloc case is saved there as JSON");
+  sub->add_flag("--json", cmd->json, "Machine-readable output");
+  sub->footer(
+      "Exit codes: 0 every component conforms on every kernel; 1 a difference between the model and the "
+      "kernel code (both sides printed); 2 a usage error, or a kernel whose linux-source package is missing.");
+  sub->callback([cmd] { exit_code = run(*cmd); });
+}
+
+}  // namespace unpop::cli

@@ -1,0 +1,207 @@
+#include "conform/harness/lockstep.h"
+
+#include <fmt/format.h>
+
+#include <vector>
+
+#include "conform/harness/world.h"
+#include "kapi.h"
+#include "model/case/runner.h"
+#include "model/model.h"
+
+namespace unpop::conform {
+namespace {
+
+using Pfns = std::vector<unsigned long long>;
+
+Pfns expand(const PageSeq& s) {
+  Pfns out;
+  out.reserve(s.size());
+  for (const auto& r : s.runs())
+    for (std::uint64_t i = 0; i < r.count; ++i) out.push_back(r.at(i));
+  return out;
+}
+
+std::string show_pfns(const Pfns& p) {
+  PageSeq s;
+  for (auto x : p) s.push_back(x);
+  return fmt::format("{} pages: {}", p.size(), s.describe(6));
+}
+
+struct Node {
+  unsigned depth;
+  std::string name;
+  Addr start, end;
+  bool operator==(const Node&) const = default;
+};
+using Tree = std::vector<Node>;
+
+void dump_model(const ResourceTree& t, ResId parent, unsigned depth, Tree& out) {
+  for (ResId c : t.children(parent)) {
+    const Resource& r = t.get(c);
+    out.push_back({depth, r.name, r.range.start, r.range.end});
+    dump_model(t, c, depth + 1, out);
+  }
+}
+
+Tree dump_kernel(const kapi* k, int which) {
+  std::vector<kapi_res> buf(64);
+  unsigned n = k->tree(which, buf.data(), static_cast<unsigned>(buf.size()));
+  if (n > buf.size()) {
+    buf.resize(n);
+    n = k->tree(which, buf.data(), n);
+  }
+  Tree out;
+  for (unsigned i = 0; i < n; ++i) out.push_back({buf[i].depth, buf[i].name ? buf[i].name : "(null)", buf[i].start, buf[i].end});
+  return out;
+}
+
+std::string show_tree(const Tree& t) {
+  std::string s;
+  for (const auto& n : t) s += fmt::format("\n  {:{}}{:#x}-{:#x} : {}", "", 2 * n.depth, n.start, n.end, n.name);
+  return s.empty() ? "\n  (empty)" : s;
+}
+
+/// Compares one thing; records a mismatch on the first difference.
+class Compare {
+ public:
+  Compare(const kapi* k, LockstepResult& res) : k_(k), res_(res) {}
+  std::size_t step = 0;
+  std::string op = "boot";
+
+  template <typename T>
+  bool same(const std::string& what, const T& model, const T& kernel, auto&& show) {
+    if (res_.mismatch) return false;
+    if (model == kernel) {
+      ++res_.comparisons;
+      return true;
+    }
+    res_.mismatch = Mismatch{step, op, what, show(model), show(kernel), k_->log()};
+    return false;
+  }
+  bool ok() const { return !res_.mismatch; }
+
+ private:
+  const kapi* k_;
+  LockstepResult& res_;
+};
+
+auto as_int = [](int v) { return fmt::format("{}", v); };
+auto as_u64 = [](std::uint64_t v) { return fmt::format("{}", v); };
+auto as_bool = [](bool v) { return std::string(v ? "yes" : "no"); };
+
+void compare_state(Compare& cmp, Model& m, const kapi* k) {
+  const Kernel& kern = m.kernel();
+  cmp.same("list_count", std::uint64_t{m.variant().free_pages()}, std::uint64_t{k->list_count()}, as_u64);
+  Tree mi, ki = dump_kernel(k, 0);
+  dump_model(kern.tree(), kern.iomem(), 0, mi);
+  cmp.same("iomem_resource tree", mi, ki, show_tree);
+  if (kern.has_target() && kern.target() != kern.iomem()) {
+    Tree mt, kt = dump_kernel(k, 1);
+    dump_model(kern.tree(), kern.target(), 0, mt);
+    cmp.same("target resource tree", mt, kt, show_tree);
+  }
+}
+
+void compare_boot(Compare& cmp, Model& m, const kapi* k, int kret) {
+  cmp.same("unpopulated_init() return", m.init_ret(), kret, as_int);
+  const Kernel& kern = m.kernel();
+  cmp.same("has a target resource", kern.has_target(), k->has_target() != 0, as_bool);
+  if (!kern.has_target() || !cmp.ok()) return;
+  cmp.same("target is iomem_resource", kern.target() == kern.iomem(), k->target_is_iomem() != 0, as_bool);
+  if (kern.target() != kern.iomem()) {
+    Range mr = kern.tree().get(kern.target()).range;
+    kapi_range kr = k->target_span();
+    cmp.same("target span", mr, Range{kr.start, kr.end}, [](Range r) { return to_string(r); });
+  }
+}
+
+}  // namespace
+
+std::string variant_for(const KernelBuild& b) { return b.arch == Arch::arm64 ? "upstream" : "x86"; }
+
+std::optional<std::string> unsupported_op(const Case& c) {
+  for (const Op& op : c.ops) {
+    switch (op.kind) {
+      case Op::Kind::alloc:
+      case Op::Kind::free:
+      case Op::Kind::fail:
+      case Op::Kind::drain:
+        if (op.caller != 0) return fmt::format("'{}': two-caller schedules are not run by conform", op.text());
+        continue;
+      default:
+        return fmt::format("'{}': conform runs alloc, free, fail and drain", op.text());
+    }
+  }
+  if (!c.schedule.empty()) return std::string("two-caller schedules are not run by conform");
+  return std::nullopt;
+}
+
+LockstepResult run_lockstep(const Case& c, const KernelBuild& b) {
+  LockstepResult res;
+  const kapi* k = b.api;
+  ModelConfig cfg{c.layout, case_geometry(c), c.variant, c.mutant};
+  Model m(cfg, nullptr);
+  World world(cfg.layout, cfg.geo);
+  Compare cmp(k, res);
+  int kret = k->boot(&world.get());
+  compare_boot(cmp, m, k, kret);
+  ++res.seen[kret == 0 ? "boot ok" : fmt::format("boot {}", kret)];
+  if (cmp.ok()) compare_state(cmp, m, k);
+  std::vector<PageSeq> model_pages(c.ops.size());
+  std::vector<Pfns> kernel_pages(c.ops.size());
+  for (std::size_t i = 0; i < c.ops.size() && cmp.ok(); ++i) {
+    const Op& op = c.ops[i];
+    cmp.step = i + 1;
+    cmp.op = op.text();
+    ++res.ops;
+    if (op.kind == Op::Kind::fail) {
+      m.kernel().faults().arm(op.point, op.nth);
+      k->arm_fault(static_cast<int>(op.point), op.nth);
+      continue;
+    }
+    if (op.kind == Op::Kind::drain) continue;
+    Call call = call_for(op, model_pages);
+    if (op.kind == Op::Kind::alloc) {
+      unsigned balloon_before = k->balloon_calls();
+      const std::uint64_t count_before = k->list_count();
+      OpResult r = m.run(call);
+      Pfns got(op.nr);
+      int kr = k->alloc(static_cast<unsigned>(op.nr), got.data());
+      if (!cmp.same("return code", r.ret, kr, as_int)) break;
+      if (r.ret == kOops) {
+        res.oops = true;
+        break;
+      }
+      bool ballooned = k->balloon_calls() != balloon_before;
+      ++res.seen[ballooned ? "balloon" : fmt::format("alloc {}", r.ret)];
+      if (r.ret == 0 && !ballooned && count_before < op.nr) ++res.seen["growth"];
+      if (r.fault_fired) ++res.seen["fault fired"];
+      if (!cmp.same("served by the balloon", r.source == Source::ram, ballooned, as_bool)) break;
+      if (r.ret == 0 && !ballooned && !cmp.same("pages handed out", expand(r.pages), got, show_pfns)) break;
+      if (r.ret == 0) {
+        model_pages[i] = r.pages;
+        kernel_pages[i] = got;
+      }
+    } else {  // free: each side gives back the pages it handed out
+      const Pfns& all = kernel_pages.at(static_cast<std::size_t>(op.ref));
+      std::size_t off = op.count ? std::min<std::size_t>(op.offset, all.size()) : 0;
+      std::size_t n = op.count ? std::min<std::size_t>(*op.count, all.size() - off) : all.size();
+      Pfns give(all.begin() + static_cast<std::ptrdiff_t>(off), all.begin() + static_cast<std::ptrdiff_t>(off + n));
+      OpResult r = m.run(call);
+      int kr = k->free(static_cast<unsigned>(give.size()), give.data());
+      if (!cmp.same("free completed (no BUG)", r.ret == kOops, kr == KAPI_OOPS, as_bool)) break;
+    }
+    compare_state(cmp, m, k);
+  }
+  return res;
+}
+
+std::string describe(const Mismatch& m) {
+  std::string s = fmt::format("{} differs at step {} ({})\n  model: {}\n  linux: {}", m.what, m.step, m.op,
+                              m.model, m.kernel);
+  if (!m.kernel_log.empty()) s += "\n  kernel log:\n    " + m.kernel_log;
+  return s;
+}
+
+}  // namespace unpop::conform

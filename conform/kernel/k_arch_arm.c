@@ -1,0 +1,13 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Arm's arch_xen_unpopulated_init() and its xen_resource, sliced verbatim from
+ * arch/arm/xen/enlighten.c at build time (conform/extract.py). It reads the hypervisor node
+ * through the of_* shims of kshim.c. */
+#include <linux/ioport.h>
+#include <linux/mm.h>
+#include <xen/xen.h>
+#include "kshim.h"
+#include "slices/arch_arm_xen_enlighten__EXT_REGION_INDEX.c"
+#include "slices/arch_arm_xen_enlighten__xen_resource.c"
+#include "slices/arch_arm_xen_enlighten__arch_xen_unpopulated_init.c"
+
+struct resource *kshim_arch_resource(void) { return &xen_resource; }

@@ -1,0 +1,2 @@
+/* unpopcheck conformance shim: see kshim/mm.h. */
+#include <kshim/mm.h>

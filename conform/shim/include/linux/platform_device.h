@@ -1,0 +1,4 @@
+/* unpopcheck conformance shim: see kshim/fs.h (devres). */
+#include <linux/ioport.h>
+#include <linux/mm.h>
+#include <kshim/fs.h>

@@ -1,0 +1,2 @@
+/* unpopcheck conformance shim: see xen/xen.h. */
+#include <xen/xen.h>
