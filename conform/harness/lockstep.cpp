@@ -8,6 +8,7 @@
 #include "kapi.h"
 #include "model/case/runner.h"
 #include "model/model.h"
+#include "model/variants/registry.h"
 
 namespace unpop::conform {
 namespace {
@@ -118,7 +119,11 @@ void compare_boot(Compare& cmp, Model& m, const kapi* k, int kret) {
 
 }  // namespace
 
-std::string variant_for(const KernelBuild& b) { return b.arch == Arch::arm64 ? "upstream" : "x86"; }
+std::string variant_for(const KernelBuild& b) {
+  for (const auto& v : variants())
+    if (v.mainline_arch_init == b.arch) return v.name;
+  throw std::logic_error("no registered variant is mainline's arch init for " + std::string(to_string(b.arch)));
+}
 
 std::optional<std::string> unsupported_op(const Case& c) {
   for (const Op& op : c.ops) {
@@ -127,10 +132,12 @@ std::optional<std::string> unsupported_op(const Case& c) {
       case Op::Kind::free:
       case Op::Kind::fail:
       case Op::Kind::drain:
+      case Op::Kind::claim:
+      case Op::Kind::hotplug:
         if (op.caller != 0) return fmt::format("'{}': two-caller schedules are not run by conform", op.text());
         continue;
       default:
-        return fmt::format("'{}': conform runs alloc, free, fail and drain", op.text());
+        return fmt::format("'{}': conform runs alloc, free, fail, claim, hotplug and drain", op.text());
     }
   }
   if (!c.schedule.empty()) return std::string("two-caller schedules are not run by conform");
@@ -162,12 +169,23 @@ LockstepResult run_lockstep(const Case& c, const KernelBuild& b) {
     }
     if (op.kind == Op::Kind::drain) continue;
     Call call = call_for(op, model_pages);
+    if (op.kind == Op::Kind::claim || op.kind == Op::Kind::hotplug) {
+      const bool ram = op.kind == Op::Kind::hotplug;
+      OpResult r = m.run(call);
+      int kr = k->claim(op.range.start, op.range.end, ram ? "System RAM" : op.name.c_str(), ram);
+      res.rets.push_back(kr);
+      if (!cmp.same("return code", r.ret, kr, as_int)) break;
+      ++res.seen[fmt::format("{} {}", ram ? "hotplug" : "claim", r.ret)];
+      compare_state(cmp, m, k);
+      continue;
+    }
     if (op.kind == Op::Kind::alloc) {
       unsigned balloon_before = k->balloon_calls();
       const std::uint64_t count_before = k->list_count();
       OpResult r = m.run(call);
       Pfns got(op.nr);
       int kr = k->alloc(static_cast<unsigned>(op.nr), got.data());
+      res.rets.push_back(kr);
       if (!cmp.same("return code", r.ret, kr, as_int)) break;
       if (r.ret == kOops) {
         res.oops = true;
@@ -190,6 +208,7 @@ LockstepResult run_lockstep(const Case& c, const KernelBuild& b) {
       Pfns give(all.begin() + static_cast<std::ptrdiff_t>(off), all.begin() + static_cast<std::ptrdiff_t>(off + n));
       OpResult r = m.run(call);
       int kr = k->free(static_cast<unsigned>(give.size()), give.data());
+      res.rets.push_back(kr);
       if (!cmp.same("free completed (no BUG)", r.ret == kOops, kr == KAPI_OOPS, as_bool)) break;
     }
     compare_state(cmp, m, k);

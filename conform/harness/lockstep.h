@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "conform/harness/builds.h"
 #include "model/case/case.h"
@@ -33,13 +34,16 @@ struct LockstepResult {
   /// Which paths the agreeing case took ("alloc -12", "balloon", "boot -22", "growth", ...):
   /// the suites show they reach the error paths, not only the happy one.
   std::map<std::string, std::uint64_t> seen;
+  /// What the kernel side returned for each call (alloc, free, claim, hotplug), in order.
+  std::vector<int> rets;
 };
 
-/// The model variant a build is compared against: upstream for Arm's arch init, x86 for x86's.
+/// The model variant a build is compared against: the one registered as mainline's arch init
+/// for the build's arch (VariantInfo::mainline_arch_init: upstream for Arm, x86 for x86).
 std::string variant_for(const KernelBuild& b);
 
-/// Which ops the driver runs: alloc, free (whole or a slice), fail, drain. Returns what is not
-/// supported, or nothing.
+/// Which ops the driver runs: alloc, free (whole or a slice), fail, claim, hotplug, drain.
+/// Returns what is not supported (DMA ops, raw pfn frees, two callers), or nothing.
 std::optional<std::string> unsupported_op(const Case& c);
 
 /// Runs the case (its variant must be variant_for(b); its mutant applies to the model only).

@@ -32,8 +32,11 @@ struct Counts {
 };
 
 /// Ops of one unpopulated-alloc case: allocations (realistic sizes), frees of live
-/// allocations (whole, or a part), faults at the points upstream's code has.
-std::vector<Op> gen_unpop_ops(std::uint64_t page_size) {
+/// allocations (whole, or a part), faults at the points upstream's code has, and now and then a
+/// run-time user of iomem_resource (a driver's MMIO, memory hot-plug) in or near the regions.
+std::vector<Op> gen_unpop_ops(const Layout& layout, std::uint64_t page_size) {
+  Geometry geo;
+  Geometry::make(layout.arch, page_size, geo);
   std::vector<Op> ops;
   std::vector<std::size_t> live;  // alloc op indexes not yet freed
   const std::size_t n = pick(1, 25);
@@ -42,7 +45,7 @@ std::vector<Op> gen_unpop_ops(std::uint64_t page_size) {
                                                  FaultPoint::balloon};
   for (std::size_t i = 0; i < n; ++i) {
     Op op;
-    std::size_t kind = pick_weighted({6, live.empty() ? 0u : 4u, 1});
+    std::size_t kind = pick_weighted({6, live.empty() ? 0u : 4u, 1, 1});
     if (kind == 0) {
       op.kind = Op::Kind::alloc;
       op.nr = *props::genPages(page_size);
@@ -57,6 +60,11 @@ std::vector<Op> gen_unpop_ops(std::uint64_t page_size) {
         op.count = pick(1, nr - op.offset);
       }
       live.erase(live.begin() + static_cast<std::ptrdiff_t>(at));
+    } else if (kind == 3) {
+      const bool ram = props::coin();
+      op.kind = ram ? Op::Kind::hotplug : Op::Kind::claim;
+      op.range = *props::genClaimRange(layout, geo.section_size(), ram);
+      op.name = "driver-mmio";
     } else {
       op.kind = Op::Kind::fail;
       op.point = points.at(pick(0, points.size() - 1));
@@ -96,7 +104,7 @@ void unpop_property(const KernelBuild& b, const SuiteConfig& cfg, Counts& counts
   c.variant = variant_for(b);
   c.mutant = cfg.mutant;
   c.origin = "conform";
-  c.ops = gen_unpop_ops(c.page_size);
+  c.ops = gen_unpop_ops(c.layout, c.page_size);
   LockstepResult r = run_lockstep(c, b);
   if (r.mismatch) {
     g_last = Last{true, describe(*r.mismatch), c, {}};

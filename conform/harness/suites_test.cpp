@@ -37,7 +37,8 @@ TEST(Suites, UnpopulatedAllocReachesItsErrorPaths) {
     std::string seen;
     for (const auto& [k, v] : r.seen) seen += k + "=" + std::to_string(v) + " ";
     for (const char* path : {"boot ok", "boot -19", "boot -22", "growth", "balloon", "alloc 0", "alloc -12",
-                             "alloc -16", "fault fired", "page size 4K", "page size 16K", "page size 64K"})
+                             "alloc -16", "fault fired", "claim 0", "claim -16",
+                             "hotplug 0", "page size 4K", "page size 16K", "page size 64K"})
       EXPECT_GT(r.seen[path], 0u) << b.name() << " never took '" << path << "': " << seen;
   }
 }

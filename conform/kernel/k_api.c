@@ -9,6 +9,7 @@ int kshim_boot(const struct kapi_world *w);
 int kshim_alloc(unsigned nr, unsigned long long *pfns);
 int kshim_free(unsigned nr, const unsigned long long *pfns);
 unsigned kshim_list_count(void);
+int kshim_claim(unsigned long long start, unsigned long long end, const char *name, int is_ram);
 unsigned long kshim_page_list(unsigned long long *pfns, unsigned long max);
 int kshim_has_target(void);
 int kshim_target_is_iomem(void);
@@ -47,6 +48,7 @@ __attribute__((visibility("default"))) const struct kapi KAPI_SYMBOL = {
 	.tree = kshim_target_tree,
 	.target_span = kshim_target_span,
 	.arm_fault = kshim_arm_fault,
+	.claim = kshim_claim,
 	.balloon_calls = kshim_balloon_calls,
 	.log = kshim_log,
 	.res_reset = kshim_res_reset,

@@ -133,6 +133,28 @@ int kshim_free(unsigned nr, const unsigned long long *pfns)
 	return ret;
 }
 
+/* A run-time iomem user, as the model's Kernel::claim: request_resource(&iomem_resource, res)
+ * of a kzalloc'ed resource named after its owner (System RAM for memory hot-plug). */
+int kshim_claim(unsigned long long start, unsigned long long end, const char *name, int is_ram)
+{
+	struct resource *r = kzalloc(sizeof(*r), GFP_KERNEL);
+	size_t n = strlen(name) + 1;
+	char *copy = kmalloc(n, GFP_KERNEL);
+	int ret;
+
+	memcpy(copy, name, n);
+	r->name = copy;
+	r->start = start;
+	r->end = end;
+	r->flags = is_ram ? IORESOURCE_SYSTEM_RAM : IORESOURCE_MEM;
+	ret = request_resource(&iomem_resource, r); /* not a fault point: the model's claim is not */
+	if (ret) {
+		kfree(copy);
+		kfree(r);
+	}
+	return ret;
+}
+
 unsigned kshim_list_count(void) { return list_count; }
 int kshim_has_target(void) { return target_resource != NULL; }
 int kshim_target_is_iomem(void) { return target_resource == &iomem_resource; }

@@ -93,6 +93,9 @@ struct kapi {
 	struct kapi_range (*target_span)(void);
 	/* Arms a fault at its nth hit from now (1 = next), as the model's Faults::arm. */
 	void (*arm_fault)(int point, unsigned nth);
+	/* A run-time user of iomem_resource: a driver's request_resource() of MMIO, or memory
+	 * hot-plug's System RAM (is_ram), with the real request_resource(). */
+	int (*claim)(unsigned long long start, unsigned long long end, const char *name, int is_ram);
 	/* Number of xen_alloc_ballooned_pages() calls so far. */
 	unsigned (*balloon_calls)(void);
 	/* The kernel log since boot (printk, WARN, BUG), NUL-terminated. */

@@ -101,6 +101,9 @@ struct VariantInfo {
   std::string colour = "#555555";   // charts
   /// replay's `--variant auto` considers it: some kernel implements it (merged or posted).
   bool auto_candidate = true;
+  /// It is what mainline Linux does with this arch's arch_xen_unpopulated_init(): `conform`
+  /// compares the kernel's own code built with that arch init against it.
+  std::optional<Arch> mainline_arch_init;
   std::function<std::unique_ptr<Variant>()> make;
 };
 

@@ -85,6 +85,7 @@ VariantInfo upstream_variant() {
        "do not serve it"},
   };
   v.colour = "#d62728";
+  v.mainline_arch_init = Arch::arm64;
   v.make = [] { return std::make_unique<Upstream>(false); };
   return v;
 }
@@ -107,6 +108,7 @@ VariantInfo x86_variant() {
   // The weak-default target of an x86 kernel: an Arm kernel cannot be configured this way (it
   // would grow over the grant-table region), so `--variant all` runs it on x86 layouts only.
   v.native_arch = Arch::x86_64;
+  v.mainline_arch_init = Arch::x86_64;
   v.colour = "#ff7f0e";
   v.make = [] { return std::make_unique<Upstream>(true); };
   return v;
