@@ -147,10 +147,13 @@ bool ResourceSolo::compare_tree() {
 }
 
 void ResourceSolo::run() {
+  // Detached nodes are offered only without children: request/insert/allocate take a fresh
+  // struct resource in every caller we model (a released one keeps its children, and inserting
+  // it again is misuse: __insert_resource overwrites its child list and strands them).
   auto pick_node = [&](bool linked) -> ResId {
     std::vector<ResId> c;
     for (ResId id = 1; id < nodes_; ++id)
-      if (model_.get(id).linked == linked) c.push_back(id);
+      if (model_.get(id).linked == linked && (linked || model_.get(id).children.empty())) c.push_back(id);
     return c.empty() ? kNoRes : c.at(pick(0, c.size() - 1));
   };
   auto pick_parent = [&]() -> ResId {

@@ -81,6 +81,9 @@ int kshim_boot(const struct kapi_world *w)
 	xen_unpopulated_pages = 0;
 	iomem_resource.child = NULL;
 	iomem_resource.sibling = NULL;
+	/* arch/x86/kernel/setup.c setup_arch(): iomem_resource.end = (1ULL << x86_phys_bits) - 1.
+	 * arm64 keeps kernel/resource.c's [0, -1]. */
+	iomem_resource.end = w->x86 ? (1ULL << w->pa_bits) - 1 : (resource_size_t)-1;
 	if (kshim_arch_resource())
 		reset_resource(kshim_arch_resource(), "Xen unused space", 0, 0);
 	return kshim_guard(boot_body, (void *)w);

@@ -29,6 +29,10 @@ Range iomem_span(const Layout& l) {
   return Range{0, l.pa_bits >= 64 ? ~Addr{0} : (Addr{1} << l.pa_bits) - 1};
 }
 
+Range iomem_resource_span(const Layout& l) {
+  return l.arch == Arch::x86_64 ? iomem_span(l) : Range{0, ~Addr{0}};
+}
+
 Range pluggable_range(const Layout& l, const Geometry& g) {
   const Addr max_phys = iomem_span(l).end;  // PHYSMEM_END = (1 << MAX_PHYSMEM_BITS) - 1
   Range mappable{0, ~Addr{0}};              // weak arch_get_mappable_range() (x86)

@@ -66,8 +66,13 @@ Addr arm64_memstart(const Layout& l, const Geometry& g);
 /// arch_get_mappable_range() (arch/arm64/mm/mmu.c; x86 uses the weak default [0, -1]).
 Range pluggable_range(const Layout& l, const Geometry& g);
 
-/// iomem_resource's span: [0, 2^pa_bits - 1].
+/// [0, 2^pa_bits - 1]: PHYSMEM_END, the top of the pluggable range (and of x86's iomem_resource).
 Range iomem_span(const Layout& l);
+
+/// iomem_resource itself: kernel/resource.c initialises it to [0, -1]; x86's setup_arch()
+/// narrows it to the CPU's physical address bits, arm64 leaves it (so a device tree's MMIO above
+/// 2^pa_bits is still requested: found by conformance, docs/conformance.md).
+Range iomem_resource_span(const Layout& l);
 
 /// Error raised by every loader: names the file, the line (0 if not line-based) and what was
 /// expected. The CLI turns it into exit code 2.

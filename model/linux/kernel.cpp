@@ -10,7 +10,7 @@ using AddrInterval = boost::icl::interval_set<Addr>::interval_type;
 
 Kernel::Kernel(const Layout& layout, const Geometry& geo, Mutant mutant, Observer* obs)
     : layout_(layout), geo_(geo), mutant_(mutant), obs_(obs ? obs : &null_obs_), ram_(layout, geo) {
-  iomem_ = tree_.make_root("PCI mem", iomem_span(layout_));
+  iomem_ = tree_.make_root("PCI mem", iomem_resource_span(layout_));
   pluggable_ = pluggable_range(layout_, geo_);
   // Top level of /proc/iomem at boot: System RAM, no-map reserved memory, device MMIO.
   // (The grant-table frames are not an iomem resource: Xen maps them, Linux does not claim them.)

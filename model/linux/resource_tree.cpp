@@ -82,25 +82,33 @@ int ResourceTree::insert(ResId parent, ResId node) {
 }
 
 std::vector<Range> ResourceTree::gaps(ResId root, Addr min, Addr max) const {
+  // __find_resource_space()'s walk, step for step: the space before each child, then after the
+  // last, each clipped to [min, max] (resource_clip). A child starting at the root's start is
+  // skipped first (the kernel's underflow guard); the walk stops after a child that ends where
+  // the root ends. tmp.start is set to each child's end + 1 even where that goes backwards: a
+  // tree whose children lie outside their parent (a released resource keeps its children and
+  // can be allocated elsewhere) is walked as the kernel walks it (found by conformance,
+  // docs/conformance.md).
   std::vector<Range> out;
   const Resource& rt = get(root);
-  Addr cursor = rt.range.start;
-  bool open = true;  // whether [cursor, ...] is still inside the root
-  auto emit = [&](Addr s, Addr e) {
-    s = std::max(s, min);
-    e = std::min(e, max);
-    if (s <= e) out.push_back({s, e});
-  };
-  for (const auto& [start, id] : rt.children) {
-    const Range cr = get(id).range;
-    if (start > cursor) emit(cursor, start - 1);
-    if (cr.end == ~Addr{0}) {
-      open = false;
-      break;
-    }
-    cursor = std::max(cursor, cr.end + 1);
+  auto it = rt.children.begin();
+  const auto end = rt.children.end();
+  Addr tmp_start = rt.range.start;
+  if (it != end && get(it->second).range.start == rt.range.start) {
+    tmp_start = get(it->second).range.end + 1;
+    ++it;
   }
-  if (open && cursor <= rt.range.end) emit(cursor, rt.range.end);
+  for (;;) {
+    const Resource* child = it != end ? &get(it->second) : nullptr;
+    Addr tmp_end = child ? child->range.start - 1 : rt.range.end;
+    if (tmp_end >= tmp_start) {
+      Addr s = std::max(tmp_start, min), e = std::min(tmp_end, max);
+      if (s <= e) out.push_back({s, e});
+    }
+    if (!child || child->range.end == rt.range.end) break;
+    tmp_start = child->range.end + 1;
+    ++it;
+  }
   return out;
 }
 

@@ -109,5 +109,23 @@ TEST(ResourceTree, InsertGoesDownIntoAContainingChild) {
   EXPECT_EQ(t.insert(root, r4), -err::ebusy);
 }
 
+// Found by `unpopcheck conform` (resource component): a released resource keeps its children;
+// allocated again elsewhere, its old child lies outside it. __find_resource_space() then walks
+// from that child's end + 1, finds room below the parent's start, and the request fails: -EBUSY.
+// The model used to skip the stray child and succeed.
+TEST(ResourceTree, AllocateWalksChildrenAsTheKernelDoes) {
+  ResourceTree t;
+  ResId root = t.make_root("root", {0, 0xffff});
+  ResId r1 = t.make("r1", {0x4000, 0x7aff});
+  ASSERT_EQ(t.request(root, r1), 0);
+  ResId r2 = t.make("r2", {0x4000, 0x40ff});
+  ASSERT_EQ(t.insert(root, r2), 0);  // goes down into r1
+  t.release(r1);                      // r1 leaves with r2 still under it
+  ASSERT_EQ(t.allocate(root, r1, 0x1100, 0x5169, 0x6268, 1), 0);
+  EXPECT_EQ(t.get(r1).range, (Range{0x5169, 0x6268}));
+  ResId r3 = t.make("r3", {0, 0xff});
+  EXPECT_EQ(t.allocate(r1, r3, 0x100, 1, 0x5268, 1), -err::ebusy);
+}
+
 }  // namespace
 }  // namespace unpop
