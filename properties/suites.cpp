@@ -1,5 +1,7 @@
 #include "properties/suites.h"
 
+#include "properties/rc_run.h"
+
 #include <algorithm>
 #include <memory>
 #include <cstdlib>
@@ -465,26 +467,14 @@ SuiteResult run_suite(const std::string& suite, const std::string& variant, cons
   else
     throw std::invalid_argument("unknown suite " + suite);
 
-  rc::detail::TestParams params;
-  params.seed = cfg.seed;
-  params.maxSuccess = cfg.runs;
-  params.maxSize = cfg.max_size;
-  rc::detail::TestMetadata md;
-  md.id = fmt::format("{}/{}/{}", suite, variant, to_string(cfg.mutant));
-  for (const auto& r : cfg.ignore) md.id += "-" + r;
-  if (!cfg.differential.empty()) md.id += "/differential";
-  md.description = md.id;
+  std::string id = fmt::format("{}/{}/{}", suite, variant, to_string(cfg.mutant));
+  for (const auto& r : cfg.ignore) id += "-" + r;
+  if (!cfg.differential.empty()) id += "/differential";
   Progress listener(cfg.progress);
-  static const bool quiet = [] {
-    // RapidCheck prints "Using configuration" when it first loads RC_PARAMS: keep our stderr clean.
-    std::streambuf* old = std::cerr.rdbuf(nullptr);
-    rc::detail::configuration();
-    std::cerr.rdbuf(old);
-    return true;
-  }();
-  (void)quiet;
   g_last = LastFailure{};
-  auto res = rc::detail::checkProperty(rc::detail::toProperty(prop), md, params, listener);
+  RcRun run = rc_run(id, cfg.seed, cfg.runs, cfg.max_size, prop, listener);
+  const auto& res = run.result;
+  const auto& params = run.params;
   rc::detail::SuccessResult sr;
   if (res.match(sr)) {
     out.tests = sr.numSuccess;
@@ -513,11 +503,11 @@ SuiteResult run_suite(const std::string& suite, const std::string& variant, cons
   cx.cs.seed = cfg.seed;
   rc::detail::Configuration conf;
   conf.testParams = params;
-  conf.reproduce[md.id] = fr.reproduce;
+  conf.reproduce[id] = fr.reproduce;
   cx.cs.reproduce = rc::detail::configToMinimalString(conf);
   cx.cs.rule = cx.rule;
   cx.cs.failing_step = g_last.step;
-  cx.cs.extra = nlohmann::json{{"suite", suite}, {"message", cx.message}, {"rapidcheck_test_id", md.id},
+  cx.cs.extra = nlohmann::json{{"suite", suite}, {"message", cx.message}, {"rapidcheck_test_id", id},
                                {"layout_kind", cx.cs.preset.empty() ? cx.cs.layout.source : "preset"}};
   if (!cfg.ignore.empty()) cx.cs.extra["ignored_rules"] = cfg.ignore;
   cx.ops = cx.cs.ops.size();

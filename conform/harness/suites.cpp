@@ -9,6 +9,7 @@
 #include "conform/harness/solo.h"
 #include "model/variants/registry.h"
 #include "properties/gen.h"
+#include "properties/rc_run.h"
 
 namespace unpop::conform {
 namespace {
@@ -176,23 +177,12 @@ SuiteResult run_suite(const std::string& component, const KernelBuild& b, const 
   else
     throw std::invalid_argument("unknown component " + component);
 
-  rc::detail::TestParams params;
-  params.seed = cfg.seed;
-  params.maxSuccess = cfg.runs;
-  params.maxSize = cfg.max_size;
-  rc::detail::TestMetadata md;
-  md.id = fmt::format("conform/{}/{}/{}", component, b.name(), to_string(cfg.mutant));
-  md.description = md.id;
-  static const bool quiet = [] {
-    std::streambuf* old = std::cerr.rdbuf(nullptr);  // RapidCheck's "Using configuration" line
-    rc::detail::configuration();
-    std::cerr.rdbuf(old);
-    return true;
-  }();
-  (void)quiet;
+  const std::string id = fmt::format("conform/{}/{}/{}", component, b.name(), to_string(cfg.mutant));
   g_last = Last{};
   Listener listener(cfg.progress);
-  auto res = rc::detail::checkProperty(rc::detail::toProperty(prop), md, params, listener);
+  props::RcRun run = props::rc_run(id, cfg.seed, cfg.runs, cfg.max_size, prop, listener);
+  const auto& res = run.result;
+  const auto& params = run.params;
   rc::detail::SuccessResult sr;
   rc::detail::FailureResult fr;
   rc::detail::GaveUpResult gr;
@@ -215,7 +205,7 @@ SuiteResult run_suite(const std::string& component, const KernelBuild& b, const 
     out.cex->seed = cfg.seed;
     rc::detail::Configuration conf;
     conf.testParams = params;
-    conf.reproduce[md.id] = fr.reproduce;
+    conf.reproduce[id] = fr.reproduce;
     out.cex->reproduce = rc::detail::configToMinimalString(conf);
     out.cex->rule = "conform";
     out.cex->extra = nlohmann::json{{"kernel", b.kernel}, {"arch", to_string(b.arch)}, {"difference", out.failure}};
