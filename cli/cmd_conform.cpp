@@ -5,14 +5,19 @@
 // the options are wrong.
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
 #include <iostream>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "cli/common.h"
+#include "conform/harness/lockstep.h"
 #include "conform/harness/suites.h"
 #include "model/linux/mutants.h"
+#include "model/variants/registry.h"
 #include "report/table.h"
 
 namespace unpop::cli {
@@ -25,6 +30,8 @@ struct ConformCmd {
   std::string mutant = "none";
   std::string component = "all";
   std::string cex_dir;
+  std::string variant = "all";
+  std::string patches;
   bool json = false;
 };
 
@@ -35,7 +42,41 @@ struct Row {
 
 std::string component_label(const std::string& comp, const conform::KernelBuild& b) {
   if (comp != "unpopulated-alloc") return comp;
-  return b.arch == Arch::arm64 ? "unpopulated-alloc (Arm xen_resource)" : "unpopulated-alloc (x86 iomem)";
+  return fmt::format("unpopulated-alloc ({}, vs {})", b.arch == Arch::arm64 ? "Arm xen_resource" : "x86 iomem",
+                     conform::variant_for(b));
+}
+
+
+std::string patched_variant() {
+  for (const auto& v : variants())
+    if (v.kernel_patches) return v.name;
+  return "(none)";
+}
+
+/// --patches DIR: the series in DIR must be the one this binary's patched build applied (the
+/// build copied it; editing kernel/patches needs a rebuild, which applies and compiles it again).
+std::optional<std::string> check_patches(const std::string& dir) {
+  std::vector<std::pair<std::string, std::string>> given;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    if (e.path().extension() != ".patch") continue;
+    std::ifstream f(e.path(), std::ios::binary);
+    std::ostringstream s;
+    s << f.rdbuf();
+    given.emplace_back(e.path().filename().string(), s.str());
+  }
+  if (ec) return fmt::format("--patches {}: {}", dir, ec.message());
+  if (given.empty()) return fmt::format("--patches {}: no *.patch files there", dir);
+  std::sort(given.begin(), given.end());
+  std::string what;
+  const auto built = conform::applied_series(what);
+  if (!what.empty()) return fmt::format("cannot read the series this binary was built with ({})", what);
+  if (built.empty()) return std::string("this binary has no patched build (Linux 6.12's source package or kernel/patches was missing at build time)");
+  if (given != built)
+    return fmt::format("the series in {} is not the one this binary was built with ({} patches built, {} given, or "
+                       "their contents differ): rebuild (cmake --build build) to apply and compile it",
+                       dir, built.size(), given.size());
+  return std::nullopt;
 }
 
 int usage(const ConformCmd& c, const std::string& msg) {
@@ -57,6 +98,15 @@ int run(const ConformCmd& c) {
   const auto comps = conform::component_names();
   if (c.component != "all" && std::find(comps.begin(), comps.end(), c.component) == comps.end())
     return usage(c, fmt::format("unknown component '{}' (unpopulated-alloc, genalloc, resource or all)", c.component));
+  if (c.variant != "all" && !find_variant(c.variant))
+    return usage(c, fmt::format("unknown variant '{}' (all, {})", c.variant, fmt::join(variant_names(), ", ")));
+  if (!c.patches.empty()) {
+    if (c.variant != "all" && !find_variant(c.variant)->kernel_patches)
+      return usage(c, fmt::format("--patches checks the patched kernel, which is compared with --variant {}",
+                                  patched_variant()));
+    if (auto bad = check_patches(c.patches)) return usage(c, *bad);
+  }
+  const std::string want = c.patches.empty() ? c.variant : patched_variant();
   std::vector<std::string> kernels = conform::configured_kernels();
   if (c.kernel != "all") {
     if (std::find(kernels.begin(), kernels.end(), c.kernel) == kernels.end())
@@ -76,6 +126,7 @@ int run(const ConformCmd& c) {
   std::vector<Row> rows;
   for (const auto& b : conform::kernel_builds()) {
     if (std::find(kernels.begin(), kernels.end(), b.kernel) == kernels.end()) continue;
+    if (want != "all" && conform::variant_for(b) != want) continue;
     for (const auto& comp : comps) {
       if ((c.component != "all" && comp != c.component) || !conform::runs_on(comp, b)) continue;
       if (mutant != Mutant::none && !conform::mutant_in_scope(mutant, comp)) continue;
@@ -91,6 +142,10 @@ int run(const ConformCmd& c) {
     }
   }
   if (progress) std::cerr << "\r" << std::string(70, ' ') << "\r";
+  if (rows.empty() && want != "all" && mutant == Mutant::none)
+    return usage(c, fmt::format("no kernel build is compared with '{}' (each mainline build is compared with its "
+                                "arch's mainline variant; 6.12 with kernel/patches with {})",
+                                want, patched_variant()));
   if (rows.empty()) return usage(c, fmt::format("mutant '{}' changes no code a conformance component covers", c.mutant));
   bool differs = false, error = false;
   for (auto& row : rows) {
@@ -98,7 +153,7 @@ int run(const ConformCmd& c) {
     error |= !row.r.error.empty();
     if (row.r.failed && row.r.cex && !c.cex_dir.empty()) {
       std::filesystem::create_directories(c.cex_dir);
-      std::string path = fmt::format("{}/conform-{}-{}-{}.json", c.cex_dir, row.r.build->kernel,
+      std::string path = fmt::format("{}/conform-{}-{}-{}.json", c.cex_dir, row.r.build->label(),
                                      to_string(row.r.build->arch), c.mutant);
       save_case(path, *row.r.cex);
       row.r.cex->extra["saved_to"] = path;
@@ -108,7 +163,8 @@ int run(const ConformCmd& c) {
     nlohmann::json j = nlohmann::json::array();
     for (const auto& row : rows) {
       nlohmann::json e{{"component", row.r.component}, {"kernel", row.r.build->kernel},
-                       {"arch", to_string(row.r.build->arch)}, {"cases", row.r.cases}, {"ops", row.r.ops},
+                       {"arch", to_string(row.r.build->arch)}, {"variant", conform::variant_for(*row.r.build)},
+                       {"patched", row.r.build->patched}, {"cases", row.r.cases}, {"ops", row.r.ops},
                        {"comparisons", row.r.comparisons}, {"seconds", row.seconds}, {"verdict", verdict(row)}};
       if (row.r.failed) e["difference"] = row.r.failure;
       if (row.r.cex) e["case"] = case_to_json(*row.r.cex);
@@ -121,7 +177,7 @@ int run(const ConformCmd& c) {
   } else {
     report::Table t({"component", "kernel", "cases", "ops compared", "comparisons", "ops/s", "verdict"});
     for (const auto& row : rows)
-      t.add({component_label(row.r.component, *row.r.build), row.r.build->kernel, std::to_string(row.r.cases),
+      t.add({component_label(row.r.component, *row.r.build), row.r.build->label(), std::to_string(row.r.cases),
              std::to_string(row.r.ops), std::to_string(row.r.comparisons),
              fmt::format("{:.0f}", row.seconds > 0 ? static_cast<double>(row.r.ops) / row.seconds : 0.0),
              verdict(row)});
@@ -151,6 +207,12 @@ void register_conform(CLI::App& app) {
       "Run the kernel's own unpopulated-alloc.c, resource.c and genalloc.c (from the installed linux-source "
       "packages) beside the model over generated cases, comparing every step");
   sub->add_option("--kernel", cmd->kernel, "Kernel version: 6.12, 6.1 or all (default: all)");
+  sub->add_option("--variant", cmd->variant,
+                  "Only the kernel builds compared with this model variant (mainline Arm: upstream, mainline "
+                  "x86: x86, 6.12 with kernel/patches: the variant it implements) or all (default: all)");
+  sub->add_option("--patches", cmd->patches,
+                  "Directory of the kernel patch series (kernel/patches): checks it is the series this binary "
+                  "applied and compiled, and runs the patched build only");
   sub->add_option("--component", cmd->component, "unpopulated-alloc, genalloc, resource or all (default: all)");
   sub->add_option("--runs", cmd->runs, "Generated cases per component and kernel (default: 200)")->check(CLI::PositiveNumber);
   sub->add_option("--seed", cmd->seed, "RapidCheck seed (default: 1)");

@@ -2,7 +2,8 @@
 """Extracts the kernel files conform/ compiles from a Debian linux-source-* tarball.
 
 Nothing extracted here is committed: the build runs this at configure/build time into the build
-tree. Whole files are copied as they are. A few single definitions are *sliced* out of files we
+tree. Whole files are copied as they are (most are compiled; a few are there for the kernel
+patches and checkpatch.pl, see WHOLE). A few single definitions are *sliced* out of files we
 do not compile whole (arch/arm/xen/enlighten.c, mm/memory_hotplug.c, lib/bitmap.c,
 lib/find_bit.c), verbatim, into slices/<name>.c, each preceded by a #line directive so compiler
 messages point into the original file.
@@ -24,6 +25,15 @@ WHOLE = [
     "include/linux/genalloc.h",
     "include/linux/list.h",
     "include/linux/range.h",
+    # Not compiled: what this project's kernel patches (kernel/patches) touch besides
+    # unpopulated-alloc.c, so the series applies to the extracted tree, and checkpatch.pl with
+    # its data files for the series' style check.
+    "include/xen/xen.h",
+    "include/xen/grant_table.h",
+    "drivers/xen/grant-table.c",
+    "scripts/checkpatch.pl",
+    "scripts/spelling.txt",
+    "scripts/const_structs.checkpatch",
 ]
 # (source file, kind, name, required): kind "fn" is a function definition from its signature line to the
 # first "}" in column 0; "macro" a #define with its continuation lines; "var" a definition up to

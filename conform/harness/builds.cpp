@@ -1,27 +1,64 @@
 #include "conform/harness/builds.h"
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "builds.inc"
 #include "kapi.h"
+#include "model/variants/registry.h"
 
-#define KBUILD_DECLARE(ver, arch, sym) extern "C" const struct kapi sym;
+#define KBUILD_DECLARE(ver, arch, patched, sym) extern "C" const struct kapi sym;
 KERNEL_BUILDS(KBUILD_DECLARE)
+#define KSEEDED_DECLARE(ver, name, sym) extern "C" const struct kapi sym;
+KERNEL_SEEDED(KSEEDED_DECLARE)
 
 namespace unpop::conform {
 
-std::string KernelBuild::name() const { return kernel + "/" + to_string(arch); }
+std::string KernelBuild::label() const {
+  if (!patched) return kernel;
+  for (const auto& v : variants())
+    if (v.kernel_patches) return kernel + "+" + v.name;
+  return kernel + "+patches";
+}
+
+std::string KernelBuild::name() const {
+  return label() + "/" + to_string(arch) + (seeded.empty() ? "" : " (seeded: " + seeded + ")");
+}
 
 const std::vector<KernelBuild>& kernel_builds() {
-#define KBUILD_ENTRY(ver, arch, sym) \
-  KernelBuild{ver, std::string(arch) == "arm64" ? Arch::arm64 : Arch::x86_64, &sym},
+#define KBUILD_ENTRY(ver, arch, patched, sym) \
+  KernelBuild{ver, std::string(arch) == "arm64" ? Arch::arm64 : Arch::x86_64, &sym, patched, ""},
   static const std::vector<KernelBuild> builds{KERNEL_BUILDS(KBUILD_ENTRY)};
+  return builds;
+}
+
+const std::vector<KernelBuild>& seeded_builds() {
+#define KSEEDED_ENTRY(ver, name, sym) KernelBuild{ver, Arch::arm64, &sym, true, name},
+  static const std::vector<KernelBuild> builds{KERNEL_SEEDED(KSEEDED_ENTRY)};
   return builds;
 }
 
 const std::vector<MissingKernel>& missing_kernels() {
   static const std::vector<MissingKernel> missing{KERNELS_MISSING};
   return missing;
+}
+
+std::vector<std::pair<std::string, std::string>> applied_series(std::string& what) {
+  std::vector<std::pair<std::string, std::string>> out;
+  const std::filesystem::path dir = std::filesystem::path(KERNEL_PATCHED_DIR) / "patches";
+  if (std::string(KERNEL_PATCHED_DIR).empty()) return out;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    std::ifstream f(e.path(), std::ios::binary);
+    std::ostringstream s;
+    s << f.rdbuf();
+    out.emplace_back(e.path().filename().string(), s.str());
+  }
+  if (ec) what = dir.string() + ": " + ec.message();
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 std::vector<std::string> configured_kernels() {

@@ -14,7 +14,12 @@ struct KernelBuild {
   std::string kernel;  // "6.12"
   Arch arch;           // whose arch_xen_unpopulated_init is linked
   const kapi* api;
-  std::string name() const;  // "6.12/arm64"
+  /// kernel/patches applied to unpopulated-alloc.c (compared with the variant registered as
+  /// VariantInfo::kernel_patches), else mainline's file.
+  bool patched = false;
+  std::string seeded;  // a bug of kernel/seeded applied after the series (tests only), or ""
+  std::string label() const;  // "6.12", or "6.12+" the patched variant's name
+  std::string name() const;   // label() + "/arm64"
 };
 
 struct MissingKernel {
@@ -23,8 +28,14 @@ struct MissingKernel {
 };
 
 const std::vector<KernelBuild>& kernel_builds();
+/// The patched build with one seeded bug of kernel/seeded each: what the comparison must catch.
+const std::vector<KernelBuild>& seeded_builds();
 /// Kernels the build looked for but whose source package was not installed.
 const std::vector<MissingKernel>& missing_kernels();
+/// The series (kernel/patches) this binary's patched builds were made from, as applied (a copy
+/// taken at build time), file name -> contents; empty when there is no patched build.
+/// `what` says why it could not be read, if it could not.
+std::vector<std::pair<std::string, std::string>> applied_series(std::string& what);
 /// Every kernel version the build was configured for (built or missing), newest first.
 std::vector<std::string> configured_kernels();
 

@@ -6,6 +6,7 @@
 
 #include "conform/harness/world.h"
 #include "kapi.h"
+#include "model/core/errno.h"
 #include "model/case/runner.h"
 #include "model/model.h"
 #include "model/variants/registry.h"
@@ -117,17 +118,74 @@ void compare_boot(Compare& cmp, Model& m, const kapi* k, int kret) {
   }
 }
 
+Pfns slice_of(const Op& op, const std::vector<Pfns>& kernel_pages) {
+  const Pfns& all = kernel_pages.at(static_cast<std::size_t>(op.ref));
+  std::size_t off = op.count ? std::min<std::size_t>(op.offset, all.size()) : 0;
+  std::size_t n = op.count ? std::min<std::size_t>(*op.count, all.size() - off) : all.size();
+  return Pfns(all.begin() + static_cast<std::ptrdiff_t>(off), all.begin() + static_cast<std::ptrdiff_t>(off + n));
+}
+
+/// xen_alloc_unpopulated_contiguous_pages(): -ENODEV where the model takes CMA RAM (no target:
+/// the grant table then falls back to dma_alloc_coherent), else return code and pages compared.
+bool run_dma_alloc(Compare& cmp, Model& m, const kapi* k, const Op& op, const Call& call, LockstepResult& res,
+                   PageSeq& model_out, Pfns& kernel_out) {
+  OpResult r = m.run(call);
+  Pfns got(op.nr);
+  int kr = k->dma_alloc(static_cast<unsigned>(op.nr), op.mask_bits, got.data());
+  res.rets.push_back(kr);
+  const bool ram = r.source == Source::ram;
+  if (!cmp.same("falls back to RAM (no unpopulated space)", ram, kr == -err::enodev, as_bool)) return false;
+  ++res.seen[ram ? "dma ram" : fmt::format("dma_alloc {}", r.ret)];
+  if (ram) {  // the kernel side's pages stay empty: its free goes to dma_free_coherent
+    model_out = r.pages;
+    return true;
+  }
+  if (r.fault_fired) ++res.seen["fault fired"];
+  if (!cmp.same("return code", r.ret, kr, as_int)) return false;
+  if (r.ret == 0 && !cmp.same("pages handed out", expand(r.pages), got, show_pfns)) return false;
+  if (r.ret == 0) {
+    model_out = r.pages;
+    kernel_out = got;
+  }
+  return true;
+}
+
+/// xen_free_unpopulated_contiguous_pages() of the kernel's own pages (a slice too: the patch
+/// refuses it, as the model does). Skipped on the kernel side where the pages came from RAM.
+bool run_dma_free(Compare& cmp, Model& m, const kapi* k, const Op& op, const Call& call, LockstepResult& res,
+                  const std::vector<PageSeq>& model_pages, const std::vector<Pfns>& kernel_pages) {
+  const auto ref = static_cast<std::size_t>(op.ref);
+  const bool from_ram = !model_pages.at(ref).empty() && kernel_pages.at(ref).empty();
+  Pfns give = slice_of(op, kernel_pages);
+  OpResult r = m.run(call);
+  if (from_ram) return true;
+  int kr = k->dma_free(static_cast<unsigned>(give.size()), give.data());
+  res.rets.push_back(kr);
+  ++res.seen[r.note.empty() ? "dma_free" : "dma_free refused"];
+  return cmp.same("free completed (no BUG)", r.ret == kOops, kr == KAPI_OOPS, as_bool);
+}
+
 }  // namespace
 
 std::string variant_for(const KernelBuild& b) {
+  if (b.patched) {
+    for (const auto& v : variants())
+      if (v.kernel_patches) return v.name;
+    throw std::logic_error("no registered variant says kernel/patches implements it");
+  }
   for (const auto& v : variants())
     if (v.mainline_arch_init == b.arch) return v.name;
   throw std::logic_error("no registered variant is mainline's arch init for " + std::string(to_string(b.arch)));
 }
 
-std::optional<std::string> unsupported_op(const Case& c) {
+std::optional<std::string> unsupported_op(const Case& c, const KernelBuild& b) {
   for (const Op& op : c.ops) {
     switch (op.kind) {
+      case Op::Kind::dma_alloc:
+      case Op::Kind::dma_free:
+        if (!b.api->dma_alloc)
+          return fmt::format("'{}': Linux {} has no contiguous allocations (the patched build has)", op.text(), b.name());
+        [[fallthrough]];
       case Op::Kind::alloc:
       case Op::Kind::free:
       case Op::Kind::fail:
@@ -137,7 +195,8 @@ std::optional<std::string> unsupported_op(const Case& c) {
         if (op.caller != 0) return fmt::format("'{}': two-caller schedules are not run by conform", op.text());
         continue;
       default:
-        return fmt::format("'{}': conform runs alloc, free, fail, claim, hotplug and drain", op.text());
+        return fmt::format("'{}': conform runs alloc, free, dma_alloc, dma_free, fail, claim, hotplug and drain",
+                           op.text());
     }
   }
   if (!c.schedule.empty()) return std::string("two-caller schedules are not run by conform");
@@ -179,7 +238,11 @@ LockstepResult run_lockstep(const Case& c, const KernelBuild& b) {
       compare_state(cmp, m, k);
       continue;
     }
-    if (op.kind == Op::Kind::alloc) {
+    if (op.kind == Op::Kind::dma_alloc) {
+      if (!run_dma_alloc(cmp, m, k, op, call, res, model_pages[i], kernel_pages[i])) break;
+    } else if (op.kind == Op::Kind::dma_free) {
+      if (!run_dma_free(cmp, m, k, op, call, res, model_pages, kernel_pages)) break;
+    } else if (op.kind == Op::Kind::alloc) {
       unsigned balloon_before = k->balloon_calls();
       const std::uint64_t count_before = k->list_count();
       OpResult r = m.run(call);
@@ -202,10 +265,7 @@ LockstepResult run_lockstep(const Case& c, const KernelBuild& b) {
         kernel_pages[i] = got;
       }
     } else {  // free: each side gives back the pages it handed out
-      const Pfns& all = kernel_pages.at(static_cast<std::size_t>(op.ref));
-      std::size_t off = op.count ? std::min<std::size_t>(op.offset, all.size()) : 0;
-      std::size_t n = op.count ? std::min<std::size_t>(*op.count, all.size() - off) : all.size();
-      Pfns give(all.begin() + static_cast<std::ptrdiff_t>(off), all.begin() + static_cast<std::ptrdiff_t>(off + n));
+      Pfns give = slice_of(op, kernel_pages);
       OpResult r = m.run(call);
       int kr = k->free(static_cast<unsigned>(give.size()), give.data());
       res.rets.push_back(kr);

@@ -38,13 +38,16 @@ struct LockstepResult {
   std::vector<int> rets;
 };
 
-/// The model variant a build is compared against: the one registered as mainline's arch init
-/// for the build's arch (VariantInfo::mainline_arch_init: upstream for Arm, x86 for x86).
+/// The model variant a build is compared against: for a patched build, the one registered as
+/// what kernel/patches implements (VariantInfo::kernel_patches),
+/// else the one registered as mainline's arch init for the build's arch
+/// (VariantInfo::mainline_arch_init: upstream for Arm, x86 for x86).
 std::string variant_for(const KernelBuild& b);
 
-/// Which ops the driver runs: alloc, free (whole or a slice), fail, claim, hotplug, drain.
-/// Returns what is not supported (DMA ops, raw pfn frees, two callers), or nothing.
-std::optional<std::string> unsupported_op(const Case& c);
+/// Which ops the driver runs on a build: alloc, free (whole or a slice), fail, claim, hotplug,
+/// drain, and on a build with the contiguous API (kapi::dma_alloc) dma_alloc and dma_free.
+/// Returns what is not supported (raw pfn frees, two callers, DMA elsewhere), or nothing.
+std::optional<std::string> unsupported_op(const Case& c, const KernelBuild& b);
 
 /// Runs the case (its variant must be variant_for(b); its mutant applies to the model only).
 LockstepResult run_lockstep(const Case& c, const KernelBuild& b);

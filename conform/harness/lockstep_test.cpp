@@ -8,9 +8,9 @@
 namespace unpop::conform {
 namespace {
 
-const KernelBuild* build(const std::string& kernel, Arch arch) {
+const KernelBuild* build(const std::string& kernel, Arch arch, bool patched = false) {
   for (const auto& b : kernel_builds())
-    if (b.kernel == kernel && b.arch == arch) return &b;
+    if (b.kernel == kernel && b.arch == arch && b.patched == patched) return &b;
   return nullptr;
 }
 
@@ -54,6 +54,24 @@ TEST(Lockstep, AModelMutantIsAMismatch) {
   ASSERT_TRUE(r.mismatch);
   EXPECT_EQ(r.mismatch->what, "pages handed out");
   EXPECT_EQ(r.mismatch->step, 1u);
+}
+
+// kernel/patches applied to 6.12: the patched unpopulated-alloc.c against `proposed`, plain and
+// contiguous allocations, partial and refused frees, a contiguous buffer below a 32-bit mask.
+TEST(Lockstep, PatchedKernelAgreesWithProposed) {
+  const KernelBuild* b = build("6.12", Arch::arm64, true);
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(variant_for(*b), "proposed");
+  Case c = qemu_case(
+      "alloc 1\nalloc 40000\ndma_alloc 300\nfree #0\nalloc 3\nfree #1 5 100\nfree #1 5 100\n"
+      "dma_alloc 70000\ndma_free #2 0 10\ndma_free #2\ndma_alloc 16 mask=32\nalloc 200\ndma_free #7\n");
+  c.variant = "proposed";
+  LockstepResult r = run_lockstep(c, *b);
+  EXPECT_FALSE(r.mismatch) << describe(*r.mismatch);
+  EXPECT_EQ(r.ops, 13u);
+  EXPECT_GT(r.seen["dma_free refused"], 0u);
+  EXPECT_EQ(unsupported_op(c, *b), std::nullopt);
+  EXPECT_NE(unsupported_op(c, *build("6.12", Arch::arm64)), std::nullopt);  // mainline has no contiguous API
 }
 
 }  // namespace

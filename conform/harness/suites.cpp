@@ -7,6 +7,7 @@
 
 #include "conform/harness/lockstep.h"
 #include "conform/harness/solo.h"
+#include "kapi.h"
 #include "model/variants/registry.h"
 #include "properties/gen.h"
 #include "properties/rc_run.h"
@@ -32,35 +33,64 @@ struct Counts {
   std::map<std::string, std::uint64_t> seen;
 };
 
+/// A free of an earlier allocation's pages: the whole of it, or a part (the rest stays out).
+Op gen_free(const std::vector<Op>& ops, std::size_t ref, Op::Kind kind) {
+  Op op;
+  op.kind = kind;
+  op.ref = static_cast<int>(ref);
+  if (props::coin()) {
+    std::uint64_t nr = std::max<std::uint64_t>(ops[ref].nr, 1);
+    op.offset = pick(0, nr - 1);
+    op.count = pick(1, nr - op.offset);
+  }
+  return op;
+}
+
+/// A contiguous allocation (patched builds): a buffer's pages for gntdev (64-bit mask) or for a
+/// device with a 32- or 40-bit mask.
+Op gen_dma_alloc(std::uint64_t page_size) {
+  Op op;
+  op.kind = Op::Kind::dma_alloc;
+  op.nr = *props::genPages(page_size);
+  switch (pick_weighted({6, 1, 1})) {
+    case 1: op.mask_bits = 32; op.dev = "dev32"; break;
+    case 2: op.mask_bits = 40; op.dev = "dev40"; break;
+    default: break;
+  }
+  return op;
+}
+
 /// Ops of one unpopulated-alloc case: allocations (realistic sizes), frees of live
 /// allocations (whole, or a part), faults at the points upstream's code has, and now and then a
 /// run-time user of iomem_resource (a driver's MMIO, memory hot-plug) in or near the regions.
-std::vector<Op> gen_unpop_ops(const Layout& layout, std::uint64_t page_size) {
+/// With `contiguous` (a patched build): contiguous allocations and their frees too, and frees
+/// through the wrong call or of pages already given back, which the patch must refuse.
+std::vector<Op> gen_unpop_ops(const Layout& layout, std::uint64_t page_size, bool contiguous) {
   Geometry geo;
   Geometry::make(layout.arch, page_size, geo);
   std::vector<Op> ops;
   std::vector<std::size_t> live;  // alloc op indexes not yet freed
+  std::vector<std::size_t> allocs;  // every alloc and dma_alloc op
   const std::size_t n = pick(1, 25);
   static const std::vector<FaultPoint> points = {FaultPoint::kzalloc, FaultPoint::allocate_resource,
                                                  FaultPoint::request_resource, FaultPoint::memremap_pages,
                                                  FaultPoint::balloon};
   for (std::size_t i = 0; i < n; ++i) {
     Op op;
-    std::size_t kind = pick_weighted({6, live.empty() ? 0u : 4u, 1, 1});
-    if (kind == 0) {
-      op.kind = Op::Kind::alloc;
-      op.nr = *props::genPages(page_size);
+    const std::uint32_t dma = contiguous ? 4 : 0, misuse = contiguous && !allocs.empty() ? 1 : 0;
+    std::size_t kind = pick_weighted({6, live.empty() ? 0u : 4u, 1, 1, dma, misuse});
+    if (kind == 0 || kind == 4) {
+      op = kind == 0 ? Op{} : gen_dma_alloc(page_size);
+      if (kind == 0) op.nr = *props::genPages(page_size);
       live.push_back(ops.size());
+      allocs.push_back(ops.size());
     } else if (kind == 1) {
       std::size_t at = pick(0, live.size() - 1);
-      op.kind = Op::Kind::free;
-      op.ref = static_cast<int>(live[at]);
-      if (props::coin()) {  // a part of it: the rest stays out
-        std::uint64_t nr = ops[live[at]].nr;
-        op.offset = pick(0, nr - 1);
-        op.count = pick(1, nr - op.offset);
-      }
+      const bool was_dma = ops[live[at]].kind == Op::Kind::dma_alloc;
+      op = gen_free(ops, live[at], was_dma ? Op::Kind::dma_free : Op::Kind::free);
       live.erase(live.begin() + static_cast<std::ptrdiff_t>(at));
+    } else if (kind == 5) {  // any allocation, live or not, through either free
+      op = gen_free(ops, allocs[pick(0, allocs.size() - 1)], props::coin() ? Op::Kind::dma_free : Op::Kind::free);
     } else if (kind == 3) {
       const bool ram = props::coin();
       op.kind = ram ? Op::Kind::hotplug : Op::Kind::claim;
@@ -105,7 +135,7 @@ void unpop_property(const KernelBuild& b, const SuiteConfig& cfg, Counts& counts
   c.variant = variant_for(b);
   c.mutant = cfg.mutant;
   c.origin = "conform";
-  c.ops = gen_unpop_ops(c.layout, c.page_size);
+  c.ops = gen_unpop_ops(c.layout, c.page_size, b.api->dma_alloc != nullptr);
   LockstepResult r = run_lockstep(c, b);
   if (r.mismatch) {
     g_last = Last{true, describe(*r.mismatch), c, {}};
@@ -148,7 +178,7 @@ class Listener : public rc::detail::TestListener {
 std::vector<std::string> component_names() { return {"unpopulated-alloc", "genalloc", "resource"}; }
 
 bool runs_on(const std::string& component, const KernelBuild& b) {
-  return component == "unpopulated-alloc" || b.arch == Arch::arm64;
+  return component == "unpopulated-alloc" || (b.arch == Arch::arm64 && !b.patched);
 }
 
 bool mutant_in_scope(Mutant m, const std::string& component) {

@@ -24,8 +24,8 @@
 namespace unpop::conform {
 
 std::vector<std::string> component_names();  // unpopulated-alloc, genalloc, resource
-/// Whether a component runs on this build (genalloc and resource are arch-independent: they
-/// run on each kernel's arm64 build only).
+/// Whether a component runs on this build (genalloc and resource are arch-independent and no
+/// patch changes them: they run on each kernel's mainline arm64 build only).
 bool runs_on(const std::string& component, const KernelBuild& b);
 
 struct SuiteConfig {

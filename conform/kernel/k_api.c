@@ -9,6 +9,8 @@ int kshim_boot(const struct kapi_world *w);
 int kshim_alloc(unsigned nr, unsigned long long *pfns);
 int kshim_free(unsigned nr, const unsigned long long *pfns);
 unsigned kshim_list_count(void);
+int kshim_dma_alloc(unsigned nr, unsigned mask_bits, unsigned long long *pfns);
+int kshim_dma_free(unsigned nr, const unsigned long long *pfns);
 int kshim_claim(unsigned long long start, unsigned long long end, const char *name, int is_ram);
 unsigned long kshim_page_list(unsigned long long *pfns, unsigned long max);
 int kshim_has_target(void);
@@ -38,6 +40,9 @@ void kshim_gp_destroy(void);
 __attribute__((visibility("default"))) const struct kapi KAPI_SYMBOL = {
 	.kernel = KAPI_KERNEL,
 	.arch = KAPI_ARCH,
+#ifdef KAPI_PATCHED
+	.patched = 1,
+#endif
 	.boot = kshim_boot,
 	.alloc = kshim_alloc,
 	.free = kshim_free,
@@ -49,6 +54,10 @@ __attribute__((visibility("default"))) const struct kapi KAPI_SYMBOL = {
 	.target_span = kshim_target_span,
 	.arm_fault = kshim_arm_fault,
 	.claim = kshim_claim,
+#ifdef KAPI_PATCHED
+	.dma_alloc = kshim_dma_alloc,
+	.dma_free = kshim_dma_free,
+#endif
 	.balloon_calls = kshim_balloon_calls,
 	.log = kshim_log,
 	.res_reset = kshim_res_reset,

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* drivers/xen/unpopulated-alloc.c, unmodified, #included so that the harness can reset and read
  * its statics (page_list, list_count, target_resource), as tools/testing does with the files it
- * tests. allocate_resource() and request_resource() are routed through the harness first (by
+ * tests. With KAPI_PATCHED, the file is the one kernel/patches made (found first on the include
+ * path): its statics are the pool's growths and free count, and it has the contiguous API. allocate_resource() and request_resource() are routed through the harness first (by
  * macro, in this file only) so the model's fault points can fail them; the real functions of
  * kernel/resource.c then run. */
 #include <linux/ioport.h>
@@ -75,8 +76,13 @@ int kshim_boot(const struct kapi_world *w)
 {
 	kshim_reset(w);
 	/* The statics of unpopulated-alloc.c and resource.c as a fresh boot has them. */
+#ifdef KAPI_PATCHED
+	INIT_LIST_HEAD(&pool_growths); /* the growths themselves went with kshim_reset's heap */
+	pool_free = 0;
+#else
 	page_list = NULL;
 	list_count = 0;
+#endif
 	target_resource = NULL;
 	xen_unpopulated_pages = 0;
 	iomem_resource.child = NULL;
@@ -158,9 +164,59 @@ int kshim_claim(unsigned long long start, unsigned long long end, const char *na
 	return ret;
 }
 
+#ifdef KAPI_PATCHED
+unsigned kshim_list_count(void) { return pool_free; }
+unsigned long kshim_page_list(unsigned long long *pfns, unsigned long max) { return 0; }
+
+struct dma_call { unsigned nr; unsigned long long *pfns; struct page **pages; struct device dev; };
+
+static int dma_alloc_body(void *arg)
+{
+	struct dma_call *c = arg;
+
+	kshim_kzalloc_faults = true;
+	int ret = xen_alloc_unpopulated_contiguous_pages(&c->dev, c->nr, c->pages);
+	kshim_kzalloc_faults = false;
+	if (ret == 0)
+		for (unsigned i = 0; i < c->nr; i++)
+			c->pfns[i] = page_to_pfn(c->pages[i]);
+	return ret;
+}
+
+int kshim_dma_alloc(unsigned nr, unsigned mask_bits, unsigned long long *pfns)
+{
+	u64 mask = DMA_BIT_MASK(mask_bits);
+	struct dma_call c = { nr, pfns, kcalloc(nr ? nr : 1, sizeof(struct page *), GFP_KERNEL),
+			      { .dma_mask = &mask } };
+	int ret = kshim_guard(dma_alloc_body, &c);
+
+	kshim_kzalloc_faults = false;
+	kfree(c.pages);
+	return ret;
+}
+
+static int dma_free_body(void *arg)
+{
+	struct dma_call *c = arg;
+
+	for (unsigned i = 0; i < c->nr; i++)
+		c->pages[i] = pfn_to_page(c->pfns[i]);
+	xen_free_unpopulated_contiguous_pages(&c->dev, c->nr, c->pages);
+	return 0;
+}
+
+int kshim_dma_free(unsigned nr, const unsigned long long *pfns)
+{
+	u64 mask = DMA_BIT_MASK(64);
+	struct dma_call c = { nr, (unsigned long long *)pfns,
+			      kcalloc(nr ? nr : 1, sizeof(struct page *), GFP_KERNEL), { .dma_mask = &mask } };
+	int ret = kshim_guard(dma_free_body, &c);
+
+	kfree(c.pages);
+	return ret;
+}
+#else
 unsigned kshim_list_count(void) { return list_count; }
-int kshim_has_target(void) { return target_resource != NULL; }
-int kshim_target_is_iomem(void) { return target_resource == &iomem_resource; }
 
 unsigned long kshim_page_list(unsigned long long *pfns, unsigned long max)
 {
@@ -171,6 +227,10 @@ unsigned long kshim_page_list(unsigned long long *pfns, unsigned long max)
 			pfns[n] = page_to_pfn(pg);
 	return n;
 }
+#endif
+
+int kshim_has_target(void) { return target_resource != NULL; }
+int kshim_target_is_iomem(void) { return target_resource == &iomem_resource; }
 
 unsigned kshim_target_tree(int which, struct kapi_res *out, unsigned max)
 {

@@ -72,6 +72,7 @@ struct kapi_chunk {
 struct kapi {
 	const char *kernel; /* "6.12" */
 	const char *arch;   /* "arm64" or "x86_64": which arch_xen_unpopulated_init is linked */
+	int patched; /* 0: mainline's unpopulated-alloc.c; 1: kernel/patches applied to it */
 
 	/* ---- drivers/xen/unpopulated-alloc.c */
 	/* Frees everything of the previous case, builds iomem_resource's top level with the real
@@ -82,7 +83,8 @@ struct kapi {
 	/* xen_free_unpopulated_pages(nr, pages) of pages this build handed out. */
 	int (*free)(unsigned nr, const unsigned long long *pfns);
 	unsigned (*list_count)(void);
-	/* page_list from its head, at most max pfns; returns the list's length (walked). */
+	/* page_list from its head, at most max pfns; returns the list's length (walked). Patched
+	 * builds have no list: 0. list_count is then the pool's free pages. */
 	unsigned long (*page_list)(unsigned long long *pfns, unsigned long max);
 	int (*has_target)(void);
 	int (*target_is_iomem)(void);
@@ -96,6 +98,11 @@ struct kapi {
 	/* A run-time user of iomem_resource: a driver's request_resource() of MMIO, or memory
 	 * hot-plug's System RAM (is_ram), with the real request_resource(). */
 	int (*claim)(unsigned long long start, unsigned long long end, const char *name, int is_ram);
+	/* Patched builds only (NULL otherwise): xen_alloc_unpopulated_contiguous_pages() for a
+	 * device whose DMA mask has mask_bits bits (pfns filled on success), and
+	 * xen_free_unpopulated_contiguous_pages() of pages it handed out. */
+	int (*dma_alloc)(unsigned nr, unsigned mask_bits, unsigned long long *pfns);
+	int (*dma_free)(unsigned nr, const unsigned long long *pfns);
 	/* Number of xen_alloc_ballooned_pages() calls so far. */
 	unsigned (*balloon_calls)(void);
 	/* The kernel log since boot (printk, WARN, BUG), NUL-terminated. */

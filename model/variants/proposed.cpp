@@ -75,14 +75,16 @@ class Proposed final : public Variant {
         r.source = Source::ram;
         return;
       }
+      // Page by page, as the kernel patch frees them (kernel/patches): the live plain pages of
+      // the call go back, every other page is refused with a warning and left alone.
       for (const auto& run : pages.runs()) {
         PfnIv iv = PfnIv::closed(run.lo(), run.hi());
-        if (!boost::icl::contains(live_, iv) || boost::icl::intersects(dma_set_, iv)) {
-          r.note += fmt::format("WARN: refused free of pfn {:#x}-{:#x}: not live plain pages; ", run.lo(), run.hi());
-          continue;
-        }
-        live_ -= iv;
-        free_ += iv;
+        PfnSet ok = (live_ & iv) - dma_set_;
+        for (const auto& bad : PfnSet(iv) - ok)
+          r.note += fmt::format("WARN: refused free of pfn {:#x}-{:#x}: not live plain pages; ", boost::icl::first(bad),
+                                boost::icl::last(bad));
+        live_ -= ok;
+        free_ += ok;
       }
     });
   }
@@ -287,9 +289,11 @@ VariantInfo proposed_variant() {
   v.traits.extra_mem = ExtraMem::always;
   v.traits.growth_fn = "grow(window)";
   v.traits.growth_from_tree = false;
-  // No kernel implements it yet (the kernel-patch issue will): a trace cannot come from it, and
-  // its replay checks less (no growth prediction, no page order), so under `auto` it would
-  // "fit" traces the real variants do not. Replay it with --variant proposed.
+  // kernel/patches implements it for Linux 6.12 (conform runs the patched file against it).
+  v.kernel_patches = true;
+  // No released kernel carries it and its traces have no tracepoints yet: a trace cannot come
+  // from it, and its replay checks less (no growth prediction, no page order), so under `auto`
+  // it would "fit" traces the real variants do not. Replay it with --variant proposed.
   v.auto_candidate = false;
   // proposed computes each growth window itself from growable_space() (gaps of the target free
   // in iomem, whole aligned sections) and calls allocate_resource with exactly that window.

@@ -104,6 +104,9 @@ struct VariantInfo {
   /// It is what mainline Linux does with this arch's arch_xen_unpopulated_init(): `conform`
   /// compares the kernel's own code built with that arch init against it.
   std::optional<Arch> mainline_arch_init;
+  /// This project's kernel patch series (kernel/patches) implements it: `conform` compares the
+  /// patched unpopulated-alloc.c with it. At most one variant says so.
+  bool kernel_patches = false;
   std::function<std::unique_ptr<Variant>()> make;
 };
 

@@ -232,6 +232,17 @@ TEST(Proposed, DmaWindowSpansTwoGrowths) {
   EXPECT_TRUE(rules(s).empty());
 }
 
+// Validated frees go page by page, as kernel/patches' xen_free_unpopulated_pages(): of a call
+// that overlaps pages already given back, the live ones return to the pool, the rest are refused
+// (a warning), and nothing is counted twice.
+TEST(Proposed, AFreeOverlappingAnEarlierFreeReturnsOnlyLivePages) {
+  Runner r(make_case(qemu_dom0(), "proposed", {"alloc 8", "free #0 0 4", "free #0 2 4"}));
+  auto s = r.run();
+  EXPECT_EQ(r.model().variant().free_pages(), 32768u - 8 + 4 + 2);
+  EXPECT_NE(s[2].note.find("refused free of pfn 0x48002-0x48003"), std::string::npos) << s[2].note;
+  EXPECT_EQ(rules(s), (std::set<std::string>{"double-free"}));  // the caller's bug, reported as such
+}
+
 // x86: target iomem_resource; on an Arm layout it grows over the grant table (not an iomem
 // resource), which is why Arm builds xen_resource from the extended regions.
 TEST(X86, IomemTargetOnArmHitsTheGrantTable) {

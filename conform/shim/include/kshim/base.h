@@ -187,6 +187,7 @@ struct callback_head { struct callback_head *next; void (*func)(struct callback_
 #define IS_ALIGNED(x, a) (((x) & ((typeof(x))(a) - 1)) == 0)
 #define min(x, y) ({ typeof(x) _x = (x); typeof(y) _y = (y); _x < _y ? _x : _y; })
 #define max(x, y) ({ typeof(x) _x = (x); typeof(y) _y = (y); _x > _y ? _x : _y; })
+#define max3(x, y, z) max(max(x, y), z)
 #define min_t(t, x, y) ({ t _x = (x); t _y = (y); _x < _y ? _x : _y; })
 #define max_t(t, x, y) ({ t _x = (x); t _y = (y); _x > _y ? _x : _y; })
 #define umin(x, y) min((unsigned long long)(x), (unsigned long long)(y))

@@ -21,6 +21,11 @@ static inline unsigned long bitmap_find_next_zero_area(unsigned long *map, unsig
 {
 	return bitmap_find_next_zero_area_off(map, size, start, nr, align_mask, 0);
 }
+/* asm-generic/bitops/generic-non-atomic.h's generic_test_bit(). */
+static inline bool test_bit(unsigned long nr, const volatile unsigned long *addr)
+{
+	return 1UL & (addr[nr / BITS_PER_LONG] >> (nr & (BITS_PER_LONG - 1)));
+}
 static inline unsigned long find_first_bit(const unsigned long *addr, unsigned long size) { return _find_first_bit(addr, size); }
 static inline unsigned long find_next_bit(const unsigned long *addr, unsigned long size, unsigned long off) { return _find_next_bit(addr, size, off); }
 static inline unsigned long find_next_zero_bit(const unsigned long *addr, unsigned long size, unsigned long off) { return _find_next_zero_bit(addr, size, off); }
