@@ -16,6 +16,9 @@ import shutil
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import extract  # noqa: E402  (its slicing: a patched file's slices are cut again)
+
 
 def fail(msg):
     print(f"apply_patches.py: {msg}", file=sys.stderr)
@@ -48,6 +51,10 @@ def main():
         out = (r.stdout + r.stderr).strip()
         if r.returncode != 0 or "offset" in out or "fuzz" in out:
             fail(f"{p} does not apply cleanly to {src}:\n{out}")
+    # Definitions the harness slices out of a file the series changed are cut again from the
+    # patched file, into DST/slices/ (found before the pristine ones).
+    changed = {rel for p in patches for rel in touched(p)}
+    extract.write_slices(dst, dst, os.path.basename(src), [s for s in extract.SLICES if s[0] in changed])
     # The series as applied, so `unpopcheck conform --patches DIR` can tell whether DIR is it.
     os.makedirs(os.path.join(dst, "patches"))
     for p in patches:

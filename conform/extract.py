@@ -31,6 +31,7 @@ WHOLE = [
     "include/xen/xen.h",
     "include/xen/grant_table.h",
     "drivers/xen/grant-table.c",
+    "arch/x86/xen/enlighten.c",
     "scripts/checkpatch.pl",
     "scripts/spelling.txt",
     "scripts/const_structs.checkpatch",
@@ -91,6 +92,29 @@ def cut(lines, kind, i):
     return None
 
 
+def write_slices(src, out, top, specs):
+    """Writes each slice of `specs` taken from the tree at `src` into out/slices/."""
+    os.makedirs(os.path.join(out, "slices"), exist_ok=True)
+    for spec in specs:
+        path, kind, name = spec[:3]
+        required = spec[3] if len(spec) > 3 else True
+        with open(os.path.join(src, path)) as f:
+            lines = f.read().split("\n")
+        i = start_line(lines, kind, name)
+        span = cut(lines, kind, i) if i is not None else None
+        tag = path.replace("/", "_").replace(".c", "")
+        dst = os.path.join(out, "slices", f"{tag}__{name}.c")
+        if span is None and not required:
+            with open(dst, "w") as g:  # an empty slice: the kernel has no such definition
+                g.write(f"/* {path} of {top} has no {name} */\n#define KSHIM_NO_{name.upper()} 1\n")
+            continue
+        if span is None:
+            fail(f"{path}: no {kind} '{name}' found in {src}")
+        a, b = span
+        with open(dst, "w") as g:
+            g.write(f'#line {a + 1} "{path}"\n' + "\n".join(lines[a:b + 1]) + "\n")
+
+
 def main():
     if len(sys.argv) != 3:
         fail("usage: extract.py TARBALL OUTDIR")
@@ -111,25 +135,7 @@ def main():
             with open(os.path.join(src, m)) as f, open(dst + ".tmp", "w") as g:
                 g.write(f.read())
             os.replace(dst + ".tmp", dst)
-        os.makedirs(os.path.join(out, "slices"), exist_ok=True)
-        for spec in SLICES:
-            path, kind, name = spec[:3]
-            required = spec[3] if len(spec) > 3 else True
-            with open(os.path.join(src, path)) as f:
-                lines = f.read().split("\n")
-            i = start_line(lines, kind, name)
-            span = cut(lines, kind, i) if i is not None else None
-            tag = path.replace("/", "_").replace(".c", "")
-            dst = os.path.join(out, "slices", f"{tag}__{name}.c")
-            if span is None and not required:
-                with open(dst, "w") as g:  # an empty slice: the kernel has no such definition
-                    g.write(f"/* {path} of {top} has no {name} */\n#define KSHIM_NO_{name.upper()} 1\n")
-                continue
-            if span is None:
-                fail(f"{path}: no {kind} '{name}' found in {tarball}")
-            a, b = span
-            with open(dst, "w") as g:
-                g.write(f'#line {a + 1} "{path}"\n' + "\n".join(lines[a:b + 1]) + "\n")
+        write_slices(src, out, top, SLICES)
     with open(os.path.join(out, "extracted.stamp"), "w") as g:
         g.write(tarball + "\n")
 

@@ -138,6 +138,7 @@ bool run_dma_alloc(Compare& cmp, Model& m, const kapi* k, const Op& op, const Ca
   ++res.seen[ram ? "dma ram" : fmt::format("dma_alloc {}", r.ret)];
   if (ram) {  // the kernel side's pages stay empty: its free goes to dma_free_coherent
     model_out = r.pages;
+    k->ram_left(m.kernel().ram().free_pages());
     return true;
   }
   if (r.fault_fired) ++res.seen["fault fired"];
@@ -158,7 +159,10 @@ bool run_dma_free(Compare& cmp, Model& m, const kapi* k, const Op& op, const Cal
   const bool from_ram = !model_pages.at(ref).empty() && kernel_pages.at(ref).empty();
   Pfns give = slice_of(op, kernel_pages);
   OpResult r = m.run(call);
-  if (from_ram) return true;
+  if (from_ram) {
+    k->ram_left(m.kernel().ram().free_pages());
+    return true;
+  }
   int kr = k->dma_free(static_cast<unsigned>(give.size()), give.data());
   res.rets.push_back(kr);
   ++res.seen[r.note.empty() ? "dma_free" : "dma_free refused"];

@@ -54,6 +54,7 @@ __attribute__((visibility("default"))) const struct kapi KAPI_SYMBOL = {
 	.target_span = kshim_target_span,
 	.arm_fault = kshim_arm_fault,
 	.claim = kshim_claim,
+	.ram_left = kshim_balloon_set_left,
 #ifdef KAPI_PATCHED
 	.dma_alloc = kshim_dma_alloc,
 	.dma_free = kshim_dma_free,

@@ -103,6 +103,10 @@ struct kapi {
 	 * xen_free_unpopulated_contiguous_pages() of pages it handed out. */
 	int (*dma_alloc)(unsigned nr, unsigned mask_bits, unsigned long long *pfns);
 	int (*dma_free)(unsigned nr, const unsigned long long *pfns);
+	/* The RAM the balloon can still hand out, set by the driver after the model's CMA fallback
+	 * (dma_alloc_coherent(), which the consumer runs, not the code under test) took or gave
+	 * back RAM: the same pool serves both in the guest. */
+	void (*ram_left)(unsigned long long pages);
 	/* Number of xen_alloc_ballooned_pages() calls so far. */
 	unsigned (*balloon_calls)(void);
 	/* The kernel log since boot (printk, WARN, BUG), NUL-terminated. */

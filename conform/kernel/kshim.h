@@ -4,6 +4,7 @@
 #include "kapi.h"
 extern const struct kapi_world *kshim_world;
 extern bool kshim_kzalloc_faults;
+void kshim_balloon_set_left(unsigned long long pages);
 void kshim_reset(const struct kapi_world *w);
 void kshim_arm_fault(int point, unsigned nth);
 bool kshim_fault(int point);

@@ -336,5 +336,6 @@ int kshim_unreached(const char *what);
 #define is_power_of_2(n) ((n) != 0 && (((n) & ((n) - 1)) == 0))
 #define roundup_pow_of_two(n) (1UL << fls64((unsigned long)(n) - 1))
 #define kvfree(p) kfree(p)
+#define kvzalloc(size, flags) kshim_kmalloc(size, flags, true, __func__)
 
 #endif /* KSHIM_BASE_H */

@@ -11,6 +11,11 @@
 int xen_alloc_unpopulated_pages(unsigned int nr_pages, struct page **pages);
 void xen_free_unpopulated_pages(unsigned int nr_pages, struct page **pages);
 int arch_xen_unpopulated_init(struct resource **res);
+/* kernel/patches: what the patched file adds (declared here as its include/xen/xen.h does). */
+struct device;
+int xen_unpopulated_add_range(unsigned long pfn, unsigned long nr_pages);
+int xen_alloc_unpopulated_contiguous_pages(struct device *dev, unsigned int nr_pages, struct page **pages);
+void xen_free_unpopulated_contiguous_pages(struct device *dev, unsigned int nr_pages, struct page **pages);
 extern unsigned long xen_unpopulated_pages;
 /* xen/balloon.h: the fallback when there is no target resource. kshim.c hands out pages of
  * the case's RAM the way the model's RamPool does and records the call (docs/conformance.md). */
