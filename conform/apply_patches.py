@@ -25,10 +25,12 @@ def fail(msg):
     sys.exit(2)
 
 
-def touched(patch):
-    """The files a patch changes (its '+++ b/' lines)."""
+def touched(patch, created=False):
+    """The files a patch changes (its '+++ b/' lines); with created, only those it creates
+    ('--- /dev/null'), else only those it modifies."""
     with open(patch) as f:
-        return [m.group(1) for m in re.finditer(r"^\+\+\+ b/(\S+)", f.read(), re.M)]
+        pairs = re.findall(r"^--- (\S+).*\n\+\+\+ b/(\S+)", f.read(), re.M)
+    return [b for a, b in pairs if (a == "/dev/null") == created]
 
 
 def main():
@@ -53,7 +55,7 @@ def main():
             fail(f"{p} does not apply cleanly to {src}:\n{out}")
     # Definitions the harness slices out of a file the series changed are cut again from the
     # patched file, into DST/slices/ (found before the pristine ones).
-    changed = {rel for p in patches for rel in touched(p)}
+    changed = {rel for p in patches for rel in touched(p) + touched(p, created=True)}
     extract.write_slices(dst, dst, os.path.basename(src), [s for s in extract.SLICES if s[0] in changed])
     # The series as applied, so `unpopcheck conform --patches DIR` can tell whether DIR is it.
     os.makedirs(os.path.join(dst, "patches"))

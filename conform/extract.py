@@ -32,6 +32,8 @@ WHOLE = [
     "include/xen/grant_table.h",
     "drivers/xen/grant-table.c",
     "arch/x86/xen/enlighten.c",
+    "arch/arm/xen/enlighten.c",
+    "MAINTAINERS",
     "scripts/checkpatch.pl",
     "scripts/spelling.txt",
     "scripts/const_structs.checkpatch",

@@ -131,7 +131,7 @@ bool run_dma_alloc(Compare& cmp, Model& m, const kapi* k, const Op& op, const Ca
                    PageSeq& model_out, Pfns& kernel_out) {
   OpResult r = m.run(call);
   Pfns got(op.nr);
-  int kr = k->dma_alloc(static_cast<unsigned>(op.nr), op.mask_bits, got.data());
+  int kr = k->dma_alloc(static_cast<unsigned>(op.nr), op.mask_bits, op.dev.c_str(), got.data());
   res.rets.push_back(kr);
   const bool ram = r.source == Source::ram;
   if (!cmp.same("falls back to RAM (no unpopulated space)", ram, kr == -err::enodev, as_bool)) return false;
@@ -163,7 +163,7 @@ bool run_dma_free(Compare& cmp, Model& m, const kapi* k, const Op& op, const Cal
     k->ram_left(m.kernel().ram().free_pages());
     return true;
   }
-  int kr = k->dma_free(static_cast<unsigned>(give.size()), give.data());
+  int kr = k->dma_free(static_cast<unsigned>(give.size()), op.dev.c_str(), give.data());
   res.rets.push_back(kr);
   ++res.seen[r.note.empty() ? "dma_free" : "dma_free refused"];
   return cmp.same("free completed (no BUG)", r.ret == kOops, kr == KAPI_OOPS, as_bool);

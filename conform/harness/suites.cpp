@@ -38,6 +38,7 @@ Op gen_free(const std::vector<Op>& ops, std::size_t ref, Op::Kind kind) {
   Op op;
   op.kind = kind;
   op.ref = static_cast<int>(ref);
+  op.dev = ops[ref].dev;  // a DMA free names the device the buffer was for
   if (props::coin()) {
     std::uint64_t nr = std::max<std::uint64_t>(ops[ref].nr, 1);
     op.offset = pick(0, nr - 1);

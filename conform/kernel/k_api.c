@@ -9,8 +9,8 @@ int kshim_boot(const struct kapi_world *w);
 int kshim_alloc(unsigned nr, unsigned long long *pfns);
 int kshim_free(unsigned nr, const unsigned long long *pfns);
 unsigned kshim_list_count(void);
-int kshim_dma_alloc(unsigned nr, unsigned mask_bits, unsigned long long *pfns);
-int kshim_dma_free(unsigned nr, const unsigned long long *pfns);
+int kshim_dma_alloc(unsigned nr, unsigned mask_bits, const char *dev, unsigned long long *pfns);
+int kshim_dma_free(unsigned nr, const char *dev, const unsigned long long *pfns);
 int kshim_claim(unsigned long long start, unsigned long long end, const char *name, int is_ram);
 unsigned long kshim_page_list(unsigned long long *pfns, unsigned long max);
 int kshim_has_target(void);
@@ -61,6 +61,7 @@ __attribute__((visibility("default"))) const struct kapi KAPI_SYMBOL = {
 #endif
 	.balloon_calls = kshim_balloon_calls,
 	.log = kshim_log,
+	.trace = kshim_trace,
 	.res_reset = kshim_res_reset,
 	.res_make = kshim_res_make,
 	.res_request = kshim_res_request,

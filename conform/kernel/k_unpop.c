@@ -183,11 +183,11 @@ static int dma_alloc_body(void *arg)
 	return ret;
 }
 
-int kshim_dma_alloc(unsigned nr, unsigned mask_bits, unsigned long long *pfns)
+int kshim_dma_alloc(unsigned nr, unsigned mask_bits, const char *dev, unsigned long long *pfns)
 {
 	u64 mask = DMA_BIT_MASK(mask_bits);
 	struct dma_call c = { nr, pfns, kcalloc(nr ? nr : 1, sizeof(struct page *), GFP_KERNEL),
-			      { .dma_mask = &mask } };
+			      { .dma_mask = &mask, .init_name = dev } };
 	int ret = kshim_guard(dma_alloc_body, &c);
 
 	kshim_kzalloc_faults = false;
@@ -205,11 +205,12 @@ static int dma_free_body(void *arg)
 	return 0;
 }
 
-int kshim_dma_free(unsigned nr, const unsigned long long *pfns)
+int kshim_dma_free(unsigned nr, const char *dev, const unsigned long long *pfns)
 {
 	u64 mask = DMA_BIT_MASK(64);
 	struct dma_call c = { nr, (unsigned long long *)pfns,
-			      kcalloc(nr ? nr : 1, sizeof(struct page *), GFP_KERNEL), { .dma_mask = &mask } };
+			      kcalloc(nr ? nr : 1, sizeof(struct page *), GFP_KERNEL),
+			      { .dma_mask = &mask, .init_name = dev } };
 	int ret = kshim_guard(dma_free_body, &c);
 
 	kfree(c.pages);

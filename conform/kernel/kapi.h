@@ -101,8 +101,8 @@ struct kapi {
 	/* Patched builds only (NULL otherwise): xen_alloc_unpopulated_contiguous_pages() for a
 	 * device whose DMA mask has mask_bits bits (pfns filled on success), and
 	 * xen_free_unpopulated_contiguous_pages() of pages it handed out. */
-	int (*dma_alloc)(unsigned nr, unsigned mask_bits, unsigned long long *pfns);
-	int (*dma_free)(unsigned nr, const unsigned long long *pfns);
+	int (*dma_alloc)(unsigned nr, unsigned mask_bits, const char *dev, unsigned long long *pfns);
+	int (*dma_free)(unsigned nr, const char *dev, const unsigned long long *pfns);
 	/* The RAM the balloon can still hand out, set by the driver after the model's CMA fallback
 	 * (dma_alloc_coherent(), which the consumer runs, not the code under test) took or gave
 	 * back RAM: the same pool serves both in the guest. */
@@ -111,6 +111,9 @@ struct kapi {
 	unsigned (*balloon_calls)(void);
 	/* The kernel log since boot (printk, WARN, BUG), NUL-terminated. */
 	const char *(*log)(void);
+	/* Patched builds: the xen_unpop events since boot as tracefs text (kshim_trace.c); "" for
+	 * mainline's file, which has no tracepoints. */
+	const char *(*trace)(void);
 
 	/* ---- kernel/resource.c on its own: a root and nodes addressed by index. */
 	void (*res_reset)(unsigned long long root_start, unsigned long long root_end);

@@ -518,6 +518,7 @@ void kshim_reset(const struct kapi_world *w)
 	kshim_acpi_disabled = !w->acpi;
 	kshim_kzalloc_faults = false;
 	log_clear();
+	kshim_trace_clear();
 	faults_reset();
 	slab_reset();
 	vmem_reset();

@@ -11,6 +11,8 @@ bool kshim_fault(int point);
 void kshim_vmem_add(unsigned long pfn, unsigned long n);
 unsigned kshim_balloon_calls(void);
 const char *kshim_log(void);
+const char *kshim_trace(void);
+void kshim_trace_clear(void);
 int kshim_guard(int (*fn)(void *), void *arg);
 /* Dumps the subtree under root in preorder (depth 0 = its children). */
 unsigned kshim_tree(const struct resource *root, struct kapi_res *out, unsigned max);

@@ -44,8 +44,8 @@ BUGS = [
     ("contig-free-any-length",
      "The contiguous free checks only that the first page starts an allocation, not the length: a partial free "
      "returns pages still in use.",
-     "\tif (WARN(contig_len(first) != nr_pages,\n",
-     "\tif (WARN(!page_has(first, GROWTH_HEAD),\n"),
+     "\tif (!WARN(contig_len(first) != nr_pages,\n",
+     "\tif (!WARN(!page_has(first, GROWTH_HEAD),\n"),
 ]
 
 
