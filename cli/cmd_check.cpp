@@ -164,8 +164,12 @@ int run(const CheckCmd& c) {
     std::cout << "\n";
     for (const auto& [rule, cx] : r.findings) {
       std::cout << fmt::format("  {} [{} suite, {} ops, layout {}, {} pages]: {}\n", rule, cx.suite, cx.ops,
-                               cx.cs.preset.empty() ? cx.cs.layout.name : cx.cs.preset, cx.cs.page_size, cx.message);
-      if (files.count(r.variant + "/" + rule)) std::cout << "    case: " << files[r.variant + "/" + rule] << "\n";
+                               cx.cs.preset.empty() ? cx.cs.layout.name : cx.cs.preset,
+                               case_geometry(cx.cs).page_size_name(), cx.message);
+      if (files.count(r.variant + "/" + rule))
+        std::cout << "    case: " << files[r.variant + "/" + rule] << "\n";
+      else if (cx.cs.preset.empty())  // a generated layout exists only in the case file
+        std::cout << "    (a generated layout: --cex DIR saves the case with it, for `unpopcheck explore`)\n";
     }
   }
   std::cout << fmt::format("\n{:.1f} s\n", secs);

@@ -1,5 +1,6 @@
 // unpopcheck layout: the guest layout, its extended regions, and which of them Linux can grow
 // into at this page size and why not.
+#include <algorithm>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -85,30 +86,38 @@ int run(const LayoutCmd& c) {
   std::cout << fmt::format("layout {} ({}), {}, {} pages, {} MiB sections ({} pages each)\n", l.name, l.source,
                            to_string(l.arch), g.page_size_name(), g.section_size() >> 20, g.pages_per_section());
   std::cout << fmt::format("pluggable range (mhp_get_pluggable_range): {}\n\n", to_string(pluggable_range(l, g)));
+  // Every range of the layout in address order (a DTB lists MMIO in node order).
+  std::vector<std::pair<const char*, NamedRange>> rows;
+  for (const auto& r : l.ram) rows.emplace_back("RAM", r);
+  for (const auto& r : l.reserved) rows.emplace_back("reserved", r);
+  for (const auto& r : l.mmio) rows.emplace_back("MMIO", r);
+  if (l.grant_table) rows.emplace_back("grant table", NamedRange{*l.grant_table, "hypervisor reg[0]"});
+  for (const auto& r : l.extra_mem) rows.emplace_back("extra mem", r);
+  std::stable_sort(rows.begin(), rows.end(),
+                   [](const auto& a, const auto& b) { return a.second.range.start < b.second.range.start; });
   report::Table t({"kind", "range", "size", "name"});
-  auto add = [&](const char* kind, const NamedRange& r) {
-    t.add({kind, to_string(r.range), human_size(r.range.size()), r.name});
-  };
-  for (const auto& r : l.ram) add("RAM", r);
-  for (const auto& r : l.reserved) add("reserved", r);
-  for (const auto& r : l.mmio) add("MMIO", r);
-  if (l.grant_table) add("grant table", {*l.grant_table, "hypervisor reg[0]"});
-  for (const auto& r : l.extra_mem) add("extra mem", r);
+  for (const auto& [kind, r] : rows) t.add({kind, to_string(r.range), human_size(r.range.size()), r.name});
   std::cout << t.render() << "\n";
+  const int init_ret = runner.model().init_ret();
   if (l.ext_regions.empty()) {
     std::cout << "no extended regions";
+    if (c.lo.dtb.empty() && c.lo.preset.empty() && c.lo.layout_file.empty())
+      std::cout << " (Xen lists them in the device tree's hypervisor node, which /proc/iomem does not show: add "
+                   "--dtb, e.g. a copy of /sys/firmware/fdt)";
   } else {
     report::Table e({"extended region", "size", "usable at " + g.page_size_name(), "why"});
-    for (const auto& u : uses)
-      e.add({to_string(u.region), human_size(u.region.size()),
-             u.usable ? to_string(*u.usable) : "none", u.why});
+    for (const auto& u : uses) {
+      // With no target (the arch init refused the layout), Linux uses none of them.
+      const bool none = init_ret != 0 || !u.usable;
+      e.add({to_string(u.region), human_size(u.region.size()), none ? "none" : to_string(*u.usable),
+             init_ret != 0 ? fmt::format("arch init failed ({}): no target resource", err::name(init_ret)) : u.why});
+    }
     std::cout << e.render();
   }
   std::cout << fmt::format("\nLinux target: {}", to_string(k.target_kind()));
   if (k.has_target()) std::cout << " " << to_string(k.tree().get(k.target()).range);
-  if (runner.model().init_ret() != 0)
-    std::cout << fmt::format(" (arch init failed: {}; allocations fall back to ballooned RAM)",
-                             err::name(runner.model().init_ret()));
+  if (init_ret != 0)
+    std::cout << fmt::format(" (arch init failed: {}; allocations fall back to ballooned RAM)", err::name(init_ret));
   std::cout << "\n";
   for (ResId h : k.has_target() ? k.tree().children(k.target()) : std::vector<ResId>{})
     std::cout << fmt::format("  {} : {}\n", to_string(k.tree().get(h).range), k.tree().get(h).name);

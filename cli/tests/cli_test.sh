@@ -36,6 +36,26 @@ expect 2 "bad.iomem:2:" -- "$BIN" layout --iomem "$tmp/bad.iomem"
 head -c 100 "$FIX/dom0.dtb" >"$tmp/trunc.dtb"
 expect 2 "trunc.dtb: .*TRUNCATED" -- "$BIN" layout --dtb "$tmp/trunc.dtb"
 expect 2 "cannot|No such" -- "$BIN" layout --dtb "$tmp/missing.dtb"
+# layout's words: unusable parts named once, singular and plural; overlapping regions: arch init
+# fails, so no region is usable (and the layout is a violation); /proc/iomem alone: where the
+# regions come from; rows in address order.
+expect 0 "124 MiB before 0x48000000 is unusable \(not a whole 128 MiB-aligned section\)" -- "$BIN" layout --preset qemu-virt-dom0
+cat >"$tmp/one.json" <<'JSON'
+{"name": "one", "arch": "arm64", "ram": [{"start": "0x60000000", "end": "0x7fffffff"}],
+ "hypervisor": {"grant_table": {"start": "0x38000000", "size": "256K"},
+   "ext_regions": [{"start": "0x80000000", "size": "128M"}, {"start": "0xa0000000", "size": "1G"}]}}
+JSON
+expect 0 "0x80000000-0x87ffffff .* 1 whole section$" -- "$BIN" layout --layout "$tmp/one.json"
+sed 's/"size": "128M"/"size": "1G"/' "$tmp/one.json" >"$tmp/overlap.json"
+expect 1 "0xa0000000-0xdfffffff .*none .*arch init failed \(-EINVAL\): no target resource" -- "$BIN" layout --layout "$tmp/overlap.json"
+expect 0 "no extended regions \(Xen lists them in the device tree's hypervisor node.*add --dtb" -- "$BIN" layout --iomem "$FIX/iomem-before.txt"
+"$BIN" layout --dtb "$FIX/dom0.dtb" | awk '/^kind/{t=1;next} t&&/^-/{next} t&&NF==0{exit} t' |
+  grep -oE ' 0x[0-9a-f]+-0x' | sed 's/-0x//' | while read -r a; do printf '%d\n' "$a"; done >"$tmp/starts.txt"
+if [[ -s "$tmp/starts.txt" ]] && sort -n -c "$tmp/starts.txt" 2>/dev/null; then
+  echo "ok: layout --dtb rows in address order ($(wc -l <"$tmp/starts.txt") rows)"
+else
+  echo "FAIL: layout --dtb rows are not in address order"; fails=$((fails + 1))
+fi
 
 # simulate: clean 0, findings 1, bad script 2 with file:line.
 printf 'alloc 8\nfree #0\ndrain\n' >"$tmp/ok.script"
@@ -62,6 +82,10 @@ expect 2 "unknown kernel '5.10'" -- "$BIN" conform --kernel 5.10
 expect 2 "unknown mutant" -- "$BIN" conform --mutant nope
 expect 2 "changes no code a conformance component covers" -- "$BIN" conform --mutant dma-reverse
 expect 2 '"error": "unknown component' -- "$BIN" conform --component nope --json
+# check: the page size in words; a finding on a generated layout says how to keep that layout.
+expect 1 "spurious-enomem \[stateful suite, [0-9]+ ops, layout gen-dom0, 16K pages\]" -- "$BIN" check --variant upstream --runs 200
+expect 1 "a generated layout: --cex DIR saves the case" -- "$BIN" check --variant upstream --runs 200
+
 # prove: the layout checks alone, as JSON, turned into the README/docs tables
 "$BIN" prove --layout-only --json --preset qemu-virt-dom0 >"$tmp/prove.json" 2>/dev/null
 expect 0 "\| layout \| 8 \| 7 \| 1 \| 0 \|" -- "$SRC/scripts/prove-tables" --summary "$tmp/prove.json"

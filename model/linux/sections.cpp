@@ -1,10 +1,24 @@
 #include "model/linux/sections.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <string>
+#include <vector>
 
 #include "model/spec/alloc_spec.h"
 
 namespace unpop {
+namespace {
+
+// A byte count in the largest unit that divides it: "124 MiB", "64 KiB", "512 bytes".
+std::string amount(Addr b) {
+  if (b % (Addr{1} << 20) == 0) return fmt::format("{} MiB", b >> 20);
+  if (b % 1024 == 0) return fmt::format("{} KiB", b >> 10);
+  return fmt::format("{} bytes", b);
+}
+
+}  // namespace
 
 std::vector<RegionUse> region_usability(const Layout& l, const Geometry& g) {
   std::vector<RegionUse> out;
@@ -33,11 +47,13 @@ std::vector<RegionUse> region_usability(const Layout& l, const Geometry& g) {
     u.usable = Range{s, e - 1};
     u.sections = (e - s) / sec;
     u.wasted_bytes = r.size() - (e - s);
-    u.why = u.wasted_bytes == 0
-                ? fmt::format("{} whole sections", u.sections)
-                : fmt::format("{} sections; {} MiB before {:#x} and {} MiB after {:#x} are unusable (not whole "
-                              "{} MiB-aligned sections)",
-                              u.sections, (s - r.start) >> 20, s, (r.end + 1 - e) >> 20, e - 1, sec >> 20);
+    u.why = fmt::format("{} whole section{}", u.sections, u.sections == 1 ? "" : "s");
+    std::vector<std::string> lost;
+    if (s > r.start) lost.push_back(fmt::format("{} before {:#x}", amount(s - r.start), s));
+    if (r.end + 1 > e) lost.push_back(fmt::format("{} after {:#x}", amount(r.end + 1 - e), e - 1));
+    if (!lost.empty())
+      u.why += fmt::format("; {} {} unusable (not {} whole {} MiB-aligned section)", fmt::join(lost, " and "),
+                           lost.size() == 1 ? "is" : "are", lost.size() == 1 ? "a" : "in", sec >> 20);
     out.push_back(u);
   }
   return out;
