@@ -50,10 +50,14 @@ bool Running::step() {
   }
   model_->kernel().faults().take_fired();
   bool done = task_->step();
-  if (model_->kernel().faults().take_fired() > 0) fault_ = true;
+  if (model_->kernel().faults().take_fired() > 0) {
+    fault_ = true;
+    fault_point_ = to_string(model_->kernel().faults().last_fired());
+  }
   if (done) {
     result_ = task_->result();
     result_.fault_fired = fault_;
+    result_.fault_point = fault_point_;
     model_->finish(*this);
     finished_ = true;
   }

@@ -49,6 +49,7 @@ class Running {
   std::unique_ptr<Task> task_;
   OpResult result_;
   bool fault_ = false;
+  std::string fault_point_;
   bool finished_ = false;
 };
 

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "model/core/errno.h"
+#include "model/linux/kernel.h"
 
 namespace unpop::report {
 
@@ -25,6 +26,12 @@ std::string finding_text(const Finding& f) {
   return s;
 }
 
+// A call's return in words: the errno's name, or what kOops stands for.
+static std::string ret_text(int ret) {
+  if (ret == kOops) return fmt::format("{} (oops: the kernel would be dead, a BUG() or a NULL dereference)", ret);
+  return err::name(ret);
+}
+
 std::string steps_text(const std::vector<std::string>& initial_state, const std::vector<Finding>& init_findings,
                        const std::vector<StepRecord>& steps) {
   std::string out;
@@ -33,10 +40,10 @@ std::string steps_text(const std::vector<std::string>& initial_state, const std:
   for (const auto& f : init_findings) out += "  ! " + finding_text(f) + "\n";
   std::vector<std::string> prev = initial_state;
   for (const auto& s : steps) {
-    std::string res = s.op.kind == Op::Kind::fail || s.op.kind == Op::Kind::drain ? "" : fmt::format(" -> {}", err::name(s.ret));
+    std::string res = s.op.kind == Op::Kind::fail || s.op.kind == Op::Kind::drain ? "" : " -> " + ret_text(s.ret);
     out += fmt::format("[{}] {}{}", s.index, s.op.text(), res);
     if (!s.pages.empty()) out += fmt::format("  pages {}{}", s.pages.describe(3), s.source == Source::ram ? " (RAM)" : "");
-    if (s.fault_fired) out += "  (injected fault)";
+    if (s.fault_fired) out += fmt::format("  (injected {} fault)", s.fault_point);
     out += "\n";
     if (!s.note.empty()) out += "    note: " + s.note + "\n";
     for (const auto& d : state_diff(prev, s.state)) out += "    " + d + "\n";
@@ -60,6 +67,7 @@ nlohmann::json steps_json(const std::vector<Finding>& init_findings, const std::
     nlohmann::json st{{"index", s.index}, {"op", s.op.text()}, {"ret", s.ret}, {"ret_name", err::name(s.ret)},
                       {"pages", s.pages.describe(8)}, {"npages", s.pages.size()},
                       {"source", to_string(s.source)}, {"fault_fired", s.fault_fired}, {"state", s.state},
+                      {"fault_point", s.fault_fired ? nlohmann::json(s.fault_point) : nlohmann::json()},
                       {"findings", findings_json(s.findings)}};
     if (!s.note.empty()) st["note"] = s.note;
     arr.push_back(std::move(st));

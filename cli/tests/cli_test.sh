@@ -82,6 +82,12 @@ expect 2 "unknown kernel '5.10'" -- "$BIN" conform --kernel 5.10
 expect 2 "unknown mutant" -- "$BIN" conform --mutant nope
 expect 2 "changes no code a conformance component covers" -- "$BIN" conform --mutant dma-reverse
 expect 2 '"error": "unknown component' -- "$BIN" conform --component nope --json
+# simulate: an injected failure is named; an oops is said to be one.
+printf 'fail kzalloc\nalloc 1\nfail allocate_resource 1\nalloc 40000\n' >"$tmp/faults.txt"
+expect 0 "alloc 40000 -> -EBUSY  \(injected allocate_resource fault\)" -- "$BIN" simulate --preset qemu-virt-dom0 "$tmp/faults.txt"
+printf 'fail kzalloc 2\ndma_alloc 1\n' >"$tmp/oops.txt"
+expect 1 "dma_alloc 1 gntdev -> -1000 \(oops: the kernel would be dead" -- "$BIN" simulate --preset qemu-virt-dom0 --variant rfc "$tmp/oops.txt"
+
 # check: the page size in words; a finding on a generated layout says how to keep that layout.
 expect 1 "spurious-enomem \[stateful suite, [0-9]+ ops, layout gen-dom0, 16K pages\]" -- "$BIN" check --variant upstream --runs 200
 expect 1 "a generated layout: --cex DIR saves the case" -- "$BIN" check --variant upstream --runs 200

@@ -72,6 +72,7 @@ StepRecord Runner::finish(std::size_t i, const OpResult& r) {
   s.pages = r.pages;
   s.source = r.source;
   s.fault_fired = r.fault_fired;
+  s.fault_point = r.fault_point;
   s.note = r.note;
   if (case_.ops[i].is_alloc() && r.ret == 0) results_[i] = r.pages;
   s.findings = checker_->take();

@@ -19,6 +19,7 @@ struct StepRecord {
   PageSeq pages;
   Source source = Source::pool;
   bool fault_fired = false;
+  std::string fault_point;  // which injected failure fired (kzalloc, allocate_resource, ...)
   std::string note;
   std::vector<Finding> findings;
   std::vector<std::string> state;  // model state after the step

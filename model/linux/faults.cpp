@@ -34,6 +34,7 @@ bool Faults::hit(FaultPoint p) {
   if (it == v.end()) return false;
   v.erase(it);
   ++fired_;
+  last_ = p;
   return true;
 }
 

@@ -37,12 +37,15 @@ class Faults {
     fired_ = 0;
     return f;
   }
+  /// The point of the last fault that fired (reports name the injected failure).
+  FaultPoint last_fired() const { return last_; }
 
  private:
   static std::size_t idx(FaultPoint p) { return static_cast<std::size_t>(p); }
   std::array<unsigned, kFaultPoints> hits_{};
   std::array<std::vector<unsigned>, kFaultPoints> pending_{};  // absolute hit numbers to fail
   unsigned fired_ = 0;
+  FaultPoint last_ = FaultPoint::kzalloc;
 };
 
 }  // namespace unpop

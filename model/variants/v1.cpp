@@ -49,7 +49,7 @@ class V1 final : public Variant {
   // `goto fallback` to the dma_alloc_coherent()/dma_alloc_wc() path.
   std::unique_ptr<Task> dma_alloc(Kernel& k, const CallCtx&, std::uint64_t nr, const Device& d) override {
     return one_step([this, &k, nr, d](OpResult& r) {
-      r = d.dma_mask_bits != 64 ? OpResult{-err::einval, {}, Source::pool, false, {}}
+      r = d.dma_mask_bits != 64 ? OpResult{-err::einval, {}, Source::pool, false, {}, {}}
                                 : alloc_pages(k, nr, true);
       if (r.ret != 0 && r.ret != kOops) {
         int first = r.ret;

@@ -21,6 +21,7 @@ struct OpResult {
   Source source = Source::pool;
   bool fault_fired = false;
   std::string note;       // e.g. "fell back to dma_alloc_coherent"
+  std::string fault_point;  // the injected failure's point (the last one, if several fired)
 };
 
 /// The device of a DMA request (gnttab_dma_alloc_args.dev): gntdev's misc device has a
