@@ -58,8 +58,8 @@ int run(const CheckCmd& c) {
   }
   const auto t0 = std::chrono::steady_clock::now();
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
-  // Progress only on a terminal: a ticker while a variant runs, then one line per variant. A
-  // file or pipe gets nothing (carriage returns would make one long line of it).
+  // On a terminal a ticker while a variant runs; everywhere one whole line per variant when it
+  // is done (a file or pipe never gets carriage returns: they would make one long line of it).
   const bool tty = stderr_is_terminal();
   std::uint64_t done = 0;
   std::string current;
@@ -74,10 +74,9 @@ int run(const CheckCmd& c) {
   for (const auto& v : variants) {
     current = v;
     reports.push_back(props::check_variant(v, cfg));
-    if (tty)
-      std::cerr << fmt::format("\r{:<70}\rcheck: {} done: {} test cases, {} finding{}, {:.1f} s\n", "", v,
-                               reports.back().tests, reports.back().findings.size(),
-                               reports.back().findings.size() == 1 ? "" : "s", elapsed());
+    if (tty) std::cerr << fmt::format("\r{:<70}\r", "");
+    std::cerr << fmt::format("check: {} done: {} test cases, {} finding{}, {:.1f} s\n", v, reports.back().tests,
+                             reports.back().findings.size(), reports.back().findings.size() == 1 ? "" : "s", elapsed());
   }
   const double secs = elapsed();
 

@@ -37,11 +37,14 @@ int run_all(const MutantsCmd& c) {
   cfg.suites = c.suites;
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<props::MutantKill> kills;
+  const bool tty = stderr_is_terminal();
   for (const auto& m : mutant_table()) {
     if (m.id == Mutant::none || (!c.only.empty() && c.only != m.name)) continue;
     for (const auto& v : variant_names()) {
       if (!props::mutant_applies(m.id, v)) continue;
-      if (!c.json) std::cerr << fmt::format("\r  {} in {}...{:30}", m.name, v, "") << std::flush;
+      // A ticker on a terminal; whole lines elsewhere (carriage returns would join them).
+      if (!c.json && tty) std::cerr << fmt::format("\r  {} in {}...{:30}", m.name, v, "") << std::flush;
+      if (!c.json && !tty) std::cerr << fmt::format("mutants: {} in {}\n", m.name, v);
       kills.push_back(props::run_mutant(m.id, v, cfg));
       if (!c.cex_dir.empty() && kills.back().killed) {
         std::filesystem::create_directories(c.cex_dir);
@@ -50,7 +53,7 @@ int run_all(const MutantsCmd& c) {
     }
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (!c.json) std::cerr << "\r" << std::string(60, ' ') << "\r";
+  if (!c.json && tty) std::cerr << "\r" << std::string(60, ' ') << "\r";
   // A mutant survives if some variant where it can change behaviour does not kill it.
   std::map<Mutant, bool> killed_somewhere;
   bool survivor = false;

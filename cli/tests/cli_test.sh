@@ -88,6 +88,16 @@ expect 0 "alloc 40000 -> -EBUSY  \(injected allocate_resource fault\)" -- "$BIN"
 printf 'fail kzalloc 2\ndma_alloc 1\n' >"$tmp/oops.txt"
 expect 1 "dma_alloc 1 gntdev -> -1000 \(oops: the kernel would be dead" -- "$BIN" simulate --preset qemu-virt-dom0 --variant rfc "$tmp/oops.txt"
 
+# progress on a file or pipe: whole lines, no carriage returns.
+"$BIN" check --variant upstream,proposed --runs 50 2>"$tmp/progress.txt" >/dev/null
+"$BIN" mutants --runs 20 --mutant fifo-order 2>>"$tmp/progress.txt" >/dev/null
+if ! grep -q $'\r' "$tmp/progress.txt" && grep -q "^check: proposed done: " "$tmp/progress.txt" &&
+  grep -q "^mutants: fifo-order in upstream$" "$tmp/progress.txt"; then
+  echo "ok: progress on a file is whole lines"
+else
+  echo "FAIL: progress on a file:"; cat -A "$tmp/progress.txt" | head -5; fails=$((fails + 1))
+fi
+
 # check: the page size in words; a finding on a generated layout says how to keep that layout.
 expect 1 "spurious-enomem \[stateful suite, [0-9]+ ops, layout gen-dom0, 16K pages\]" -- "$BIN" check --variant upstream --runs 200
 expect 1 "a generated layout: --cex DIR saves the case" -- "$BIN" check --variant upstream --runs 200
