@@ -16,7 +16,7 @@ namespace unpop::cli {
 
 namespace {
 struct ExploreCmd {
-  std::string path, svg, html;
+  std::string path, svg, html, variant;
   bool json = false;
 };
 }  // namespace
@@ -26,12 +26,20 @@ void register_explore(CLI::App& app) {
   auto* sub = app.add_subcommand("explore", "replay a case (counterexample) step by step");
   sub->add_option("CASE", c->path, "a case file written by check, prove, replay or simulate")->required();
   sub->add_flag("--json", c->json, "JSON output");
+  sub->add_option("--variant", c->variant,
+                  "replay the case's operations under this variant instead (" + variant_list_text() +
+                      "): does another design pass this counterexample? The case's mutant is dropped");
   auto* svg = sub->add_option("--svg", c->svg, "draw the address space at the failing step (SVG)");
   auto* html = sub->add_option("--html", c->html, "the picture and the replay as one HTML page");
   svg->excludes(html);
   sub->callback([c] {
     try {
       Case cs = load_case(c->path);
+      const std::string found_on = cs.variant;
+      if (!c->variant.empty() && c->variant != cs.variant) {
+        cs.variant = c->variant;  // Runner refuses an unknown name (exit 2, the list)
+        cs.mutant = Mutant::none;
+      }
       Runner runner(cs);
       auto init = runner.model().describe();
       auto steps = runner.run(true);
@@ -46,6 +54,9 @@ void register_explore(CLI::App& app) {
         }
       std::string head = fmt::format("case {}: variant {}, mutant {}, {} ops{}\n", c->path, cs.variant,
                                      to_string(cs.mutant), cs.ops.size(), cs.rule.empty() ? "" : ", shows " + cs.rule);
+      if (cs.variant != found_on)
+        head += fmt::format("(replayed under {}; the case was found on {}{})\n", cs.variant, found_on,
+                            cs.rule.empty() ? "" : fmt::format(", where it shows {}", cs.rule));
       // A conformance case (unpopcheck conform --cex): the kernel's side of the difference is
       // kept in the case, since explore replays the model only.
       if (cs.extra.is_object() && cs.extra.contains("difference") && cs.extra.contains("kernel"))
@@ -79,6 +90,8 @@ void register_explore(CLI::App& app) {
         std::ofstream f(out);
         if (!f) throw LoadError{out, 0, "cannot write the picture"};
         f << (c->svg.empty() ? report::render_html(in, head + text) : report::render_svg(in));
+        if (!f.flush()) throw LoadError{out, 0, "cannot write the picture"};
+        if (!c->json) std::cout << fmt::format("picture: {} ({})\n", out, c->svg.empty() ? "HTML" : "SVG");
       }
       exit_code = bad ? kFindings : kClean;
     } catch (const LoadError& e) {

@@ -98,6 +98,13 @@ else
   echo "FAIL: progress on a file:"; cat -A "$tmp/progress.txt" | head -5; fails=$((fails + 1))
 fi
 
+# explore --variant: another design on the same counterexample (proposed passes upstream's wedge);
+# where a picture went is said.
+expect 0 "replayed under proposed; the case was found on upstream, where it shows spurious-enomem" -- "$BIN" explore "$SRC/docs/cex/upstream-spurious-enomem-hotplug.json" --variant proposed
+expect 1 "shows spurious-enomem" -- "$BIN" explore "$SRC/docs/cex/upstream-spurious-enomem-hotplug.json"
+expect 2 "unknown variant 'nope'" -- "$BIN" explore "$SRC/docs/cex/upstream-spurious-enomem-hotplug.json" --variant nope
+expect 1 "picture: $tmp/wedge.svg \(SVG\)" -- "$BIN" explore "$SRC/docs/cex/upstream-spurious-enomem-hotplug.json" --svg "$tmp/wedge.svg"
+
 # check: the page size in words; a finding on a generated layout says how to keep that layout.
 expect 1 "spurious-enomem \[stateful suite, [0-9]+ ops, layout gen-dom0, 16K pages\]" -- "$BIN" check --variant upstream --runs 200
 expect 1 "a generated layout: --cex DIR saves the case" -- "$BIN" check --variant upstream --runs 200

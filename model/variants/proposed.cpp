@@ -145,8 +145,10 @@ class Proposed final : public Variant {
 
   std::vector<std::string> describe() const override {
     std::vector<std::string> out;
-    out.push_back(fmt::format("pool: {} pages in {} growths, {} free in {} runs, largest {}", pool_pages_,
-                              chunks_.size(), free_count(), boost::icl::interval_count(free_), largest()));
+    const std::size_t runs = boost::icl::interval_count(free_);
+    out.push_back(fmt::format("pool: {} pages in {} growth{}, {} free in {} run{}, largest {}", pool_pages_,
+                              chunks_.size(), chunks_.size() == 1 ? "" : "s", free_count(), runs,
+                              runs == 1 ? "" : "s", largest()));
     for (const Range& c : chunks_) out.push_back(fmt::format("Xen scratch {}", to_string(c)));
     return out;
   }
