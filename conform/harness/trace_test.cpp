@@ -9,7 +9,6 @@
 #include "model/case/runner.h"
 #include "model/layout/loaders.h"
 #include "traces/replay/replay.h"
-#include "traces/text_reader.h"
 
 namespace unpop::conform {
 namespace {
@@ -42,13 +41,7 @@ replay::Result replay(const Case& c, const std::string& text, const std::string&
   o.variant = variant;
   o.drained = true;
   replay::Replayer rep(c.layout, case_geometry(c), o);
-  auto reader = traces::TextReader::from_memory("kernel-trace.txt", text);
-  traces::Record rec;
-  traces::ReadError err;
-  while (reader->next(rec, err) == traces::ReadStatus::record)
-    if (!rep.feed(rec)) break;
-  rep.finish();
-  return rep.result();
+  return replay::replay_text("kernel-trace.txt", text, rep);
 }
 
 const char* kWorkload =

@@ -25,7 +25,6 @@
 #include "model/model.h"
 #include "model/variants/registry.h"
 #include "traces/replay/replay.h"
-#include "traces/text_reader.h"
 
 namespace unpop::replay {
 namespace {
@@ -206,13 +205,7 @@ Result replay_text(const Generated& g, bool automatic = false) {
   Options o;
   o.variant = automatic ? std::string(kAutoVariant) : g.target.variant;
   Replayer rep(l, geo, o);
-  auto reader = traces::TextReader::from_memory("gen.txt", g.text);
-  traces::Record rec;
-  traces::ReadError err;
-  while (reader->next(rec, err) == traces::ReadStatus::record)
-    if (!rep.feed(rec)) break;
-  rep.finish();
-  return rep.result();
+  return replay::replay_text("gen.txt", g.text, rep);
 }
 
 std::string describe(const Result& r) {

@@ -14,6 +14,7 @@
 #include "traces/replay/decode.h"
 #include "traces/replay/lockstep.h"
 #include "traces/replay/state.h"
+#include "traces/text_reader.h"
 
 namespace unpop::replay {
 
@@ -264,6 +265,23 @@ Result replay_files(const std::vector<std::string>& files, Replayer& rep) {
       if (!rep.feed(*pick->rec)) break;
       if (!advance(*pick)) break;
     }
+  }
+  rep.finish();
+  return rep.result();
+}
+
+Result replay_text(const std::string& name, const std::string& text, Replayer& rep) {
+  auto reader = traces::TextReader::from_memory(name, text);
+  Record rec;
+  traces::ReadError err;
+  for (;;) {
+    const traces::ReadStatus st = reader->next(rec, err);
+    if (st == traces::ReadStatus::end) break;
+    if (st == traces::ReadStatus::error) {
+      rep.fail(InputError{err.file.empty() ? name : err.file, err.line, short_message(err)});
+      break;
+    }
+    if (!rep.feed(rec)) break;
   }
   rep.finish();
   return rep.result();

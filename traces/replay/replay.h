@@ -52,4 +52,9 @@ class Replayer {
 /// `readers` come from traces::open_trace. Input errors end the replay with `unreadable`.
 Result replay_files(const std::vector<std::string>& files, Replayer& rep);
 
+/// Replays tracefs text held in memory (`name` is what reports call it): a kernel's trace
+/// recorded by the conformance harness, or a test's. A line it cannot read ends the replay with
+/// `unreadable`, as a file would.
+Result replay_text(const std::string& name, const std::string& text, Replayer& rep);
+
 }  // namespace unpop::replay

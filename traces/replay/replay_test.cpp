@@ -11,7 +11,6 @@
 
 #include "model/layout/loaders.h"
 #include "traces/replay/report.h"
-#include "traces/text_reader.h"
 
 namespace unpop::replay {
 namespace {
@@ -32,13 +31,22 @@ Result replay_text(const std::string& text, Options o = {}) {
   Geometry g;
   Geometry::make(l.arch, 4096, g);
   Replayer rep(l, g, o);
-  auto reader = traces::TextReader::from_memory("mem.txt", text);
-  traces::Record rec;
-  traces::ReadError err;
-  while (reader->next(rec, err) == traces::ReadStatus::record)
-    if (!rep.feed(rec)) break;
-  rep.finish();
-  return rep.result();
+  return replay::replay_text("mem.txt", text, rep);
+}
+
+// replay_text(): a line the text reader cannot read ends the replay as a file's would.
+TEST(Replayer, TextThatCannotBeReadIsUnreadable) {
+  Layout l = load_preset("qemu-virt-dom0");
+  Geometry g;
+  Geometry::make(l.arch, 4096, g);
+  Replayer rep(l, g, Options{});
+  std::string t = kInit;
+  t += "this is not a trace line\n";
+  const Result r = replay_text("bad.txt", t, rep);
+  ASSERT_EQ(r.verdict, Verdict::unreadable);
+  ASSERT_TRUE(r.error);
+  EXPECT_EQ(r.error->file, "bad.txt");
+  EXPECT_EQ(r.error->line, 6u);
 }
 
 TEST(Replayer, CleanTraceIsOk) {
@@ -222,13 +230,7 @@ TEST(Replayer, RandomTracesAlwaysGiveAVerdict) {
     Geometry g;
     Geometry::make(l.arch, 4096, g);
     Replayer rep(l, g, o);
-    auto reader = traces::TextReader::from_memory("rnd.txt", t);
-    traces::Record rec;
-    traces::ReadError err;
-    while (reader->next(rec, err) == traces::ReadStatus::record)
-      if (!rep.feed(rec)) break;
-    rep.finish();
-    const Result& r = rep.result();
+    const Result r = replay_text("rnd.txt", t, rep);
     EXPECT_NE(r.verdict, Verdict::unreadable) << (r.error ? r.error->message : "");
     if (r.verdict == Verdict::violation) {
       EXPECT_NO_THROW(rep.counterexample());
