@@ -5,9 +5,7 @@
 // the options are wrong.
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <optional>
-#include <sstream>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -48,27 +46,17 @@ std::string component_label(const std::string& comp, const conform::KernelBuild&
 
 
 std::string patched_variant() {
-  for (const auto& v : variants())
-    if (v.kernel_patches) return v.name;
-  return "(none)";
+  const VariantInfo* v = kernel_patches_variant();
+  return v ? v->name : "(none)";
 }
 
 /// --patches DIR: the series in DIR must be the one this binary's patched build applied (the
 /// build copied it; editing kernel/patches needs a rebuild, which applies and compiles it again).
 std::optional<std::string> check_patches(const std::string& dir) {
-  std::vector<std::pair<std::string, std::string>> given;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
-    if (e.path().extension() != ".patch") continue;
-    std::ifstream f(e.path(), std::ios::binary);
-    std::ostringstream s;
-    s << f.rdbuf();
-    given.emplace_back(e.path().filename().string(), s.str());
-  }
-  if (ec) return fmt::format("--patches {}: {}", dir, ec.message());
-  if (given.empty()) return fmt::format("--patches {}: no *.patch files there", dir);
-  std::sort(given.begin(), given.end());
   std::string what;
+  const conform::Series given = conform::read_series(dir, what);
+  if (!what.empty()) return "--patches " + what;
+  if (given.empty()) return fmt::format("--patches {}: no *.patch files there", dir);
   const auto built = conform::applied_series(what);
   if (!what.empty()) return fmt::format("cannot read the series this binary was built with ({})", what);
   if (built.empty()) return std::string("this binary has no patched build (Linux 6.12's source package or kernel/patches was missing at build time)");

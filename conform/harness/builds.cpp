@@ -18,9 +18,8 @@ namespace unpop::conform {
 
 std::string KernelBuild::label() const {
   if (!patched) return kernel;
-  for (const auto& v : variants())
-    if (v.kernel_patches) return kernel + "+" + v.name;
-  return kernel + "+patches";
+  const VariantInfo* v = kernel_patches_variant();
+  return kernel + "+" + (v ? v->name : std::string("patches"));
 }
 
 std::string KernelBuild::name() const {
@@ -45,20 +44,24 @@ const std::vector<MissingKernel>& missing_kernels() {
   return missing;
 }
 
-std::vector<std::pair<std::string, std::string>> applied_series(std::string& what) {
-  std::vector<std::pair<std::string, std::string>> out;
-  const std::filesystem::path dir = std::filesystem::path(KERNEL_PATCHED_DIR) / "patches";
-  if (std::string(KERNEL_PATCHED_DIR).empty()) return out;
+Series read_series(const std::string& dir, std::string& what) {
+  Series out;
   std::error_code ec;
   for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    if (e.path().extension() != ".patch") continue;
     std::ifstream f(e.path(), std::ios::binary);
     std::ostringstream s;
     s << f.rdbuf();
     out.emplace_back(e.path().filename().string(), s.str());
   }
-  if (ec) what = dir.string() + ": " + ec.message();
+  if (ec) what = dir + ": " + ec.message();
   std::sort(out.begin(), out.end());
   return out;
+}
+
+Series applied_series(std::string& what) {
+  if (std::string(KERNEL_PATCHED_DIR).empty()) return {};
+  return read_series((std::filesystem::path(KERNEL_PATCHED_DIR) / "patches").string(), what);
 }
 
 std::vector<std::string> configured_kernels() {

@@ -32,10 +32,13 @@ const std::vector<KernelBuild>& kernel_builds();
 const std::vector<KernelBuild>& seeded_builds();
 /// Kernels the build looked for but whose source package was not installed.
 const std::vector<MissingKernel>& missing_kernels();
+/// A patch series: (file name, contents) of each *.patch, sorted by name.
+using Series = std::vector<std::pair<std::string, std::string>>;
+/// The *.patch files of `dir`; `what` says why it could not be read, if it could not.
+Series read_series(const std::string& dir, std::string& what);
 /// The series (kernel/patches) this binary's patched builds were made from, as applied (a copy
-/// taken at build time), file name -> contents; empty when there is no patched build.
-/// `what` says why it could not be read, if it could not.
-std::vector<std::pair<std::string, std::string>> applied_series(std::string& what);
+/// taken at build time); empty when there is no patched build.
+Series applied_series(std::string& what);
 /// Every kernel version the build was configured for (built or missing), newest first.
 std::vector<std::string> configured_kernels();
 

@@ -173,8 +173,7 @@ bool run_dma_free(Compare& cmp, Model& m, const kapi* k, const Op& op, const Cal
 
 std::string variant_for(const KernelBuild& b) {
   if (b.patched) {
-    for (const auto& v : variants())
-      if (v.kernel_patches) return v.name;
+    if (const VariantInfo* v = kernel_patches_variant()) return v->name;
     throw std::logic_error("no registered variant says kernel/patches implements it");
   }
   for (const auto& v : variants())

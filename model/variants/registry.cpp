@@ -76,6 +76,12 @@ std::vector<std::string> variant_names() {
   return out;
 }
 
+const VariantInfo* kernel_patches_variant() {
+  for (const auto& v : variants())
+    if (v.kernel_patches) return &v;
+  return nullptr;
+}
+
 const VariantInfo* find_variant(std::string_view name) {
   for (const auto& v : variants())
     if (v.name == name) return &v;

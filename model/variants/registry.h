@@ -116,6 +116,9 @@ const std::vector<VariantInfo>& variants();
 std::vector<std::string> variant_names();
 /// nullptr if unknown.
 const VariantInfo* find_variant(std::string_view name);
+/// The variant this project's kernel patch series implements (VariantInfo::kernel_patches), or
+/// nullptr if none says so.
+const VariantInfo* kernel_patches_variant();
 /// The variant or a LoadError naming the option and listing the registered names.
 const VariantInfo& variant_info(std::string_view name, const std::string& option = "--variant");
 /// A variant's name, or "all" (registry order), or a comma-separated list (the order given, each
