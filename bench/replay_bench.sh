@@ -18,7 +18,10 @@ best() {  # best() LABEL CMD... -> "LABEL | wall | user | sys | maxrss"
   for i in 1 2 3; do
     /usr/bin/time -f "%e %U %S %M" -o /tmp/unpop_bench_time "$@" >/dev/null 2>&1 || true
     set -- "$@"
-    read -r w u s m < /tmp/unpop_bench_time
+    # (time writes "Command exited with non-zero status N" first when it does: the numbers are last)
+    read -r w u s m <<EOF
+$(tail -n 1 /tmp/unpop_bench_time)
+EOF
     if [ "$(echo "$w < $bw" | bc)" = 1 ]; then bw=$w; line="| $label | $w | $u | $s | $((m / 1024)) |"; fi
   done
   echo "$line"

@@ -4,8 +4,8 @@
     bench/trace_gen.py [-n EVENTS] [-s SEED] [-o FILE]      (default 1,000,000 events, stdout)
 
 The allocator is simulated like the kernel's: a LIFO page list, growth by whole 128 MiB
-sections (32768 pfns of 4 KiB) carved in order from two extended regions with a hole between
-them, the first page handed out after a growth being the range's last pfn. Several tasks on
+sections (32768 pfns of 4 KiB) carved in order from the extended region above RAM (the one
+below it is outside the pluggable range), the first page handed out after a growth being the range's last pfn. Several tasks on
 four CPUs allocate 1..64 pages (mostly small, gntdev-like) and free them later, whole or as
 they were allocated; a few tracing_mark_write and sched_switch lines are mixed in, as in real
 captures. Lines follow kernel/trace/trace_output.c: `%16s-%-7d [%03d] %s %5lu.%06lu: `.
@@ -17,6 +17,10 @@ import sys
 
 PAGES_PER_SECTION = 1 << (27 - 12)
 REGIONS = [(0x40000000, 0x7FFFFFFF), (0x88000000, 0x47FFFFFFF)]  # inclusive byte ranges
+# Where growth is possible: arm64's mhp_get_pluggable_range() starts at the linear map's base
+# (memstart, the lowest RAM: 0x80000000 in bench/replay_iomem.txt), so the region below RAM is
+# advertised but never grown into; allocate_resource takes the lowest free sections above it.
+USABLE = [REGIONS[1]]
 TASKS = [("gntdev", 212), ("qemu-system-aar", 340), ("xenstored", 55),
          ("kworker/0:1-events", 77), ("<...>", 999), ("xl", 4102)]
 
@@ -66,18 +70,18 @@ def main():
          f"target=xen_resource start={REGIONS[0][0]:#x} end={REGIONS[1][1]:#x} ret=0")
 
     pool = []            # pfn stack, pool[-1] handed out first
-    region, bump = 0, REGIONS[0][0]
+    region, bump = 0, USABLE[0][0]
     live = []            # (task, [pfns]) allocations not yet freed
     task_cpu = {t: rnd.randrange(4) for t in TASKS}
 
     def grow(task, cpu, missing):
         nonlocal region, bump
         size = -(-missing // PAGES_PER_SECTION) * PAGES_PER_SECTION * 4096
-        while region < len(REGIONS) and bump + size - 1 > REGIONS[region][1]:
+        while region < len(USABLE) and bump + size - 1 > USABLE[region][1]:
             region += 1
-            if region < len(REGIONS):
-                bump = REGIONS[region][0]
-        if region >= len(REGIONS):
+            if region < len(USABLE):
+                bump = USABLE[region][0]
+        if region >= len(USABLE):
             line(task, cpu, "xen_unpop_fill_list", f"nr_pages={missing} start=0x0 end=0x0 ret=-12")
             return False
         start, end = bump, bump + size - 1

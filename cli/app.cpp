@@ -2,15 +2,16 @@
 // variant test registers a variant, then runs the commands that must list it).
 #include "cli/app.h"
 
+#include <utility>
+
 #include <CLI/CLI.hpp>
 
 #include "cli/common.h"
 
 namespace unpop::cli {
 
-int run_cli(int argc, const char* const* argv) {
-  exit_code = kClean;
-  CLI::App app{"unpopcheck: model, property suites, proofs and trace replay for Xen unpopulated-alloc"};
+void build_app(CLI::App& app) {
+  app.description("unpopcheck: model, property suites, proofs and trace replay for Xen unpopulated-alloc");
   app.require_subcommand(1);
   register_layout(app);
   register_simulate(app);
@@ -33,6 +34,16 @@ int run_cli(int argc, const char* const* argv) {
 #ifdef HAVE_UNPOP_CONFORM
   register_conform(app);
 #endif
+  // One exit-code policy, said under every subcommand's --help.
+  app.footer(exit_policy_text());
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))
+    sub->footer(sub->get_footer().empty() ? exit_policy_text() : sub->get_footer() + "\n\n" + exit_policy_text());
+}
+
+int run_cli(int argc, const char* const* argv) {
+  exit_code = kClean;
+  CLI::App app;
+  build_app(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -40,6 +51,17 @@ int run_cli(int argc, const char* const* argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
+    // --json asks for JSON on stdout, a usage error included (a script reads one shape).
+    std::string cmd = "(none)";
+    bool json = false;
+    for (int i = 1; i < argc; ++i) {
+      const std::string a = argv[i];
+      json |= a == "--json";
+      if (cmd == "(none)")
+        for (const CLI::App* sub : std::as_const(app).get_subcommands([](const CLI::App*) { return true; }))
+          if (sub->get_name() == a) cmd = a;
+    }
+    if (json) return input_error(cmd, "(options)", 0, e.what(), true);
     app.exit(e);
     return kBadInput;
   }

@@ -6,10 +6,12 @@
 #include <iostream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "cli/common.h"
 #include "model/invariants/finding.h"
+#include "model/linux/mutants.h"
 #include "model/variants/variant.h"
 #include "properties/driver.h"
 #include "properties/suites.h"
@@ -21,8 +23,10 @@ namespace {
 struct CheckCmd {
   std::string variant = "all";
   int runs = 2000;
-  std::uint64_t seed = 1;
-  std::string page_size;
+  std::string seed = "1";
+  LayoutOptions lo;
+  std::string mutant;
+  std::string fail_on = "violations";
   bool json = false;
   std::string cex_dir;
   int max_size = 60;
@@ -38,24 +42,28 @@ std::vector<std::string> rule_rows() {
 
 int run(const CheckCmd& c) {
   std::vector<std::string> variants;
+  props::RunConfig cfg;
+  std::string layout_name;  // the user's layout, for the header
   try {
     variants = parse_variants(c.variant);
+    cfg.seed = parse_seed(c.seed);
+    if (!c.mutant.empty() && !parse_mutant(c.mutant, cfg.mutant))
+      throw LoadError{"--mutant", 0, "unknown mutant '" + c.mutant + "' (`unpopcheck mutants --list`)"};
+    if (c.lo.given()) {
+      cfg.layout = c.lo.load();
+      cfg.preset = c.lo.preset;
+      layout_name = cfg.layout->name;
+      if (!c.lo.page_size.empty()) cfg.page_size = c.lo.geometry(*cfg.layout).page_size();
+    } else if (!c.lo.page_size.empty()) {
+      cfg.page_size = parse_page_size(c.lo.page_size);
+      if (!*cfg.page_size) throw LoadError{"--page-size", 0, "expected 4K, 16K or 64K, got '" + c.lo.page_size + "'"};
+    }
   } catch (const LoadError& e) {
-    std::cerr << "unpopcheck check: " << e.what() << "\n";
-    return kBadInput;
+    return input_error("check", e, c.json);
   }
-  props::RunConfig cfg;
-  cfg.seed = c.seed;
   cfg.runs = c.runs;
   cfg.max_size = c.max_size;
   cfg.suites = c.suites;
-  if (!c.page_size.empty()) {
-    cfg.page_size = parse_page_size(c.page_size);
-    if (!*cfg.page_size) {
-      std::cerr << "unpopcheck: --page-size: expected 4K, 16K or 64K\n";
-      return kBadInput;
-    }
-  }
   const auto t0 = std::chrono::steady_clock::now();
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
   // On a terminal a ticker while a variant runs; everywhere one whole line per variant when it
@@ -95,17 +103,24 @@ int run(const CheckCmd& c) {
         for (const auto& cx : r.all) save_case(fmt::format("{}/{}-{}-{}.json", c.cex_dir, r.variant, cx.rule, cx.suite), cx.cs);
       }
     } catch (const LoadError& e) {
-      std::cerr << "unpopcheck: " << e.what() << "\n";
-      return kBadInput;
+      return input_error("check", e, c.json);
     }
   }
-  bool any = false;
-  for (const auto& r : reports) any |= !r.findings.empty();
+  Outcome outcome;
+  for (const auto& r : reports)
+    for (const auto& [rule, cx] : r.findings) {
+      const RuleInfo* info = find_rule(rule);
+      (info && info->liveness() ? outcome.liveness : outcome.violation) = true;
+    }
+  const int rc = exit_for(outcome, c.fail_on);
 
   if (c.json) {
     nlohmann::json j;
-    j["seed"] = c.seed;
+    j["seed"] = cfg.seed;
     j["runs"] = c.runs;
+    j["layout"] = layout_name.empty() ? "generated and presets" : layout_name;
+    j["mutant"] = to_string(cfg.mutant);
+    j["exit"] = rc;
     j["seconds"] = secs;
     auto& vs = j["variants"] = nlohmann::json::object();
     for (const auto& r : reports) {
@@ -135,7 +150,7 @@ int run(const CheckCmd& c) {
       vs[r.variant] = v;
     }
     std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
-    return any ? kFindings : kClean;
+    return rc;
   }
 
   std::vector<std::string> header{"rule"};
@@ -150,29 +165,34 @@ int run(const CheckCmd& c) {
         continue;
       }
       const RuleInfo* info = find_rule(rule);
-      row.push_back(fmt::format("{} ({} ops{})", info && info->liveness() ? "FINDING" : "VIOLATED", it->second.ops,
+      row.push_back(fmt::format("{} ({}{})", info && info->liveness() ? "FINDING" : "VIOLATED", count_of(it->second.ops, "op"),
                                 it->second.verified ? "" : ", unconfirmed"));
     }
     t.add(row);
   }
-  std::cout << fmt::format("unpopcheck check: seed {}, {} runs per suite, suites stateful+race\n\n", c.seed, c.runs);
+  std::cout << fmt::format("unpopcheck check: seed {}, {} runs per suite, suites {}, layouts: {}{}\n\n", c.seed,
+                           c.runs, c.suites.empty() ? "stateful+race" : fmt::format("{}", fmt::join(c.suites, "+")),
+                           layout_name.empty() ? "the presets and generated ones"
+                                               : layout_name + " (3 cases in 4) and its neighbours",
+                           cfg.mutant == Mutant::none ? "" : fmt::format(", mutant {}", to_string(cfg.mutant)));
   std::cout << t.render() << "\n";
   for (const auto& r : reports) {
     std::cout << fmt::format("{}: {} test cases", r.variant, r.tests);
     for (const auto& e : r.errors) std::cout << "; " << e;
     std::cout << "\n";
     for (const auto& [rule, cx] : r.findings) {
-      std::cout << fmt::format("  {} [{} suite, {} ops, layout {}, {} pages]: {}\n", rule, cx.suite, cx.ops,
+      std::cout << fmt::format("  {} [{} suite, {}, layout {}, {} pages]: {}\n", rule, cx.suite, count_of(cx.ops, "op"),
                                cx.cs.preset.empty() ? cx.cs.layout.name : cx.cs.preset,
                                case_geometry(cx.cs).page_size_name(), cx.message);
       if (files.count(r.variant + "/" + rule))
         std::cout << "    case: " << files[r.variant + "/" + rule] << "\n";
-      else if (cx.cs.preset.empty())  // a generated layout exists only in the case file
+      else if (cx.cs.preset.empty() && cx.cs.layout.name != layout_name)  // generated: only in the case file
         std::cout << "    (a generated layout: --cex DIR saves the case with it, for `unpopcheck explore`)\n";
     }
   }
-  std::cout << fmt::format("\n{:.1f} s\n", secs);
-  return any ? kFindings : kClean;
+  std::cout << fmt::format("\n{:.1f} s; exit {}{}\n", secs, rc,
+                           rc == kClean && outcome.liveness ? " (liveness findings only; --fail-on findings counts them)" : "");
+  return rc;
 }
 
 }  // namespace
@@ -180,15 +200,19 @@ int run(const CheckCmd& c) {
 void register_check(CLI::App& app) {
   auto c = std::make_shared<CheckCmd>();
   auto* sub = app.add_subcommand("check", "run the property suites: rule x variant table, minimal counterexamples");
-  sub->add_option("--variant", c->variant, variant_list_text() + ", a comma-separated list, or all")
-      ->capture_default_str();
+  opt::variant(sub, c->variant);
+  c->lo.add_to(sub, false, true);
   sub->add_option("--runs", c->runs, "test cases per suite")->capture_default_str();
-  sub->add_option("--seed", c->seed, "RapidCheck seed (same seed, same result)")->capture_default_str();
-  sub->add_option("--page-size", c->page_size, "only this page size (4K, 16K, 64K); default: all");
+  opt::seed(sub, c->seed, "RapidCheck's");
+  opt::mutant(sub, c->mutant);
   sub->add_option("--max-size", c->max_size, "RapidCheck max_size (longest sequence - 1)")->capture_default_str();
-  sub->add_flag("--json", c->json, "JSON output (no progress on stderr)");
+  opt::json(sub, c->json);
+  opt::fail_on(sub, c->fail_on);
   sub->add_option("--suite", c->suites, "only these suites (stateful, race)")->check(CLI::IsMember({"stateful", "race"}));
-  sub->add_option("--cex", c->cex_dir, "write each minimal counterexample as DIR/VARIANT-RULE.json");
+  opt::cex(sub, c->cex_dir, "DIR/VARIANT-RULE.json, and each suite's as DIR/VARIANT-RULE-SUITE.json");
+  sub->footer("Without a layout option the suites draw the shipped presets and generated layouts (Xen dom0 "
+              "with and without IOMMU, domU, x86 PVH, adversarial); with one, every case runs on that layout "
+              "(three in four) or a neighbour of it (its extended regions dropped or cut).");
   sub->callback([c] { exit_code = run(*c); });
 }
 

@@ -24,7 +24,7 @@ namespace {
 struct ConformCmd {
   std::string kernel = "all";
   int runs = 200;
-  std::uint64_t seed = 1;
+  std::string seed = "1";
   std::string mutant = "none";
   std::string component = "all";
   std::string cex_dir;
@@ -67,13 +67,7 @@ std::optional<std::string> check_patches(const std::string& dir) {
   return std::nullopt;
 }
 
-int usage(const ConformCmd& c, const std::string& msg) {
-  if (c.json)
-    std::cout << nlohmann::json{{"error", msg}}.dump(2) << "\n";
-  else
-    std::cerr << "unpopcheck conform: " << msg << "\n";
-  return kBadInput;
-}
+int usage(const ConformCmd& c, const std::string& msg) { return input_error("conform", "(options)", 0, msg, c.json); }
 
 std::string verdict(const Row& row) {
   if (!row.r.error.empty()) return "ERROR";
@@ -86,15 +80,22 @@ int run(const ConformCmd& c) {
   const auto comps = conform::component_names();
   if (c.component != "all" && std::find(comps.begin(), comps.end(), c.component) == comps.end())
     return usage(c, fmt::format("unknown component '{}' (unpopulated-alloc, genalloc, resource or all)", c.component));
-  if (c.variant != "all" && !find_variant(c.variant))
-    return usage(c, fmt::format("unknown variant '{}' (all, {})", c.variant, fmt::join(variant_names(), ", ")));
+  std::vector<std::string> wanted;  // the variants whose builds run (all: every build)
+  std::uint64_t seed = 0;
+  try {
+    wanted = parse_variants(c.variant);
+    seed = parse_seed(c.seed);
+  } catch (const LoadError& e) {
+    return input_error("conform", e, c.json);
+  }
   if (!c.patches.empty()) {
-    if (c.variant != "all" && !find_variant(c.variant)->kernel_patches)
+    if (c.variant != "all" && (wanted.size() != 1 || !find_variant(wanted.front())->kernel_patches))
       return usage(c, fmt::format("--patches checks the patched kernel, which is compared with --variant {}",
                                   patched_variant()));
     if (auto bad = check_patches(c.patches)) return usage(c, *bad);
+    wanted = {patched_variant()};
   }
-  const std::string want = c.patches.empty() ? c.variant : patched_variant();
+  const std::string want = c.variant == "all" && c.patches.empty() ? "all" : fmt::format("{}", fmt::join(wanted, ","));
   std::vector<std::string> kernels = conform::configured_kernels();
   if (c.kernel != "all") {
     if (std::find(kernels.begin(), kernels.end(), c.kernel) == kernels.end())
@@ -107,14 +108,14 @@ int run(const ConformCmd& c) {
                                   "`sudo apt-get install {}`, then run scripts/setup again)",
                                   m.kernel, m.package));
   conform::SuiteConfig cfg;
-  cfg.seed = c.seed;
+  cfg.seed = seed;
   cfg.runs = c.runs;
   cfg.mutant = mutant;
   const bool progress = !c.json && stderr_is_terminal();
   std::vector<Row> rows;
   for (const auto& b : conform::kernel_builds()) {
     if (std::find(kernels.begin(), kernels.end(), b.kernel) == kernels.end()) continue;
-    if (want != "all" && conform::variant_for(b) != want) continue;
+    if (want != "all" && std::find(wanted.begin(), wanted.end(), conform::variant_for(b)) == wanted.end()) continue;
     for (const auto& comp : comps) {
       if ((c.component != "all" && comp != c.component) || !conform::runs_on(comp, b)) continue;
       if (mutant != Mutant::none && !conform::mutant_in_scope(mutant, comp)) continue;
@@ -159,7 +160,7 @@ int run(const ConformCmd& c) {
       if (!row.r.error.empty()) e["error"] = row.r.error;
       j.push_back(e);
     }
-    std::cout << nlohmann::json{{"seed", c.seed}, {"runs", c.runs}, {"mutant", c.mutant}, {"results", j}}.dump(
+    std::cout << nlohmann::json{{"seed", seed}, {"runs", c.runs}, {"mutant", c.mutant}, {"results", j}}.dump(
                      2, ' ', false, nlohmann::json::error_handler_t::replace)
               << "\n";
   } else {
@@ -170,6 +171,7 @@ int run(const ConformCmd& c) {
              fmt::format("{:.0f}", row.seconds > 0 ? static_cast<double>(row.r.ops) / row.seconds : 0.0),
              verdict(row)});
     std::cout << t.render();
+    std::cout << fmt::format("seed {}, {} cases per component and kernel\n", c.seed, c.runs);
     if (mutant != Mutant::none) std::cout << fmt::format("(model mutated: {}; the kernel code is never mutated)\n", c.mutant);
     for (const auto& row : rows) {
       if (!row.r.error.empty()) std::cout << fmt::format("\n{} on Linux {}: {}\n", row.r.component, row.r.build->name(), row.r.error);
@@ -195,22 +197,20 @@ void register_conform(CLI::App& app) {
       "Run the kernel's own unpopulated-alloc.c, resource.c and genalloc.c (from the installed linux-source "
       "packages) beside the model over generated cases, comparing every step");
   sub->add_option("--kernel", cmd->kernel, "Kernel version: 6.12, 6.1 or all (default: all)");
-  sub->add_option("--variant", cmd->variant,
-                  "Only the kernel builds compared with this model variant (mainline Arm: upstream, mainline "
-                  "x86: x86, 6.12 with kernel/patches: the variant it implements) or all (default: all)");
+  opt::variant(sub, cmd->variant,
+               ": only the kernel builds compared with these (mainline Arm: upstream, mainline x86: x86, 6.12 with "
+               "kernel/patches: the variant it implements)");
   sub->add_option("--patches", cmd->patches,
                   "Directory of the kernel patch series (kernel/patches): checks it is the series this binary "
                   "applied and compiled, and runs the patched build only");
   sub->add_option("--component", cmd->component, "unpopulated-alloc, genalloc, resource or all (default: all)");
   sub->add_option("--runs", cmd->runs, "Generated cases per component and kernel (default: 200)")->check(CLI::PositiveNumber);
-  sub->add_option("--seed", cmd->seed, "RapidCheck seed (default: 1)");
-  sub->add_option("--mutant", cmd->mutant,
-                  "Mutate the model (never the kernel code): the run must then find a difference");
-  sub->add_option("--cex", cmd->cex_dir, "Directory: a failing unpopulated-alloc case is saved there as JSON");
-  sub->add_flag("--json", cmd->json, "Machine-readable output");
-  sub->footer(
-      "Exit codes: 0 every component conforms on every kernel; 1 a difference between the model and the "
-      "kernel code (both sides printed); 2 a usage error, or a kernel whose linux-source package is missing.");
+  opt::seed(sub, cmd->seed, "RapidCheck's");
+  opt::mutant(sub, cmd->mutant, " (never the kernel code): the run must then find a difference")
+      ->capture_default_str();
+  opt::cex(sub, cmd->cex_dir, "DIR/conform-KERNEL-ARCH-MUTANT.json: a failing unpopulated-alloc case");
+  opt::json(sub, cmd->json);
+  sub->footer("A kernel whose linux-source package was missing at build time is a usage error (exit 2).");
   sub->callback([cmd] { exit_code = run(*cmd); });
 }
 

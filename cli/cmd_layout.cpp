@@ -29,20 +29,9 @@ nlohmann::json ranges_json(const std::vector<NamedRange>& rs) {
   return a;
 }
 
-int run(const LayoutCmd& c) {
-  if (c.list) {
-    for (const auto& n : preset_names()) std::cout << n << "\n";
-    return kClean;
-  }
-  Layout l;
-  Geometry g;
-  try {
-    l = c.lo.load();
-    g = c.lo.geometry(l);
-  } catch (const LoadError& e) {
-    std::cerr << "unpopcheck: " << e.what() << "\n";
-    return kBadInput;
-  }
+}  // namespace
+
+int print_layout(const Layout& l, const Geometry& g, bool json, bool from_iomem_only) {
   // Linux's side: run unpopulated_init of upstream with the checker attached.
   Case cs;
   cs.layout = l;
@@ -55,7 +44,7 @@ int run(const LayoutCmd& c) {
   bool violation = false;
   for (const auto& f : findings) violation |= f.severity == Severity::violation;
 
-  if (c.json) {
+  if (json) {
     nlohmann::json j;
     j["name"] = l.name;
     j["source"] = l.source;
@@ -101,7 +90,7 @@ int run(const LayoutCmd& c) {
   const int init_ret = runner.model().init_ret();
   if (l.ext_regions.empty()) {
     std::cout << "no extended regions";
-    if (c.lo.dtb.empty() && c.lo.preset.empty() && c.lo.layout_file.empty())
+    if (from_iomem_only)
       std::cout << " (Xen lists them in the device tree's hypervisor node, which /proc/iomem does not show: add "
                    "--dtb, e.g. a copy of /sys/firmware/fdt)";
   } else {
@@ -125,13 +114,31 @@ int run(const LayoutCmd& c) {
   return violation ? kFindings : kClean;
 }
 
+namespace {
+
+int run(const LayoutCmd& c) {
+  if (c.list) {
+    for (const auto& n : preset_names()) std::cout << n << "\n";
+    return kClean;
+  }
+  Layout l;
+  Geometry g;
+  try {
+    l = c.lo.load();
+    g = c.lo.geometry(l);
+  } catch (const LoadError& e) {
+    return input_error("layout", e, c.json);
+  }
+  return print_layout(l, g, c.json, c.lo.dtb.empty() && c.lo.preset.empty() && c.lo.layout_file.empty());
+}
+
 }  // namespace
 
 void register_layout(CLI::App& app) {
   auto c = std::make_shared<LayoutCmd>();
   auto* sub = app.add_subcommand("layout", "print a layout, its extended regions and what Linux can use of them");
   c->lo.add_to(sub, false);
-  sub->add_flag("--json", c->json, "JSON output");
+  opt::json(sub, c->json);
   sub->add_flag("--list", c->list, "list the shipped presets");
   sub->callback([c, sub] {
     if (!c->list && !c->lo.given()) throw CLI::RequiredError("one of --preset, --dtb, --iomem, --layout");

@@ -23,7 +23,8 @@ struct MutantsCmd {
   bool list = false;
   bool json = false;
   int runs = 300;
-  std::uint64_t seed = 1;
+  std::string seed = "1";
+  std::string variant = "all";
   std::string only;
   std::string cex_dir;
   std::vector<std::string> suites;
@@ -32,7 +33,16 @@ struct MutantsCmd {
 #ifdef HAVE_UNPOP_PROPERTIES
 int run_all(const MutantsCmd& c) {
   props::RunConfig cfg;
-  cfg.seed = c.seed;
+  std::vector<std::string> variants;
+  try {
+    cfg.seed = parse_seed(c.seed);
+    variants = parse_variants(c.variant);
+    Mutant m;
+    if (!c.only.empty() && (!parse_mutant(c.only, m) || m == Mutant::none))
+      throw LoadError{"--mutant", 0, "unknown mutant '" + c.only + "' (`unpopcheck mutants --list`)"};
+  } catch (const LoadError& e) {
+    return input_error("mutants", e, c.json);
+  }
   cfg.runs = c.runs;
   cfg.suites = c.suites;
   const auto t0 = std::chrono::steady_clock::now();
@@ -40,7 +50,7 @@ int run_all(const MutantsCmd& c) {
   const bool tty = stderr_is_terminal();
   for (const auto& m : mutant_table()) {
     if (m.id == Mutant::none || (!c.only.empty() && c.only != m.name)) continue;
-    for (const auto& v : variant_names()) {
+    for (const auto& v : variants) {
       if (!props::mutant_applies(m.id, v)) continue;
       // A ticker on a terminal; whole lines elsewhere (carriage returns would join them).
       if (!c.json && tty) std::cerr << fmt::format("\r  {} in {}...{:30}", m.name, v, "") << std::flush;
@@ -71,7 +81,7 @@ int run_all(const MutantsCmd& c) {
                   {"message", k.cex.message}, {"case", case_to_json(k.cex.cs)}});
       j.push_back(e);
     }
-    std::cout << nlohmann::json{{"seed", c.seed}, {"runs", c.runs}, {"seconds", secs}, {"mutants", j}}.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+    std::cout << nlohmann::json{{"seed", cfg.seed}, {"runs", c.runs}, {"seconds", secs}, {"mutants", j}}.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
               << "\n";
     return survivor ? kFindings : kClean;
   }
@@ -80,7 +90,7 @@ int run_all(const MutantsCmd& c) {
     t.add({to_string(k.mutant), k.variant,
            k.killed ? k.cex.rule : props::equivalent_mutant(k.mutant, k.variant) ? "(equivalent)" : "SURVIVED",
            k.killed ? k.cex.suite : "-",
-           k.killed ? fmt::format("{} ops, {} pages{}", k.cex.ops, k.cex.cs.page_size,
+           k.killed ? fmt::format("{}, {} pages{}", count_of(k.cex.ops, "op"), k.cex.cs.page_size,
                                   k.cex.verified ? "" : " (replay did not confirm)")
                     : "-"});
   std::cout << t.render();
@@ -105,12 +115,13 @@ void register_mutants(CLI::App& app) {
   auto c = std::make_shared<MutantsCmd>();
   auto* sub = app.add_subcommand("mutants", "run the property suites against the model's seeded bugs (--list: list them)");
   sub->add_flag("--list", c->list, "list the mutants and where their code is");
-  sub->add_flag("--json", c->json, "JSON output");
+  opt::json(sub, c->json);
+  opt::variant(sub, c->variant, " (each mutant runs in the variants where its code is)");
   sub->add_option("--runs", c->runs, "test cases per suite and mutant")->capture_default_str();
-  sub->add_option("--seed", c->seed, "RapidCheck seed")->capture_default_str();
-  sub->add_option("--mutant", c->only, "only this mutant");
+  opt::seed(sub, c->seed, "RapidCheck's");
+  opt::mutant(sub, c->only, " (only this one)");
   sub->add_option("--suite", c->suites, "only these suites (stateful, race)")->check(CLI::IsMember({"stateful", "race"}));
-  sub->add_option("--cex", c->cex_dir, "write each killing counterexample as DIR/mutant-NAME-VARIANT.json");
+  opt::cex(sub, c->cex_dir, "each killing counterexample as DIR/mutant-NAME-VARIANT.json");
   sub->callback([c] {
     if (!c->list) {
 #ifdef HAVE_UNPOP_PROPERTIES

@@ -32,6 +32,7 @@ struct ProveCmd {
   unsigned z3_seed = 0, z3_arith = 0;
   unsigned timeout = solver::kGuardMs / 1000;
   bool json = false;
+  std::string mutant;
   std::string cex_dir;
   bool no_mutants = false, no_universal = false, no_replay = false, layout_only = false;
 };
@@ -54,9 +55,14 @@ int run(const ProveCmd& c) {
       o.layouts.push_back({"qemu-virt-dom0", load_preset("qemu-virt-dom0")});
     }
     if (!c.lo.page_size.empty()) o.page_size = c.lo.page_size_bytes(o.layouts.front().layout);
+    if (!c.mutant.empty()) {
+      Mutant m;
+      if (!parse_mutant(c.mutant, m) || m == Mutant::none)
+        throw LoadError{"--mutant", 0, "unknown mutant '" + c.mutant + "' (`unpopcheck mutants --list`)"};
+      o.only_mutant = m;
+    }
   } catch (const LoadError& e) {
-    std::cerr << "unpopcheck prove: " << e.what() << "\n";
-    return kBadInput;
+    return input_error("prove", e, c.json);
   }
   o.depth = c.depth;
   o.race_depth = c.race_depth;
@@ -143,8 +149,14 @@ void register_prove(CLI::App& app) {
   auto cmd = std::make_shared<ProveCmd>();
   auto* sub = app.add_subcommand("prove", "Z3 proofs and refutations of the invariants (docs/solver.md)");
   cmd->lo.add_to(sub, false);
-  sub->add_option("--variant", cmd->variant, variant_list_text() + ", a comma-separated list, or all")
-      ->capture_default_str();
+  sub->get_option("--page-size")
+      ->description(opt::page_size_text() +
+                    " (default: the layout checks take each the arch has, 4K, 16K and 64K on Arm; the BMC "
+                    "queries the layout's)");
+  opt::variant(sub, cmd->variant);
+  opt::mutant(sub, cmd->mutant,
+              " (prove runs the model in the solver's encoding: only the query that must refute this mutant; by "
+              "default every mutant's)");
   sub->add_option("--depth", cmd->depth, "BMC bound in operations")->capture_default_str();
   sub->add_option("--race-depth", cmd->race_depth, "two-caller BMC bound in atomic steps (0: off)")->capture_default_str();
   sub->add_option("--proposed-depth", cmd->proposed_depth, "BMC bound for run-based pools (proposed; at most --depth)")
@@ -168,8 +180,10 @@ void register_prove(CLI::App& app) {
                   "wall-clock guard per check in seconds, far beyond what --rlimit takes (a check stopped by it is "
                   "unknown; 0: none)")
       ->capture_default_str();
-  sub->add_flag("--json", cmd->json, "JSON output");
-  sub->add_option("--cex", cmd->cex_dir, "save every counterexample as a case file in DIR");
+  opt::json(sub, cmd->json);
+  opt::cex(sub, cmd->cex_dir, "DIR/NNN-VARIANT-RULE-OP.json, every counterexample, numbered in query order");
+  sub->footer("Layouts: --preset NAME, or --preset all (every shipped preset), or --dtb/--iomem/--layout; "
+              "default qemu-virt-dom0.");
   sub->add_flag("--no-mutants", cmd->no_mutants, "skip the mutant queries");
   sub->add_flag("--no-universal", cmd->no_universal, "skip the all-layouts queries");
   sub->add_flag("--no-replay", cmd->no_replay, "do not replay counterexamples through the model");

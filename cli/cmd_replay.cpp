@@ -1,5 +1,6 @@
 // unpopcheck replay: check a kernel trace of the allocator against every rule
 // (docs/trace-events.md; docs/replay.md).
+#include <filesystem>
 #include <iostream>
 #include <memory>
 
@@ -16,11 +17,14 @@ namespace unpop::cli {
 
 namespace {
 struct ReplayArgs {
-  std::string iomem, dtb, preset, layout_file, page_size, variant = replay::kAutoVariant, cex, vmemmap, struct_page_size;
+  LayoutOptions lo;
+  std::string variant = replay::kAutoVariant, cex, vmemmap, struct_page_size, fail_on = "violations";
   bool drained = false, all = false, json = false, no_liveness = false;
   std::vector<std::string> traces;
 };
 
+// replay's JSON errors keep the trace contract's report shape (verdict unreadable), which a
+// script reading replay's output already parses.
 int usage(const ReplayArgs& a, const std::string& file, const std::string& msg) {
   if (a.json)
     std::cout << replay::usage_error_json(file, 0, msg).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
@@ -29,10 +33,20 @@ int usage(const ReplayArgs& a, const std::string& file, const std::string& msg) 
   return kBadInput;
 }
 
+// --cex DIR: the chosen variant's replay as DIR/VARIANT-RULE.json (RULE: the rule the case
+// shows, else the first violation's), or DIR/VARIANT-divergence-KIND.json for a divergent trace.
+std::string cex_name(const ReplayArgs& a, const replay::Result& res, const Case& cs) {
+  std::string what = !cs.rule.empty()           ? cs.rule
+                     : !res.violations.empty() ? res.violations.front().finding.rule
+                     : res.divergence         ? "divergence-" + res.divergence->kind
+                                              : "replay";
+  return fmt::format("{}/{}-{}.json", a.cex, cs.variant, what);
+}
+
 int run(const ReplayArgs& a, const std::vector<std::string>& extras) {
   if (!extras.empty()) return usage(a, "(options)", fmt::format("unknown option or argument '{}'", extras.front()));
   if (a.traces.empty()) return usage(a, "(options)", "expected at least one TRACE file");
-  if (a.iomem.empty() && a.dtb.empty() && a.preset.empty() && a.layout_file.empty())
+  if (!a.lo.given())
     return usage(a, "(options)", "no layout given: use --iomem FILE and/or --dtb FILE, --preset NAME or --layout FILE");
   replay::Options o;
   o.variant = a.variant;
@@ -40,7 +54,7 @@ int run(const ReplayArgs& a, const std::vector<std::string>& extras) {
   o.all = a.all;
   o.liveness = !a.no_liveness;
   o.build_cex = !a.cex.empty();
-  o.preset = a.preset;
+  o.preset = a.lo.preset;
   if (!a.vmemmap.empty()) {
     auto v = traces::parse_u64(a.vmemmap);
     if (!v) return usage(a, "--vmemmap", fmt::format("expected an address (0x hex or decimal), got '{}'", a.vmemmap));
@@ -54,14 +68,8 @@ int run(const ReplayArgs& a, const std::vector<std::string>& extras) {
   Layout layout;
   Geometry geo;
   try {
-    LayoutOptions lo;
-    lo.preset = a.preset;
-    lo.dtb = a.dtb;
-    lo.iomem = a.iomem;
-    lo.layout_file = a.layout_file;
-    lo.page_size = a.page_size;
-    layout = lo.load();
-    geo = lo.geometry(layout);
+    layout = a.lo.load();
+    geo = a.lo.geometry(layout);
   } catch (const LoadError& e) {
     replay::Result r;
     r.verdict = replay::Verdict::unreadable;
@@ -78,16 +86,28 @@ int run(const ReplayArgs& a, const std::vector<std::string>& extras) {
   }
   const replay::Result& res = replay::replay_files(a.traces, *rep);
   std::string cex_written;
-  if (!a.cex.empty() && res.verdict == replay::Verdict::violation) {
+  if (!a.cex.empty() && (res.verdict == replay::Verdict::violation || res.verdict == replay::Verdict::divergent)) {
     try {
-      save_case(a.cex, rep->counterexample());
-      cex_written = a.cex;
+      const Case cs = rep->counterexample();
+      std::filesystem::create_directories(a.cex);
+      cex_written = cex_name(a, res, cs);
+      save_case(cex_written, cs);
     } catch (const LoadError& e) {
       std::cerr << "unpopcheck replay: could not write the case: " << e.what() << "\n";
+      cex_written.clear();
+    } catch (const std::filesystem::filesystem_error& e) {
+      std::cerr << "unpopcheck replay: could not write the case: " << e.what() << "\n";
+      cex_written.clear();
     }
   }
+  // One policy (cli/common.h): liveness findings fail only with --fail-on findings.
+  int rc = res.exit_code();
+  if (rc == kClean && !res.findings.empty() && a.fail_on == "findings") rc = kFindings;
   if (a.json) {
-    std::cout << replay::to_json(res).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    auto j = replay::to_json(res);
+    j["exit"] = rc;
+    if (!cex_written.empty()) j["cex"] = cex_written;
+    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else {
     replay::TextOptions to;
     to.cex_path = cex_written;
@@ -96,22 +116,24 @@ int run(const ReplayArgs& a, const std::vector<std::string>& extras) {
     auto opt = [&](const char* name, const std::string& v) {
       if (!v.empty()) cmd += fmt::format(" {} {}", name, v);
     };
-    opt("--iomem", a.iomem);
-    opt("--dtb", a.dtb);
-    opt("--preset", a.preset);
-    opt("--layout", a.layout_file);
-    opt("--page-size", a.page_size);
+    opt("--iomem", a.lo.iomem);
+    opt("--dtb", a.lo.dtb);
+    opt("--preset", a.lo.preset);
+    opt("--layout", a.lo.layout_file);
+    opt("--page-size", a.lo.page_size);
     opt("--vmemmap", a.vmemmap);
     opt("--struct-page-size", a.struct_page_size);
     if (a.variant != replay::kAutoVariant) opt("--variant", a.variant);
     if (a.drained) cmd += " --drained";
-    cmd += " --cex case.json";
+    cmd += " --cex cases";
     for (const auto& t : a.traces) cmd += " " + t;
     to.rerun_with_cex = cmd;
     to.variant = a.variant == replay::kAutoVariant ? "" : a.variant;
     std::cout << replay::to_text(res, to);
+    if (rc != res.exit_code())
+      std::cout << fmt::format("exit {}: liveness findings, counted with --fail-on findings\n", rc);
   }
-  return res.exit_code();
+  return rc;
 }
 }  // namespace
 
@@ -120,24 +142,20 @@ void register_replay(CLI::App& app) {
   auto* sub = app.add_subcommand("replay", "check a kernel trace of the allocator against every rule");
   sub->allow_extras();
   sub->footer(
-      "Exit: 0 ok; 1 a safety rule broke (a violation); 2 unreadable input or a usage error; 3 divergent: no "
-      "violation, but the kernel did what the variant cannot do (a growth elsewhere than the model's "
-      "allocate_resource, a growth size other than round_up(nr_pages, PAGES_PER_SECTION), a page its list would "
-      "not hand out). docs/replay.md");
-  sub->add_option("--iomem", a->iomem, "a /proc/iomem dump of the traced guest");
-  sub->add_option("--dtb", a->dtb, "the traced guest's device-tree blob (/sys/firmware/fdt)");
-  sub->add_option("--preset", a->preset, "a shipped layout preset");
-  sub->add_option("--layout", a->layout_file, "a layout file (JSON)");
-  sub->add_option("--page-size", a->page_size, "4K, 16K or 64K (default: the layout's)");
-  sub->add_option("--variant", a->variant,
-                  "the allocator that produced the trace: auto (default: every candidate in lockstep, the trace "
-                  "decides; docs/replay.md) or one of " + variant_list_text())
-      ->capture_default_str();
+      "Give the traced guest's layout: its /proc/iomem and its device tree (/sys/firmware/fdt) together. Verdicts: "
+      "ok; violation (a safety rule broke); unreadable; divergent (no violation, but the kernel did what the "
+      "variant cannot do: a growth elsewhere than the model's allocate_resource, a growth size other than "
+      "round_up(nr_pages, PAGES_PER_SECTION), a page its list would not hand out). docs/replay.md");
+  a->lo.add_to(sub, false);
+  opt::variant(sub, a->variant,
+               "; a list or all are candidates in lockstep, one name is forced; auto (the default): every "
+               "candidate the registry marks for this arch, the trace decides (docs/replay.md)");
   sub->add_flag("--drained", a->drained, "all users had gone by the end of the trace (enables leak)");
   sub->add_flag("--all", a->all, "go on after the first violation");
-  sub->add_flag("--json", a->json, "the report as one JSON object (the trace contract's shape)");
+  opt::json(sub, a->json);
+  opt::fail_on(sub, a->fail_on);
   sub->add_flag("--no-liveness", a->no_liveness, "skip the liveness findings (spurious-enomem, ram-stolen)");
-  sub->add_option("--cex", a->cex, "write the replay as a case file for `unpopcheck explore` when a rule broke");
+  opt::cex(sub, a->cex, "DIR/VARIANT-RULE.json: the replay up to the first violation, under the chosen variant");
   sub->add_option("--vmemmap", a->vmemmap, "struct page array base, to turn page= into pfns");
   sub->add_option("--struct-page-size", a->struct_page_size, "sizeof(struct page) (default 64)");
   sub->add_option("TRACE", a->traces, "trace files: tracefs trace/trace_pipe text, trace-cmd report text, trace.dat");

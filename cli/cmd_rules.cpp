@@ -39,7 +39,7 @@ int run(const RulesCmd& c) {
 void register_rules(CLI::App& app) {
   auto c = std::make_shared<RulesCmd>();
   auto* sub = app.add_subcommand("rules", "list every rule: id, kind, what it concerns, whether a trace shows it");
-  sub->add_flag("--json", c->json, "JSON output");
+  opt::json(sub, c->json);
   sub->add_flag("--markdown", c->markdown, "a Markdown table (docs/rules.md)");
   sub->callback([c] { exit_code = run(*c); });
 }

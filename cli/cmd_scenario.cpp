@@ -23,7 +23,9 @@ struct ScenarioCmd {
   std::string name;
   std::string variant = "all";
   LayoutOptions lo;
-  std::uint64_t seed = scen::kDefaultSeed;
+  std::string seed = fmt::format("{:#x}", scen::kDefaultSeed);
+  std::string mutant;
+  std::string fail_on = "violations";
   bool json = false;
   bool markdown = false;
   std::string svg;
@@ -56,6 +58,10 @@ int run(const ScenarioCmd& c) {
     auto t0 = std::chrono::steady_clock::now();
     auto scenarios = split_list(c.name, scen::scenario_names(), "scenario");
     auto variants = parse_variants(c.variant);
+    const std::uint64_t seed = parse_seed(c.seed);
+    Mutant mutant = Mutant::none;
+    if (!c.mutant.empty() && !parse_mutant(c.mutant, mutant))
+      throw LoadError{"--mutant", 0, "unknown mutant '" + c.mutant + "' (`unpopcheck mutants --list`)"};
     std::vector<Layout> layouts;
     if (c.lo.given()) {
       layouts.push_back(c.lo.load());
@@ -68,7 +74,7 @@ int run(const ScenarioCmd& c) {
     // Grouped by (layout, page size), in order.
     std::vector<std::pair<std::string, std::vector<scen::RunResult>>> groups;
     std::vector<std::vector<std::string>> summaries;  // per group: "name: what the workload does"
-    bool bad = false;
+    Outcome outcome;
     for (const auto& l : layouts) {
       std::vector<std::uint64_t> sizes;
       if (!c.lo.page_size.empty())
@@ -83,7 +89,7 @@ int run(const ScenarioCmd& c) {
                                         std::vector<scen::RunResult>{});
         auto& sums = summaries.emplace_back();
         for (const auto& s : scenarios) {
-          scen::Workload w = scen::make_workload(s, g, c.seed);
+          scen::Workload w = scen::make_workload(s, g, seed);
           sums.push_back(
               fmt::format("{}: {} ({} events, {:.0f} s)", s, w.summary, w.events.size(), w.duration));
           for (const auto& v : variants) {
@@ -91,9 +97,10 @@ int run(const ScenarioCmd& c) {
             // kernel cannot have) runs only when named: `all` skips it there.
             const auto& native = variant_info(v).native_arch;
             if (native && *native != l.arch && c.variant == "all") continue;
-            auto r = scen::run_workload(w, l, g, v, series);
-            r.seed = c.seed;
-            bad |= r.c.violations > 0 || r.oopsed;
+            auto r = scen::run_workload(w, l, g, v, series, mutant);
+            r.seed = seed;
+            outcome.violation |= r.c.violations > 0 || r.oopsed;
+            outcome.liveness |= r.c.liveness > 0;
             grp.second.push_back(std::move(r));
           }
         }
@@ -120,7 +127,11 @@ int run(const ScenarioCmd& c) {
         }
       }
       std::cout << scen::column_legend();
-      std::cout << fmt::format("{} runs in {:.2f} s (seed {:#x})\n", nruns, secs, c.seed);
+      std::cout << fmt::format("{} runs in {:.2f} s (seed {}{}); exit {}{}\n", nruns, secs, c.seed,
+                               mutant == Mutant::none ? "" : ", mutant " + c.mutant, exit_for(outcome, c.fail_on),
+                               outcome.liveness && !outcome.violation && c.fail_on != "findings"
+                                   ? " (liveness findings only; --fail-on findings counts them)"
+                                   : "");
     }
 
     if (!c.svg.empty()) {
@@ -153,16 +164,13 @@ int run(const ScenarioCmd& c) {
       }
       std::cerr << fmt::format("wrote {} chart{} to {}\n", charts, charts == 1 ? "" : "s", c.svg);
     }
-    return bad ? kFindings : kClean;
+    return exit_for(outcome, c.fail_on);
   } catch (const LoadError& e) {
-    std::cerr << "unpopcheck: " << e.what() << "\n";
-    return kBadInput;
+    return input_error("scenario", e, c.json);
   } catch (const std::invalid_argument& e) {
-    std::cerr << "unpopcheck: " << e.what() << "\n";
-    return kBadInput;
+    return input_error("scenario", "(options)", 0, e.what(), c.json);
   } catch (const std::filesystem::filesystem_error& e) {
-    std::cerr << "unpopcheck: " << e.what() << "\n";
-    return kBadInput;
+    return input_error("scenario", e.path1().string(), 0, e.what(), c.json);
   }
 }
 
@@ -177,11 +185,12 @@ void register_scenario(CLI::App& app) {
                                  "hypercalls, pool growth, idle space and "
                                  "failures (docs/scenarios.md)");
   sub->add_option("name", c->name, "a scenario, a comma-separated list, or `all`")->required();
-  sub->add_option("--variant", c->variant, variant_list_text() + ", a comma-separated list, or all")
-      ->capture_default_str();
-  c->lo.add_to(sub, false);
-  sub->add_option("--seed", c->seed, "PRNG seed of the workloads (std::mt19937_64)")->capture_default_str();
-  sub->add_flag("--json", c->json, "print the counters as JSON");
+  opt::variant(sub, c->variant);
+  c->lo.add_to(sub, false, true);
+  opt::seed(sub, c->seed, "the workloads' std::mt19937_64");
+  opt::mutant(sub, c->mutant);
+  opt::json(sub, c->json);
+  opt::fail_on(sub, c->fail_on);
   sub->add_flag("--markdown", c->markdown, "print the tables as markdown (docs/scenarios.md)");
   sub->add_option(
       "--svg", c->svg,

@@ -82,7 +82,7 @@ int run(const VariantsCmd& c) {
 void register_variants(CLI::App& app) {
   auto c = std::make_shared<VariantsCmd>();
   auto* sub = app.add_subcommand("variants", "list the allocator variants and the rules each breaks by design");
-  sub->add_flag("--json", c->json, "JSON output");
+  opt::json(sub, c->json);
   sub->add_flag("--markdown", c->markdown, "Markdown tables (docs/variants.md)");
   sub->callback([c] { exit_code = run(*c); });
 }

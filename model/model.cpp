@@ -41,6 +41,8 @@ std::unique_ptr<Running> Model::start(const Call& call, int caller) {
   return r;
 }
 
+std::string Running::last_step_name() const { return task_ ? task_->last_step_name() : ""; }
+
 bool Running::step() {
   if (finished_) return true;
   if (model_->kernel().oopsed()) {  // a dead kernel runs nothing more

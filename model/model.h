@@ -40,6 +40,8 @@ class Running {
   bool step();
   bool done() const { return finished_; }
   const OpResult& result() const { return result_; }
+  /// What the step just taken did (Task::last_step_name).
+  std::string last_step_name() const;
 
  private:
   friend class Model;

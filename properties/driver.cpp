@@ -15,7 +15,9 @@ Driver::Driver(const Case& base) : case_(base) {
   case_.ops.clear();
   case_.schedule.clear();
   Geometry g = case_geometry(case_);
-  checker_ = std::make_unique<Checker>(case_.layout, g, checker_options(case_.variant));
+  Checker::Options o = checker_options(case_.variant);
+  o.steps_are_ops = true;
+  checker_ = std::make_unique<Checker>(case_.layout, g, o);
   init_ = checker_->layout_findings();
   model_ = std::make_unique<Model>(ModelConfig{case_.layout, g, case_.variant, case_.mutant}, checker_.get());
   for (auto& f : checker_->take()) init_.push_back(std::move(f));

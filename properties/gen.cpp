@@ -166,9 +166,50 @@ rc::Gen<Layout> genX86Layout() {
   });
 }
 
+rc::Gen<Layout> genNeighbour(const Layout& base) {
+  return rc::gen::exec([base] {
+    Layout l = base;
+    l.name = base.name + "-neighbour";
+    l.source = "generated (a neighbour of " + base.name + ")";
+    std::vector<Range> kept;
+    for (const Range& r : base.ext_regions) {
+      const std::size_t what = pick_weighted({4, 2, 1});  // keep, cut, drop
+      if (what == 2) continue;
+      if (what == 1 && r.size() >= 4 * MiB) {
+        const Addr units = r.size() / (2 * MiB);
+        const Addr first = pick(0, units - 1), n = pick(1, units - first);
+        const Addr start = align_up(r.start, 2 * MiB) + first * 2 * MiB;
+        const Range cut = Range::from_size(start, n * 2 * MiB);
+        kept.push_back(cut.end <= r.end && cut.start >= r.start ? cut : r);
+        continue;
+      }
+      kept.push_back(r);
+    }
+    if (kept.empty() && !base.ext_regions.empty()) kept.push_back(base.ext_regions.front());
+    l.ext_regions = kept;
+    return l;
+  });
+}
+
 rc::Gen<Setup> genSetup(const SetupOptions& o) {
   return rc::gen::exec([o] {
     Setup s;
+    if (o.given) {
+      s.kind = pick_weighted({3, 1}) == 0 ? "given" : "neighbour";
+      if (s.kind == "given") {
+        s.layout = *o.given;
+        s.preset = o.given_preset;
+      } else {
+        s.layout = *genNeighbour(*o.given);
+      }
+      if (o.page_size)
+        s.page_size = *o.page_size;
+      else if (s.layout.arch == Arch::x86_64)
+        s.page_size = 4096;
+      else
+        s.page_size = choose<std::uint64_t>({4096, 16384, 65536});
+      return s;
+    }
     std::vector<std::pair<std::uint32_t, std::string>> kinds;
     if (o.presets) kinds.push_back({3, "preset"});
     if (o.realistic) {

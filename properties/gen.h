@@ -26,6 +26,10 @@ struct Setup {
 struct SetupOptions {
   std::optional<std::uint64_t> page_size;  // force a page size (x86 layouts only with 4K)
   bool presets = true, realistic = true, adversarial = true;
+  /// A given layout replaces all of the above: three cases in four run on it as it is, one on a
+  /// neighbour (genNeighbour).
+  std::optional<Layout> given;
+  std::string given_preset;
 };
 
 rc::Gen<Setup> genSetup(const SetupOptions& o);
@@ -51,6 +55,10 @@ rc::Gen<Layout> genDom0Layout(bool iommu);
 rc::Gen<Layout> genDomULayout();
 rc::Gen<Layout> genAdversarialLayout();
 rc::Gen<Layout> genX86Layout();
+/// The given layout with its extended regions changed the way another boot of the same board
+/// could give them: some dropped (one kept), some cut to a 2 MiB-aligned part of themselves.
+/// Shrinks toward the layout unchanged.
+rc::Gen<Layout> genNeighbour(const Layout& l);
 
 /// Allocation sizes in pages for a page size: grant maps of 1-64 pages first (the common case,
 /// and where shrinking goes), then framebuffers (Full HD 32 bpp, 4K UHD), then anything up to

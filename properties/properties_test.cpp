@@ -67,6 +67,46 @@ RC_GTEST_PROP(Generators, LayoutsAreWhatXenCanEmit, ()) {
   if (s.layout.arch == Arch::x86_64) RC_ASSERT(s.page_size == 4096u);
 }
 
+// check on the user's board: a given layout is used as it is, or as a neighbour whose extended
+// regions are a non-empty selection of the given ones, each whole or cut inside itself.
+RC_GTEST_PROP(Generators, GivenLayoutOrItsNeighbour, ()) {
+  SetupOptions o;
+  o.given = load_preset("qemu-virt-dom0");
+  o.given_preset = "qemu-virt-dom0";
+  Setup s = *genSetup(o);
+  RC_ASSERT(s.kind == "given" || s.kind == "neighbour");
+  if (s.kind == "given") {
+    RC_ASSERT(s.preset == "qemu-virt-dom0");
+    RC_ASSERT(s.layout.ext_regions == o.given->ext_regions);
+    return;
+  }
+  RC_ASSERT(s.preset.empty());
+  RC_ASSERT(s.layout.ram == o.given->ram);
+  RC_ASSERT(!s.layout.ext_regions.empty());
+  for (const Range& r : s.layout.ext_regions) {
+    bool inside = false;
+    for (const Range& g : o.given->ext_regions) inside |= r.start >= g.start && r.end <= g.end;
+    RC_ASSERT(inside);
+  }
+  Case c;
+  c.layout = s.layout;
+  c.page_size = s.page_size;
+  Runner run(c);
+  for (const auto& f : run.init_findings()) RC_ASSERT(f.severity == Severity::warning);
+}
+
+// A suite run on a given layout finds on it (upstream's ram-stolen shows on qemu-virt-dom0).
+TEST(Engine, RunsOnTheGivenLayout) {
+  RunConfig cfg;
+  cfg.runs = 100;
+  cfg.layout = load_preset("qemu-virt-dom0");
+  cfg.preset = "qemu-virt-dom0";
+  auto rep = check_variant("upstream", cfg);
+  ASSERT_TRUE(rep.findings.count("ram-stolen"));
+  const Case& cs = rep.findings.at("ram-stolen").cs;
+  EXPECT_TRUE(cs.preset == "qemu-virt-dom0" || cs.layout.name == "qemu-virt-dom0-neighbour") << cs.layout.name;
+}
+
 RC_GTEST_PROP(Generators, AdversarialLayoutsStayValid, ()) {
   Layout l = *genAdversarialLayout();
   std::string why;

@@ -459,6 +459,8 @@ SuiteResult run_suite(const std::string& suite, const std::string& variant, cons
   SuiteResult out;
   SetupOptions so;
   so.page_size = cfg.page_size;
+  so.given = cfg.layout;
+  so.given_preset = cfg.preset;
   std::function<void()> prop;
   if (suite == "stateful")
     prop = [&] { stateful_property(variant, cfg, so); };

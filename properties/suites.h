@@ -34,6 +34,10 @@ struct RunConfig {
   int runs = 100;           // test cases per suite (RapidCheck max_success)
   int max_size = 40;        // RapidCheck max_size: at most max_size+1 commands
   std::optional<std::uint64_t> page_size;
+  /// The user's layout (check --preset/--dtb/--iomem/--layout): cases run on it and on its
+  /// neighbours (the same layout with extended regions dropped or cut), not on generated ones.
+  std::optional<Layout> layout;
+  std::string preset;  // the preset it was loaded from, if any (cases then name it)
   Mutant mutant = Mutant::none;
   std::set<std::string> ignore;  // rules already known for this variant
   /// Mutant runs: a finding of one of these rules counts only if the unmutated model, run on

@@ -41,7 +41,7 @@ Sample sample(double t, const Counters& c) {
 }  // namespace
 
 RunResult run_workload(const Workload& w, const Layout& layout, const Geometry& geo,
-                       const std::string& variant, bool series) {
+                       const std::string& variant, bool series, Mutant mutant) {
   auto t0 = std::chrono::steady_clock::now();
   RunResult r;
   r.scenario = w.name;
@@ -55,7 +55,7 @@ RunResult run_workload(const Workload& w, const Layout& layout, const Geometry& 
   Metrics metrics(layout, geo);
   Tee tee({&checker, &metrics});
   absorb(metrics.counters(), r.violations, checker.layout_findings());
-  Model model(ModelConfig{layout, geo, variant, Mutant::none}, &tee);
+  Model model(ModelConfig{layout, geo, variant, mutant}, &tee);
   r.init_ret = model.init_ret();
   absorb(metrics.counters(), r.violations, checker.take());
 

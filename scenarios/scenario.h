@@ -10,6 +10,7 @@
 
 #include "model/core/geometry.h"
 #include "model/layout/layout.h"
+#include "model/linux/mutants.h"
 #include "scenarios/metrics.h"
 #include "scenarios/workload.h"
 
@@ -36,8 +37,9 @@ struct RunResult {
   double wall_ms = 0;
 };
 
+/// `mutant`: the model's seeded bug to run with (scenario --mutant), none by default.
 RunResult run_workload(const Workload& w, const Layout& layout, const Geometry& geo,
-                       const std::string& variant, bool series = false);
+                       const std::string& variant, bool series = false, Mutant mutant = Mutant::none);
 
 /// The presets the scenarios run on by default, and the page sizes of an arch.
 std::vector<std::string> default_presets();

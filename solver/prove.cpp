@@ -397,7 +397,7 @@ struct Plan {
   // Every mutant must be refuted by at least one query.
   void mutants(const ProveOptions::Target& base_target) {
     for (const auto& mi : mutant_table())
-      if (mi.id != Mutant::none)
+      if (mi.id != Mutant::none && (!o.only_mutant || *o.only_mutant == mi.id))
         many({"mutant"}, mi.id == Mutant::dma_free_to_list ? 5 : 1,
              [this, &mi, base_target]() { return std::vector<QueryResult>{mutant_job(o, mi, base_target)}; });
   }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "model/layout/layout.h"
+#include "model/linux/mutants.h"
 #include "solver/check.h"
 #include "solver/result.h"
 
@@ -40,6 +41,7 @@ struct ProveOptions {
   bool universal = true;                      // part 1, for every layout Xen can emit
   bool bmc = true;                            // parts 2-3 per variant
   bool mutants = true;                        // each mutant must be refuted by one query
+  std::optional<Mutant> only_mutant;          // prove --mutant: that mutant's query alone
   bool replay = true;
   std::function<void(const QueryResult&)> progress;  // called after each query
   std::function<void(const GroupDone&)> group_done;  // called when a group's last job is done

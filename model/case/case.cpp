@@ -91,7 +91,29 @@ void save_case(const std::string& path, const Case& c) {
   out << case_to_json(c).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
 }
 
-std::vector<Op> parse_script(const std::string& text, const std::string& file) {
+void check_references(const std::vector<Op>& ops, const std::string& file, const std::vector<std::size_t>& lines) {
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    const Op& op = ops[i];
+    if (op.kind != Op::Kind::free && op.kind != Op::Kind::dma_free) continue;
+    const std::size_t line = i < lines.size() ? lines[i] : 0;
+    const std::string at = lines.empty() ? fmt::format("op {} ({}): ", i, op.text()) : "";
+    if (op.ref < 0 || static_cast<std::size_t>(op.ref) >= i)
+      throw LoadError{file, line,
+                      fmt::format("{}#{} is not an earlier op: #K names the K-th operation of the script, counted "
+                                  "from 0 (this one is #{})", at, op.ref, i)};
+    const Op& a = ops[static_cast<std::size_t>(op.ref)];
+    if (!a.is_alloc())
+      throw LoadError{file, line, fmt::format("{}#{} is `{}`, not an allocation", at, op.ref, a.text())};
+    if (op.count && (op.offset + *op.count > a.nr || op.offset + *op.count < op.offset))
+      throw LoadError{file, line,
+                      fmt::format("{}pages {}..{} of #{} do not exist: `{}` asks for {} page{} (OFFSET COUNT must "
+                                  "lie inside them)",
+                                  at, op.offset, op.offset + *op.count - 1, op.ref, a.text(), a.nr, a.nr == 1 ? "" : "s")};
+  }
+}
+
+std::vector<Op> parse_script(const std::string& text, const std::string& file, std::vector<std::size_t>* lines_out) {
+  std::vector<std::size_t> lines;
   std::vector<Op> ops;
   std::istringstream in(text);
   std::string line;
@@ -106,10 +128,13 @@ std::vector<Op> parse_script(const std::string& text, const std::string& file) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     try {
       ops.push_back(parse_op(line));
+      lines.push_back(n);
     } catch (const std::invalid_argument& e) {
       throw LoadError{file, n, e.what()};
     }
   }
+  check_references(ops, file, lines);
+  if (lines_out) *lines_out = std::move(lines);
   return ops;
 }
 

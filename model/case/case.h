@@ -43,6 +43,13 @@ Case load_case(const std::string& path);
 void save_case(const std::string& path, const Case& c);
 
 /// Parses a script (one op per line, `#` comments). Throws LoadError{file, line, what}.
-std::vector<Op> parse_script(const std::string& text, const std::string& file);
+/// `lines`, if given, gets each op's line in `text`. References are checked as
+/// check_references() does, with the line of the op.
+std::vector<Op> parse_script(const std::string& text, const std::string& file,
+                             std::vector<std::size_t>* lines = nullptr);
+
+/// free/dma_free #K must name an earlier allocation, and a slice (OFFSET COUNT) must lie inside
+/// the N pages it asked for. Throws LoadError{file, line of the op (lines[i], or 0)}.
+void check_references(const std::vector<Op>& ops, const std::string& file, const std::vector<std::size_t>& lines = {});
 
 }  // namespace unpop

@@ -27,17 +27,14 @@ Runner::Runner(const Case& c, bool liveness) : case_(c) {
   Geometry g = case_geometry(c);
   Checker::Options o = checker_options(c.variant);
   o.liveness = liveness;
+  o.steps_are_ops = true;
   checker_ = std::make_unique<Checker>(c.layout, g, o);
   init_findings_ = checker_->layout_findings();
   model_ = std::make_unique<Model>(ModelConfig{c.layout, g, c.variant, c.mutant}, checker_.get());
   for (auto& f : checker_->take()) init_findings_.push_back(std::move(f));
   results_.resize(c.ops.size());
-  for (std::size_t i = 0; i < c.ops.size(); ++i) {
-    const Op& op = c.ops[i];
-    if ((op.kind == Op::Kind::free || op.kind == Op::Kind::dma_free) &&
-        (op.ref < 0 || static_cast<std::size_t>(op.ref) >= i || !c.ops[op.ref].is_alloc()))
-      throw LoadError{"case", 0, fmt::format("op {} ({}): #{} is not an earlier allocation", i, op.text(), op.ref)};
-  }
+  rets_.assign(c.ops.size(), 1);
+  check_references(c.ops, "case");
 }
 
 Call call_for(const Op& op, const std::vector<PageSeq>& results) {
@@ -74,7 +71,28 @@ StepRecord Runner::finish(std::size_t i, const OpResult& r) {
   s.fault_fired = r.fault_fired;
   s.fault_point = r.fault_point;
   s.note = r.note;
-  if (case_.ops[i].is_alloc() && r.ret == 0) results_[i] = r.pages;
+  const Op& op = case_.ops[i];
+  if (op.is_alloc()) {
+    rets_[i] = r.ret;
+    if (r.ret == 0) results_[i] = r.pages;
+  }
+  if (op.kind == Op::Kind::free || op.kind == Op::Kind::dma_free) {
+    const auto k = static_cast<std::size_t>(op.ref);
+    const Op& a = case_.ops[k];
+    auto add_note = [&](const std::string& n) { s.note += (s.note.empty() ? "" : "; ") + n; };
+    if (rets_[k] != 0) {
+      s.bad_reference = fmt::format("#{} (`{}`) {}: it has no pages to give back", k, a.text(),
+                                    rets_[k] == 1 ? std::string("has not run yet") : std::string("failed with ") + err::name(rets_[k]));
+      add_note(s.bad_reference);
+    } else if (op.count && *op.count < a.nr) {
+      // Plain pages may go back in parts (xen_free_unpopulated_pages takes any of them); a DMA
+      // buffer must go back whole, so a part is the misuse dma-free-mismatch is about.
+      add_note(fmt::format("gives back pages {}..{} of the {} #{} got{}", op.offset, op.offset + *op.count - 1, a.nr, k,
+                           op.kind == Op::Kind::dma_free ? " (a caller misuse: a DMA buffer goes back whole; the "
+                                                           "rule dma-free-mismatch)"
+                                                         : ""));
+    }
+  }
   s.findings = checker_->take();
   s.state = model_->describe();
   return s;
@@ -115,6 +133,7 @@ std::vector<StepRecord> Runner::run(bool stop_at_first) {
       const Op& op = case_.ops[i];
       if (op.kind == Op::Kind::fail || op.kind == Op::Kind::drain) {
         queue[who].pop_front();
+        interleaving_.push_back({who, i, "", true});
         out.push_back(run_one(i));
         return true;
       }
@@ -123,7 +142,9 @@ std::vector<StepRecord> Runner::run(bool stop_at_first) {
     }
     std::size_t i = queue[who].front();
     checker_->set_step(i);
-    if (cur[who]->step()) {
+    const bool returned = cur[who]->step();
+    interleaving_.push_back({who, i, cur[who]->last_step_name(), returned});
+    if (returned) {
       queue[who].pop_front();
       out.push_back(finish(i, cur[who]->result()));
       cur[who].reset();

@@ -21,8 +21,19 @@ struct StepRecord {
   bool fault_fired = false;
   std::string fault_point;  // which injected failure fired (kzalloc, allocate_resource, ...)
   std::string note;
+  /// Set when a free names an allocation that failed (it got no pages, so the call gives back
+  /// none): a script mistake that `simulate` reports with the script's file and line.
+  std::string bad_reference;
   std::vector<Finding> findings;
   std::vector<std::string> state;  // model state after the step
+};
+
+/// One atomic step of a two-caller case, in the order the schedule ran them.
+struct AtomicStep {
+  int caller = 0;
+  std::size_t op = 0;     // the op it belongs to
+  std::string what;       // what the step did (Task::last_step_name)
+  bool returned = false;  // the call returned with this step
 };
 
 class Runner {
@@ -36,6 +47,8 @@ class Runner {
   /// order they completed. With stop_at_first, stops after the first step with a violation
   /// or finding.
   std::vector<StepRecord> run(bool stop_at_first = false);
+  /// A two-caller case (a schedule): every atomic step run() took, in order.
+  const std::vector<AtomicStep>& interleaving() const { return interleaving_; }
 
   Model& model() { return *model_; }
   Checker& checker() { return *checker_; }
@@ -48,6 +61,8 @@ class Runner {
   std::unique_ptr<Checker> checker_;
   std::unique_ptr<Model> model_;
   std::vector<PageSeq> results_;  // pages each op got (allocs)
+  std::vector<int> rets_;
+  std::vector<AtomicStep> interleaving_;          // what each alloc returned (1: not run yet)
   std::vector<Finding> init_findings_;
 };
 

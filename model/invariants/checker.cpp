@@ -180,12 +180,18 @@ void Checker::check_order(const PageSeq& pages) {
          {}, {i < pages.size() ? pages.at(i) : 0, i < want.size() ? want.at(i) : 0});  // handed out, LIFO's
 }
 
+std::string Checker::alloc_name(unsigned id) const {
+  if (!opt_.steps_are_ops) return fmt::format("allocation #{}", id);
+  auto it = allocs_.find(id);
+  return fmt::format("allocation #{}", it != allocs_.end() ? it->second.step : step_);
+}
+
 void Checker::check_pages_allocated(const AllocEvent& e, unsigned id) {
   for (const PageRun& run : e.pages.runs()) allocate_run(run.lo(), run.hi(), e, id);
   if (e.path == Path::dma && !e.pages.contiguous_ascending()) {
     std::uint64_t gap = e.pages.first_gap();
     report("not-contiguous",
-           fmt::format("DMA allocation #{} of {} pages is not IPA-contiguous: page {} is pfn {:#x} after {:#x}", id,
+           fmt::format("DMA {} of {} pages is not IPA-contiguous: page {} is pfn {:#x} after {:#x}", alloc_name(id),
                        e.pages.size(), gap, e.pages.at(gap), e.pages.at(gap - 1)),
            {}, {e.pages.at(gap - 1), e.pages.at(gap)});
   }
@@ -262,7 +268,7 @@ void Checker::allocated(const AllocEvent& e) {
   const unsigned id = next_id_++;
   if ((e.ret == 0 && e.pages.size() != e.nr_pages) || (e.ret != 0 && !e.pages.empty()))
     report("count-mismatch",
-           fmt::format("allocation #{} returned {} with {} pages for nr_pages={}", id, err::name(e.ret), e.pages.size(),
+           fmt::format("{} returned {} with {} pages for nr_pages={}", alloc_name(id), err::name(e.ret), e.pages.size(),
                        e.nr_pages),
            {}, {}, {{"nr_pages", static_cast<std::int64_t>(e.nr_pages)}, {"pages", static_cast<std::int64_t>(e.pages.size())}});
   if (e.ret != 0) {
@@ -282,8 +288,8 @@ void Checker::allocated(const AllocEvent& e) {
     if (opt_.liveness && target_ != Target::none && !e.fault_fired &&
         could_serve(e.nr_pages, e.path == Path::dma, e.max_addr))
       report("ram-stolen",
-             fmt::format("{} allocation #{} of {} pages took real RAM although unpopulated space could hold it",
-                         to_string(e.path), id, e.nr_pages),
+             fmt::format("{} {} of {} pages took real RAM although unpopulated space could hold it",
+                         to_string(e.path), alloc_name(id), e.nr_pages),
              {}, {}, {{"nr_pages", static_cast<std::int64_t>(e.nr_pages)}});
     for (const auto& run : e.pages.runs()) {
       std::uint64_t again = 0;
@@ -310,7 +316,7 @@ void Checker::check_dma_free(const FreeEvent& e) {
   }
   std::string what = it == dma_allocs_.end()
                          ? "no DMA allocation starts there"
-                         : fmt::format("DMA allocation #{} has {} pages", it->second.second, it->second.first);
+                         : fmt::format("DMA {} has {} pages", alloc_name(it->second.second), it->second.first);
   report("dma-free-mismatch", fmt::format("DMA free of {} pages at pfn {:#x}: {}", e.pages.size(), first, what), {},
          {first}, {{"freed", static_cast<std::int64_t>(e.pages.size())}});
 }
@@ -453,8 +459,9 @@ void Checker::drained() {
   for (const auto& [id, a] : allocs_)
     if (a.live > 0)
       report("leak",
-             fmt::format("allocation #{} ({} {} pages by {}, step {}) still holds {} pages", id, to_string(a.path),
-                         a.pages.size(), a.owner.empty() ? fmt::format("caller {}", a.caller) : a.owner, a.step, a.live),
+             fmt::format("{} ({} {} pages by {}{}) still holds {} pages", alloc_name(id), to_string(a.path),
+                         a.pages.size(), a.owner.empty() ? fmt::format("caller {}", a.caller) : a.owner,
+                         opt_.steps_are_ops ? "" : fmt::format(", line {}", a.step), a.live),
              {}, {a.pages.empty() ? 0 : a.pages.front()}, {{"live", static_cast<std::int64_t>(a.live)}});
 }
 

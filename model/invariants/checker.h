@@ -31,6 +31,10 @@ class Checker : public Observer {
   struct Options {
     bool expect_lifo = false;  // list-based allocator: check order-mismatch against a LIFO
     bool liveness = true;      // spurious-enomem / ram-stolen
+    /// Steps are the ops of a case (Runner, the suites): an allocation is named by its op,
+    /// "allocation #K", as the script language's `free #K` refers to it. Otherwise (replay)
+    /// allocations are numbered in the order they happened and steps are trace lines.
+    bool steps_are_ops = false;
   };
   Checker(const Layout& layout, const Geometry& geo, Options opt);
   Checker(const Checker&) = delete;  // drop_pages keeps an iterator into allocs_
@@ -67,6 +71,11 @@ class Checker : public Observer {
   const boost::icl::separate_interval_set<Addr>& growths() const { return growths_; }
   std::uint64_t live_pages() const { return live_count_; }
   std::uint64_t pool_pages() const { return boost::icl::cardinality(pool_all_); }
+  /// Pages of a pool (kMainPool, kDmaPool) not live: what its free list holds.
+  std::uint64_t free_in_pool(int pool) const {
+    const int p = pool == kDmaPool ? 1 : 0;
+    return boost::icl::cardinality(pool_[p]) - live_in_pool_[p];
+  }
   std::uint64_t ram_live_pages() const { return ram_live_count_; }
   struct Alloc {
     std::string owner;
@@ -84,6 +93,8 @@ class Checker : public Observer {
               std::vector<std::uint64_t> pfns = {}, std::vector<std::pair<std::string, std::int64_t>> counts = {});
   void check_range_against_layout(const Range& r, const char* what);
   void check_pages_allocated(const AllocEvent& e, unsigned id);
+  /// "allocation #K": K the op (steps_are_ops) or the running number.
+  std::string alloc_name(unsigned id) const;
   void check_dma_free(const FreeEvent& e);
   void check_order(const PageSeq& pages);
   void allocate_run(Pfn lo, Pfn hi, const AllocEvent& e, unsigned id);

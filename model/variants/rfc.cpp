@@ -76,7 +76,10 @@ class Rfc final : public Variant {
       r.pages = range_pages(k, **st, nr);
       return false;
     });
-    return std::make_unique<Task>(std::move(steps));
+    return std::make_unique<Task>(std::move(steps),
+                                  std::vector<std::string>{"gen_pool_alloc from the DMA pool (first try)",
+                                                           "fill_dma_pool: grow the DMA pool",
+                                                           "gen_pool_alloc again (the retry)"});
   }
 
   // gnttab_dma_free_pages() -> xen_free_unpopulated_dma_pages(): one gen_pool_free of

@@ -37,15 +37,19 @@ struct Device {
 class Task {
  public:
   using Step = std::function<bool(OpResult&)>;  // returns false when the call has returned
-  explicit Task(std::vector<Step> steps) : steps_(std::move(steps)) {}
+  explicit Task(std::vector<Step> steps, std::vector<std::string> names = {})
+      : steps_(std::move(steps)), names_(std::move(names)) {}
   /// Runs the next step; true when the call has returned.
   bool step();
   bool done() const { return done_; }
   std::size_t steps_taken() const { return next_; }
+  /// What the atomic step just taken did, in the kernel's words (explore's interleaving).
+  std::string last_step_name() const;
   const OpResult& result() const { return result_; }
 
  private:
   std::vector<Step> steps_;
+  std::vector<std::string> names_;  // one per step, or none (a one-step call under its lock)
   std::size_t next_ = 0;
   bool done_ = false;
   OpResult result_;

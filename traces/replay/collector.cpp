@@ -99,6 +99,7 @@ void Collector::diverge(std::string kind, std::string model, std::string kernel,
     return;
   }
   if (res_.divergence) return;
+  if (cex_) cex_->first_divergence();
   Divergence d;
   d.variant = opt_.variant;
   d.kind = std::move(kind);

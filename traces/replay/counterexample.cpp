@@ -1,5 +1,7 @@
 #include "traces/replay/counterexample.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "model/case/op.h"
@@ -73,6 +75,10 @@ void Counterexample::first_violation() {
   if (on_) failing_ = ops_.empty() ? 0 : ops_.size() - 1;
 }
 
+void Counterexample::first_divergence() {
+  if (on_ && !diverging_) diverging_ = ops_.size();
+}
+
 Case Counterexample::build(const Result& r, const Layout& layout, const Geometry& geo, const std::string& variant,
                            const std::string& preset) const {
   Case c;
@@ -98,6 +104,17 @@ Case Counterexample::build(const Result& r, const Layout& layout, const Geometry
           "not by the ops alone: {} is about the pages or ranges the traced kernel chose (or its layout); the model "
           "chooses its own with variant {}, so explore shows the calls leading there, not necessarily the same finding",
           v.finding.rule, variant);
+  }
+  if (r.violations.empty() && r.divergence && diverging_ && !c.ops.empty()) {
+    // A divergent trace: the calls up to the one where the kernel left the variant. explore
+    // replays them in the model, which makes its own choice there; the kernel's is kept here.
+    const Divergence& d = *r.divergence;
+    const std::size_t at = std::min(*diverging_, c.ops.size() - 1);
+    c.ops.resize(at + 1);
+    c.failing_step = at;
+    c.extra["divergence"] = {{"variant", d.variant}, {"kind", d.kind},     {"model", d.model},
+                             {"kernel", d.kernel},   {"file", d.at.file}, {"line", d.at.line},
+                             {"timestamp", d.at.timestamp}};
   }
   c.extra["exact"] = exact_;
   c.extra["notes"] = notes_;

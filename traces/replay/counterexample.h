@@ -31,6 +31,9 @@ class Counterexample {
   void drain();
   /// The first violation: the case fails at the last op.
   void first_violation();
+  /// The first divergence: it happened inside the call whose op comes next (a growth, its pages
+  /// or its return), so the case stops at that op.
+  void first_divergence();
   std::size_t ops() const { return ops_.size(); }
 
   /// The case: `layout` as the replay used it (regions from the trace included).
@@ -43,6 +46,7 @@ class Counterexample {
   std::vector<PageSeq> pages_;                      // pages each op got (allocations)
   std::unordered_map<Pfn, std::size_t> by_first_;  // first pfn of a live allocation -> op
   std::optional<std::size_t> failing_;
+  std::optional<std::size_t> diverging_;
   bool exact_ = true;
   std::vector<std::string> notes_;
 };

@@ -222,19 +222,48 @@ TEST(Cex, CallerSideRulesReplayInExplore) {
   for (const char* rule : {"double-free", "unknown-free", "mixed-free", "dma-free-mismatch", "leak"}) {
     fs::path fx = kDir / "fixtures/rules" / (std::string(rule) + ".bad.txt");
     Expect e = read_expect(fx);
-    fs::path out = fs::temp_directory_path() / (std::string("unpop_replay_cex_") + rule + ".json");
-    CliRun r = run(std::string(UNPOP_CLI) + " replay " + e.args + " --cex " + out.string() + " " +
+    const fs::path dir = fs::temp_directory_path() / (std::string("unpop_replay_cex_") + rule);
+    fs::remove_all(dir);
+    CliRun r = run(std::string(UNPOP_CLI) + " replay " + e.args + " --cex " + dir.string() + " " +
                    fs::relative(fx, kDir).string());
     EXPECT_EQ(r.exit, 1) << rule;
-    ASSERT_TRUE(fs::exists(out)) << rule;
+    // --cex DIR: one file, named after the chosen variant and the rule.
+    ASSERT_TRUE(fs::is_directory(dir)) << rule;
+    fs::path out;
+    for (const auto& f : fs::directory_iterator(dir)) out = f.path();
+    ASSERT_FALSE(out.empty()) << rule;
     auto c = nlohmann::json::parse(std::ifstream(out));
+    // named after the variant and the rule the case shows (its first violation)
+    EXPECT_EQ(out.filename().string(), c["variant"].get<std::string>() + "-" + c["rule"].get<std::string>() + ".json");
     EXPECT_EQ(c["origin"], "replay");
     EXPECT_TRUE(c.contains("rule"));
     CliRun x = run(std::string(UNPOP_CLI) + " explore --json " + out.string());
     EXPECT_EQ(x.exit, 1) << rule << x.out;
     EXPECT_NE(x.out.find(std::string("\"rule\": \"") + rule + "\""), std::string::npos) << rule << x.out;
-    fs::remove(out);
+    fs::remove_all(dir);
   }
+}
+
+// --cex on a divergent trace: the calls up to the divergent one, the kernel's choice kept beside
+// the model's; explore shows both.
+TEST(Cex, DivergenceOpensInExplore) {
+  const fs::path dir = fs::temp_directory_path() / "unpop_replay_cex_divergence";
+  fs::remove_all(dir);
+  CliRun r = run(std::string(UNPOP_CLI) + " replay --preset qemu-virt-dom0 --cex " + dir.string() +
+                 " fixtures/cases/divergence_growth_swapped.txt");
+  EXPECT_EQ(r.exit, 3) << r.out;
+  const fs::path out = dir / "upstream-divergence-growth-placement.json";
+  ASSERT_TRUE(fs::exists(out)) << r.out;
+  EXPECT_NE(r.out.find("unpopcheck explore " + out.string()), std::string::npos) << r.out;
+  auto c = nlohmann::json::parse(std::ifstream(out));
+  EXPECT_EQ(c["extra"]["divergence"]["kernel"], "growth 0x50000000-0x57ffffff");
+  EXPECT_EQ(c["ops"].size(), 1u);
+  CliRun x = run(std::string(UNPOP_CLI) + " explore " + out.string());
+  EXPECT_EQ(x.exit, 0) << x.out;
+  EXPECT_NE(x.out.find("model:  growth 0x48000000-0x4fffffff"), std::string::npos) << x.out;
+  EXPECT_NE(x.out.find("kernel: growth 0x50000000-0x57ffffff"), std::string::npos) << x.out;
+  EXPECT_NE(x.out.find("+ Xen scratch 0x48000000-0x4fffffff"), std::string::npos) << x.out;  // the model's choice
+  fs::remove_all(dir);
 }
 
 // The human-readable report names the rule, the event, the context and the explore hint.

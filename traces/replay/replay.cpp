@@ -28,8 +28,12 @@ struct Replayer::Stages {
   Stages(Layout layout, const Geometry& geo, Options o)
       : opt(std::move(o)), ring(geo, opt.ring_size, opt.context_lines), fan(cands),
         attribution(geo, cursor, fan), geo(geo) {
-    const bool automatic = opt.variant == kAutoVariant;
-    for (const auto& name : automatic ? auto_candidates(layout) : std::vector<std::string>{opt.variant}) {
+    // auto: the registry's candidates for this arch; else a name (forced), a comma-separated
+    // list or all (those candidates, in that order). An unknown name is a LoadError.
+    const std::vector<std::string> names =
+        opt.variant == kAutoVariant ? auto_candidates(layout) : parse_variants(opt.variant);
+    choosing = opt.variant == kAutoVariant || names.size() > 1;
+    for (const auto& name : names) {
       Options co = opt;
       co.variant = name;
       cands.push_back(std::make_unique<Candidate>(layout, geo, std::move(co), cursor, ring));
@@ -37,6 +41,7 @@ struct Replayer::Stages {
   }
 
   Options opt;
+  bool choosing = false;  // more than one candidate (or auto): the report says which was chosen
   Cursor cursor;
   ContextRing ring;
   std::vector<std::unique_ptr<Candidate>> cands;
@@ -171,7 +176,7 @@ void Replayer::Stages::choose() {
     }
   if (!chosen) chosen = &fan.first_live();
   final = chosen->out.result();
-  if (opt.variant != kAutoVariant) return;
+  if (!choosing) return;
   VariantChoice v;
   v.asked = opt.variant;
   v.chosen = chosen->opt.variant;

@@ -100,12 +100,15 @@ std::string to_text(const Result& r, const TextOptions& o) {
     }
   }
   if (!r.violations.empty()) {
+    // replay --cex DIR writes DIR/VARIANT-RULE.json (cli/cmd_replay.cpp).
+    const std::string file = fmt::format("{}-{}.json", r.variant ? r.variant->chosen : o.variant,
+                                         r.violations.front().finding.rule);
     if (!o.cex_path.empty())
       add(fmt::format("  look at it: unpopcheck explore {}", o.cex_path));
     else if (!o.rerun_with_cex.empty())
-      add(fmt::format("  look at it: {} && unpopcheck explore case.json", o.rerun_with_cex));
+      add(fmt::format("  look at it: {} && unpopcheck explore cases/{}", o.rerun_with_cex, file));
     else
-      add("  look at it: add --cex case.json to this replay, then: unpopcheck explore case.json");
+      add(fmt::format("  look at it: add --cex cases to this replay, then: unpopcheck explore cases/{}", file));
   }
   if (const auto& d = r.divergence) {
     add(fmt::format("DIVERGENCE {} at {}: the kernel did what {} cannot do", d->kind, where_text(d->at), d->variant));
@@ -116,6 +119,9 @@ std::string to_text(const Result& r, const TextOptions& o) {
       add("  preceding events of the same pages or resource:");
       for (const auto& c : d->context) add("    " + c);
     }
+    if (r.violations.empty() && !o.cex_path.empty())
+      add(fmt::format("  the calls up to it, with the model's choice beside the kernel's: unpopcheck explore {}",
+                      o.cex_path));
   }
   for (const auto& f : r.findings)
     add(fmt::format("finding {} at {}: {}", f.finding.rule, where_text(f.at), f.finding.message));

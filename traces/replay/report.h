@@ -17,7 +17,7 @@ nlohmann::json usage_error_json(const std::string& file, std::uint64_t line, con
 
 struct TextOptions {
   std::vector<std::string> argv_hint;  // how the replay was run, for the explore hint
-  std::string cex_path;                // where --cex wrote the case ("" if not asked)
+  std::string cex_path;                // the case file --cex DIR wrote ("" if not asked)
   std::string variant;
   std::string rerun_with_cex;          // the command that writes the case, for the hint
 };

@@ -378,10 +378,33 @@ void ModelState::count_mismatch(std::string message, std::uint64_t nr, std::uint
   out_.hold(std::move(f));
 }
 
+// return-code: a list pool's xen_alloc_unpopulated_pages() fails only when list_count <
+// nr_pages and fill_list() fails (or, PV only, xen_alloc_p2m_entry after page events, which the
+// model does not have). A failure, without page events, while the free list held the request
+// is a return the variant cannot give.
+void ModelState::check_return_code(const AllocCall& c, const PageSeq& pages) {
+  if (info_->traits.pool != PoolKind::lifo_list || c.path != Path::plain || !pages.empty() || c.nr == 0 ||
+      out_.diverged())
+    return;
+  const std::uint64_t pool_free = checker_->free_in_pool(kMainPool);
+  const std::uint64_t free = pool_free > anon_.live() ? pool_free - anon_.live() : 0;  // anonymous pages are live
+  if (free < c.nr) return;
+  Finding where;
+  out_.diverge("return-code",
+               fmt::format("0: list_count {} >= nr_pages {}, so no fill_list and no failure", free, c.nr),
+               fmt::format("returned {}", err::name(c.ret)),
+               fmt::format("return-code: {} allocation of {} pages returned {} while the free list held {} pages; "
+                           "{}'s xen_alloc_unpopulated_pages() fails only when list_count < nr_pages and "
+                           "fill_list() fails",
+                           to_string(c.path), c.nr, err::name(c.ret), free, info_->name),
+               where);
+}
+
 // A failed allocation. Page events before it were rolled back by the kernel (upstream's PVMMU
 // path puts pages[0..i] back in order): checked as handed out, then given back. The failure
 // itself is checked for spurious-enomem, where anonymous live pages count as used.
 void ModelState::alloc_failed(const AllocCall& c, const PageSeq& pages, std::uint64_t applied) {
+  check_return_code(c, pages);
   AllocEvent e;
   e.path = c.path;
   e.owner = std::string(c.owner);

@@ -88,6 +88,7 @@ class ModelState final : public CallSink {
   void free_anonymous(const FreeCall& c);
   void check_list_count(std::uint64_t list_count);
   void anon_change(int path, std::int64_t delta);
+  void check_return_code(const AllocCall& c, const PageSeq& pages);
   void reconcile_uncertain(const PageSeq& pages);
   Source dma_source(const PageSeq& pages) const;
 
