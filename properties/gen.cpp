@@ -191,6 +191,15 @@ rc::Gen<Layout> genNeighbour(const Layout& base) {
   });
 }
 
+namespace {
+// Inside a generator: the forced page size, x86's only one, or one of Arm's three.
+std::uint64_t page_size_for(const SetupOptions& o, const Layout& l) {
+  if (o.page_size) return *o.page_size;
+  if (l.arch == Arch::x86_64) return 4096;
+  return choose<std::uint64_t>({4096, 16384, 65536});
+}
+}  // namespace
+
 rc::Gen<Setup> genSetup(const SetupOptions& o) {
   return rc::gen::exec([o] {
     Setup s;
@@ -202,12 +211,7 @@ rc::Gen<Setup> genSetup(const SetupOptions& o) {
       } else {
         s.layout = *genNeighbour(*o.given);
       }
-      if (o.page_size)
-        s.page_size = *o.page_size;
-      else if (s.layout.arch == Arch::x86_64)
-        s.page_size = 4096;
-      else
-        s.page_size = choose<std::uint64_t>({4096, 16384, 65536});
+      s.page_size = page_size_for(o, s.layout);
       return s;
     }
     std::vector<std::pair<std::uint32_t, std::string>> kinds;
@@ -240,12 +244,7 @@ rc::Gen<Setup> genSetup(const SetupOptions& o) {
     } else {
       s.layout = *genAdversarialLayout();
     }
-    if (o.page_size)
-      s.page_size = *o.page_size;
-    else if (s.layout.arch == Arch::x86_64)
-      s.page_size = 4096;
-    else
-      s.page_size = choose<std::uint64_t>({4096, 16384, 65536});
+    s.page_size = page_size_for(o, s.layout);
     return s;
   });
 }

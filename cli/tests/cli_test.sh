@@ -161,6 +161,17 @@ expect 1 "exit 1" -- "$BIN" scenario pv-display --variant upstream --preset qemu
 expect 2 "--seed: expected a number" -- "$BIN" scenario pv-display --seed 12ab
 expect 2 "unknown mutant" -- "$BIN" scenario pv-display --mutant nope
 expect 1 "mutant no-section-align" -- "$BIN" scenario domain-build --variant upstream --preset qemu-virt-dom0 --page-size 4K --mutant no-section-align
+# replay's default options (--variant auto) catch the two DMA rules (issue 16: once a missed
+# violation with an assumed upstream); a list of candidates; --cex DIR; --fail-on findings.
+RF="$SRC/traces/replay/fixtures/rules"
+expect 1 "VIOLATION not-contiguous" -- "$BIN" replay --preset qemu-virt-dom0 "$RF/not-contiguous.bad.txt"
+expect 1 "VIOLATION dma-free-mismatch" -- "$BIN" replay --preset qemu-virt-dom0 "$RF/dma-free-mismatch.bad.txt"
+expect 1 "variant rfc \(--variant rfc,v1\)" -- "$BIN" replay --preset qemu-virt-dom0 --variant rfc,v1 "$RF/dma-free-mismatch.bad.txt"
+expect 1 "unpopcheck explore $tmp/rc/upstream-double-free.json" -- "$BIN" replay --preset qemu-virt-dom0 --cex "$tmp/rc" "$RF/double-free.bad.txt"
+expect 0 "verdict: ok \(exit 0\)" -- "$BIN" replay --preset qemu-virt-dom0 "$RF/ram-stolen.bad.txt"
+expect 1 "exit 1: liveness findings, counted with --fail-on findings" -- "$BIN" replay --preset qemu-virt-dom0 --fail-on findings "$RF/ram-stolen.bad.txt"
+expect 2 "unknown variant 'nope'" -- "$BIN" replay --preset qemu-virt-dom0 --variant upstream,nope "$RF/ram-stolen.bad.txt"
+
 # prove and mutants take the shared --mutant and --variant.
 expect 2 "unknown mutant 'nope'" -- "$BIN" prove --mutant nope
 expect 2 "unknown mutant 'nope'" -- "$BIN" mutants --mutant nope
