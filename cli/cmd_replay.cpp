@@ -145,7 +145,8 @@ void register_replay(CLI::App& app) {
       "Give the traced guest's layout: its /proc/iomem and its device tree (/sys/firmware/fdt) together. Verdicts: "
       "ok; violation (a safety rule broke); unreadable; divergent (no violation, but the kernel did what the "
       "variant cannot do: a growth elsewhere than the model's allocate_resource, a growth size other than "
-      "round_up(nr_pages, PAGES_PER_SECTION), a page its list would not hand out). docs/replay.md");
+      "round_up(nr_pages, PAGES_PER_SECTION), a page its list would not hand out, a failure its list could not "
+      "give, DMA pages from a pool it does not have). docs/replay.md");
   a->lo.add_to(sub, false);
   opt::variant(sub, a->variant,
                "; a list or all are candidates in lockstep, one name is forced; auto (the default): every "
@@ -155,7 +156,8 @@ void register_replay(CLI::App& app) {
   opt::json(sub, a->json);
   opt::fail_on(sub, a->fail_on);
   sub->add_flag("--no-liveness", a->no_liveness, "skip the liveness findings (spurious-enomem, ram-stolen)");
-  opt::cex(sub, a->cex, "DIR/VARIANT-RULE.json: the replay up to the first violation, under the chosen variant");
+  opt::cex(sub, a->cex, "DIR/VARIANT-RULE.json: the replay up to the first violation, under the chosen variant; "
+                                 "DIR/VARIANT-divergence-KIND.json: up to the divergent call");
   sub->add_option("--vmemmap", a->vmemmap, "struct page array base, to turn page= into pfns");
   sub->add_option("--struct-page-size", a->struct_page_size, "sizeof(struct page) (default 64)");
   sub->add_option("TRACE", a->traces, "trace files: tracefs trace/trace_pipe text, trace-cmd report text, trace.dat");
