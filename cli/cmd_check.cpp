@@ -47,8 +47,7 @@ int run(const CheckCmd& c) {
   try {
     variants = parse_variants(c.variant);
     cfg.seed = parse_seed(c.seed);
-    if (!c.mutant.empty() && !parse_mutant(c.mutant, cfg.mutant))
-      throw LoadError{"--mutant", 0, "unknown mutant '" + c.mutant + "' (`unpopcheck mutants --list`)"};
+    if (!c.mutant.empty()) cfg.mutant = mutant_option(c.mutant);
     if (c.lo.given()) {
       cfg.layout = c.lo.load();
       cfg.preset = c.lo.preset;

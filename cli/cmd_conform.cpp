@@ -76,7 +76,11 @@ std::string verdict(const Row& row) {
 
 int run(const ConformCmd& c) {
   Mutant mutant = Mutant::none;
-  if (!parse_mutant(c.mutant, mutant)) return usage(c, fmt::format("unknown mutant '{}' (see `unpopcheck mutants --list`)", c.mutant));
+  try {
+    mutant = mutant_option(c.mutant);
+  } catch (const LoadError& e) {
+    return input_error("conform", e, c.json);
+  }
   const auto comps = conform::component_names();
   if (c.component != "all" && std::find(comps.begin(), comps.end(), c.component) == comps.end())
     return usage(c, fmt::format("unknown component '{}' (unpopulated-alloc, genalloc, resource or all)", c.component));

@@ -58,7 +58,7 @@ std::string interleaving_lines(const Case& cs, const std::vector<AtomicStep>& st
 struct Replayed {
   std::string text;  // header and steps
   nlohmann::json json;
-  bool violation = false, liveness = false;
+  Outcome outcome;
 };
 
 // `found` is the case as saved; `cs` the same ops with the variant and mutant to replay under.
@@ -72,7 +72,7 @@ void explore_one(const ExploreCmd& c, const Case& found, const Case& cs, bool pi
   auto note = [&](const Finding& f) {
     if (f.severity == Severity::warning) return;
     last.push_back(f);
-    (f.severity == Severity::liveness ? out.liveness : out.violation) = true;
+    out.outcome.add(f.severity);
   };
   for (const auto& f : runner.init_findings()) note(f);
   for (const auto& s : steps)
@@ -151,12 +151,11 @@ int run(const ExploreCmd& c) {
       Case one = cs;
       one.variant = v;
       if (v != cs.variant) one.mutant = Mutant::none;  // another design: the case's seeded bug is not in it
-      if (!c.mutant.empty() && !parse_mutant(c.mutant, one.mutant))
-        throw LoadError{"--mutant", 0, "unknown mutant '" + c.mutant + "' (`unpopcheck mutants --list`)"};
+      if (!c.mutant.empty()) one.mutant = mutant_option(c.mutant);
       Replayed r;
       explore_one(c, cs, one, picture, r);
-      outcome.violation |= r.violation;
-      outcome.liveness |= r.liveness;
+      outcome.violation |= r.outcome.violation;
+      outcome.liveness |= r.outcome.liveness;
       if (c.json)
         runs.push_back(r.json);
       else

@@ -37,9 +37,7 @@ int run_all(const MutantsCmd& c) {
   try {
     cfg.seed = parse_seed(c.seed);
     variants = parse_variants(c.variant);
-    Mutant m;
-    if (!c.only.empty() && (!parse_mutant(c.only, m) || m == Mutant::none))
-      throw LoadError{"--mutant", 0, "unknown mutant '" + c.only + "' (`unpopcheck mutants --list`)"};
+    if (!c.only.empty()) mutant_option(c.only, false);  // (selects by name below)
   } catch (const LoadError& e) {
     return input_error("mutants", e, c.json);
   }

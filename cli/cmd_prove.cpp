@@ -55,12 +55,7 @@ int run(const ProveCmd& c) {
       o.layouts.push_back({"qemu-virt-dom0", load_preset("qemu-virt-dom0")});
     }
     if (!c.lo.page_size.empty()) o.page_size = c.lo.page_size_bytes(o.layouts.front().layout);
-    if (!c.mutant.empty()) {
-      Mutant m;
-      if (!parse_mutant(c.mutant, m) || m == Mutant::none)
-        throw LoadError{"--mutant", 0, "unknown mutant '" + c.mutant + "' (`unpopcheck mutants --list`)"};
-      o.only_mutant = m;
-    }
+    if (!c.mutant.empty()) o.only_mutant = mutant_option(c.mutant, false);
   } catch (const LoadError& e) {
     return input_error("prove", e, c.json);
   }

@@ -102,7 +102,7 @@ int run(const ReplayArgs& a, const std::vector<std::string>& extras) {
   }
   // One policy (cli/common.h): liveness findings fail only with --fail-on findings.
   int rc = res.exit_code();
-  if (rc == kClean && !res.findings.empty() && a.fail_on == "findings") rc = kFindings;
+  if (rc == kClean) rc = exit_for({false, !res.findings.empty()}, a.fail_on);
   if (a.json) {
     auto j = replay::to_json(res);
     j["exit"] = rc;

@@ -59,9 +59,7 @@ int run(const ScenarioCmd& c) {
     auto scenarios = split_list(c.name, scen::scenario_names(), "scenario");
     auto variants = parse_variants(c.variant);
     const std::uint64_t seed = parse_seed(c.seed);
-    Mutant mutant = Mutant::none;
-    if (!c.mutant.empty() && !parse_mutant(c.mutant, mutant))
-      throw LoadError{"--mutant", 0, "unknown mutant '" + c.mutant + "' (`unpopcheck mutants --list`)"};
+    const Mutant mutant = c.mutant.empty() ? Mutant::none : mutant_option(c.mutant);
     std::vector<Layout> layouts;
     if (c.lo.given()) {
       layouts.push_back(c.lo.load());

@@ -93,8 +93,7 @@ int run(const SimulateCmd& c) {
     base.layout = c.lo.load();
     base.preset = c.lo.preset;
     base.page_size = c.lo.page_size_bytes(base.layout);
-    if (!parse_mutant(c.mutant, base.mutant))
-      throw LoadError{"--mutant", 0, "unknown mutant '" + c.mutant + "' (`unpopcheck mutants --list`)"};
+    base.mutant = mutant_option(c.mutant);
     base.ops = parse_script(read_all(c.script), c.script, &lines);
     base.origin = "simulate";
   } catch (const LoadError& e) {
@@ -115,13 +114,9 @@ int run(const SimulateCmd& c) {
     } catch (const LoadError& e) {
       return input_error("simulate", e, c.json);
     }
-    auto note = [&](const Finding& f) {
-      if (f.severity == Severity::violation) outcome.violation = true;
-      if (f.severity == Severity::liveness) outcome.liveness = true;
-    };
-    for (const auto& f : r.init_findings) note(f);
+    for (const auto& f : r.init_findings) outcome.add(f.severity);
     for (const auto& s : r.steps) {
-      for (const auto& f : s.findings) note(f);
+      for (const auto& f : s.findings) outcome.add(f.severity);
       if (!bad_ref && !s.bad_reference.empty())
         bad_ref = LoadError{c.script, lines.at(s.index), fmt::format("{}: {}", s.op.text(), s.bad_reference)};
     }

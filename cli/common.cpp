@@ -73,6 +73,13 @@ CLI::Option* page_size(CLI::App* app, std::string& p, bool all_default) {
 }
 }  // namespace opt
 
+Mutant mutant_option(const std::string& text, bool allow_none) {
+  Mutant m = Mutant::none;
+  if (!parse_mutant(text, m) || (m == Mutant::none && !allow_none))
+    throw LoadError{"--mutant", 0, "unknown mutant '" + text + "' (`unpopcheck mutants --list`)"};
+  return m;
+}
+
 std::uint64_t parse_seed(const std::string& text) {
   std::size_t used = 0;
   std::uint64_t v = 0;

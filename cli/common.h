@@ -5,6 +5,8 @@
 #include <CLI/CLI.hpp>
 
 #include "model/core/geometry.h"
+#include "model/invariants/finding.h"
+#include "model/linux/mutants.h"
 #include "model/layout/layout.h"
 
 namespace unpop::cli {
@@ -21,6 +23,11 @@ inline constexpr int kDivergent = 3;
 struct Outcome {
   bool violation = false;
   bool liveness = false;
+  /// A finding of a run: a violation or a liveness finding (warnings count for neither).
+  void add(Severity s) {
+    violation |= s == Severity::violation;
+    liveness |= s == Severity::liveness;
+  }
 };
 /// --fail-on: "violations" (the default everywhere) or "findings" (liveness findings fail too).
 int exit_for(const Outcome& o, const std::string& fail_on);
@@ -54,6 +61,9 @@ std::string page_size_text();
 CLI::Option* page_size(CLI::App* app, std::string& p, bool all_default);
 }  // namespace opt
 
+/// A --mutant value: a name from `unpopcheck mutants --list` (or "none" when `allow_none`);
+/// LoadError naming --mutant otherwise.
+Mutant mutant_option(const std::string& text, bool allow_none = true);
 /// A --seed value (decimal or 0x hex); LoadError naming --seed otherwise.
 std::uint64_t parse_seed(const std::string& text);
 /// A bad-input or usage error: JSON {"error": {...}} on stdout with --json, else one line on
