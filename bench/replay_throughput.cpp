@@ -55,7 +55,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  // CPU time of this (the replaying) thread alone: the parser runs on its own thread.
+  // CPU time of this thread (a regular file is parsed and replayed on it).
   timespec cpu{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
   std::printf("%s: %llu events in %.3f s (%.2f M events/s), main thread CPU %.3f s, exit %d\n", mode.c_str(),

@@ -1,6 +1,10 @@
-// Runs a RecordReader on its own thread, a few batches of records ahead of the consumer, so
-// parsing and replaying a trace use two cores instead of taking turns on one. Records, end and
-// errors come out in exactly the order the wrapped reader produced them.
+// Runs a RecordReader on its own thread, up to a few batches of records ahead of the consumer.
+// Records, end and errors come out in exactly the order the wrapped reader produced them.
+//
+// The replay reads pipes and a live `trace_pipe` through it (batches of one record), for the
+// early stop below. Regular files are read on the replay's own thread: on the 2-vCPU build
+// machine, handing each ~600-byte Record from one core to the other cost more than the parsing
+// it overlapped (docs/replay.md, "Benchmark").
 //
 // Records are handed out by pointer into the current batch (no copy): a pointer stays valid
 // until the next call to next().

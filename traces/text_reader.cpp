@@ -51,9 +51,19 @@ struct Fail {
 
 std::optional<std::uint64_t> parse_dec(std::string_view s) {
   if (s.empty() || s.size() > 20) return std::nullopt;
-  for (char c : s)
-    if (!is_digit(c)) return std::nullopt;
-  return parse_u64(s);
+  if (s.size() == 20) {  // may overflow: the checked parser
+    for (char c : s)
+      if (!is_digit(c)) return std::nullopt;
+    return parse_u64(s);
+  }
+  // Up to 19 digits cannot overflow: one pass (every timestamp, pid and CPU column).
+  std::uint64_t v = 0;
+  for (char c : s) {
+    const unsigned d = static_cast<unsigned char>(c) - static_cast<unsigned>('0');
+    if (d > 9) return std::nullopt;
+    v = v * 10 + d;
+  }
+  return v;
 }
 
 // `12345.678901` -> ns; also integer timestamps (counter clocks).
@@ -596,7 +606,7 @@ ReadStatus TextReader::next(Record& out, ReadError& err) {
     if (!complete) return error(line.size() + 1, truncated, line, true);
     // 3. Parse it.
     out.clear();
-    out.file.assign(name_);
+    if (out.file != name_) out.file.assign(name_);  // unchanged: the replay's core only reads it
     out.line = line_no_;
     err.file.assign(name_);
     err.line = line_no_;

@@ -27,6 +27,12 @@ std::size_t FanOut::live() const {
   return static_cast<std::size_t>(std::count_if(c_.begin(), c_.end(), [](const auto& c) { return c->live; }));
 }
 
+Candidate* FanOut::last_live() const {
+  for (auto it = c_.rbegin(); it != c_.rend(); ++it)
+    if ((*it)->live) return it->get();
+  return c_.back().get();
+}
+
 Candidate& FanOut::first_live() const {
   for (auto& c : c_)
     if (c->live) return *c;
@@ -46,14 +52,19 @@ void FanOut::growth(const GrowthCall& g) {
     if (c->live) c->state.growth(g);
 }
 
+// (the last live candidate takes the call itself: with one candidate nothing is copied)
 void FanOut::alloc(AllocCall&& call) {
+  Candidate* last = last_live();
   for (auto& c : c_)
-    if (c->live) c->state.alloc(AllocCall(call));
+    if (c->live && c.get() != last) c->state.alloc(AllocCall(call));
+  last->state.alloc(std::move(call));
 }
 
 void FanOut::free(FreeCall&& call) {
+  Candidate* last = last_live();
   for (auto& c : c_)
-    if (c->live) c->state.free(FreeCall(call));
+    if (c->live && c.get() != last) c->state.free(FreeCall(call));
+  last->state.free(std::move(call));
 }
 
 void FanOut::collect() {

@@ -59,6 +59,7 @@ class FanOut final : public CallSink {
   Candidate& first_live() const;
 
  private:
+  Candidate* last_live() const;  // the last live one in order (prune() always leaves one)
   std::vector<std::unique_ptr<Candidate>>& c_;
 };
 

@@ -211,23 +211,34 @@ std::string short_message(const traces::ReadError& err) {
 }  // namespace
 
 Result replay_files(const std::vector<std::string>& files, Replayer& rep) {
-  // Each input is parsed on its own thread, a few batches ahead of the replay (2 cores: the
-  // replay no longer waits for the parser).
+  // A regular file is read on the replay's own thread. A pipe or a live trace_pipe is read on a
+  // thread of its own, record by record (PrefetchReader): an event is checked as soon as the
+  // kernel writes it, and a replay that stops early does not wait for a read() that may block.
+  // Regular files are not prefetched: handing every record from one core to the other cost
+  // more than the parsing it overlapped (docs/replay.md, "Performance").
   struct Input {
-    std::unique_ptr<traces::PrefetchReader> reader;
+    std::unique_ptr<traces::RecordReader> direct;     // a regular file
+    traces::Record own;                               // its record (reused)
+    std::unique_ptr<traces::PrefetchReader> prefetch;  // anything else
     const Record* rec = nullptr;
     bool have = false;
     bool done = false;
+    traces::ReadStatus next(traces::ReadError& err) {
+      if (prefetch) return prefetch->next(rec, err);
+      rec = &own;
+      return direct->next(own, err);
+    }
+    const std::string& name() const { return prefetch ? prefetch->name() : direct->name(); }
   };
   std::vector<Input> in(files.size());
   traces::ReadError err;  // one for the whole loop: it holds strings
   auto advance = [&](Input& x) {
     if (x.done) return true;
-    switch (x.reader->next(x.rec, err)) {
+    switch (x.next(err)) {
       case traces::ReadStatus::record: x.have = true; return true;
       case traces::ReadStatus::end: x.have = false; x.done = true; return true;
       case traces::ReadStatus::error:
-        rep.fail(InputError{err.file.empty() ? x.reader->name() : err.file, err.line, short_message(err)});
+        rep.fail(InputError{err.file.empty() ? x.name() : err.file, err.line, short_message(err)});
         x.have = false;
         x.done = true;
         return false;
@@ -241,11 +252,9 @@ Result replay_files(const std::vector<std::string>& files, Replayer& rep) {
       rep.finish();
       return rep.result();
     }
-    // A regular file is read in batches; a pipe or a live trace_pipe record by record, so an
-    // event is checked as soon as the kernel writes it (a batch would wait to be full).
     struct stat st {};
-    const bool regular = ::stat(files[i].c_str(), &st) == 0 && S_ISREG(st.st_mode);
-    in[i].reader = std::make_unique<traces::PrefetchReader>(std::move(reader), regular ? 256 : 1);
+    if (::stat(files[i].c_str(), &st) == 0 && S_ISREG(st.st_mode)) in[i].direct = std::move(reader);
+    else in[i].prefetch = std::make_unique<traces::PrefetchReader>(std::move(reader), 1);
   }
   bool ok = true;
   if (in.size() == 1) {
