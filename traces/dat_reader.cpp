@@ -430,7 +430,7 @@ ReadStatus DatReader::next(Record& out, ReadError& err) {
 
   Record& ev = missed != 0 ? held_ : out;
   ev.clear();
-  if (ev.file != name_) ev.file.assign(name_);  // unchanged: the replay's core only reads it
+  if (ev.file != name_) ev.file.assign(name_);  // the same name every time: no copy
   ev.line = index_;
   ev.kind = RecordKind::event;
   ev.comm.assign(*comm ? comm : "<...>");

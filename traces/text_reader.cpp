@@ -1,5 +1,6 @@
 #include "traces/text_reader.h"
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -114,10 +115,17 @@ bool all_hex(std::string_view s) {
   return true;
 }
 
-bool is_key_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '_' ||
-         c == '.' || c == '-' || c == '[' || c == ']' || c == '>' || c == '$';
-}
+// A table: every byte of every field name goes through it.
+constexpr auto kKeyChar = [] {
+  std::array<bool, 256> t{};
+  for (int c = 'a'; c <= 'z'; ++c) t[static_cast<unsigned>(c)] = true;
+  for (int c = 'A'; c <= 'Z'; ++c) t[static_cast<unsigned>(c)] = true;
+  for (int c = '0'; c <= '9'; ++c) t[static_cast<unsigned>(c)] = true;
+  for (char c : {'_', '.', '-', '[', ']', '>', '$'}) t[static_cast<unsigned char>(c)] = true;
+  return t;
+}();
+
+bool is_key_char(char c) { return kKeyChar[static_cast<unsigned char>(c)]; }
 
 // One side of a probe prefix: `sym+0xoff/0xsize [mod]`, `sym`, `sym <ffff..>`, `0x55ae..`,
 // `ffff8000..` (trace-cmd raw). Returns false if it is none of these.
@@ -606,7 +614,7 @@ ReadStatus TextReader::next(Record& out, ReadError& err) {
     if (!complete) return error(line.size() + 1, truncated, line, true);
     // 3. Parse it.
     out.clear();
-    if (out.file != name_) out.file.assign(name_);  // unchanged: the replay's core only reads it
+    if (out.file != name_) out.file.assign(name_);  // the same name every time: no copy
     out.line = line_no_;
     err.file.assign(name_);
     err.line = line_no_;
