@@ -2,6 +2,8 @@
 // variant test registers a variant, then runs the commands that must list it).
 #include "cli/app.h"
 
+#include <filesystem>
+#include <iostream>
 #include <utility>
 
 #include <CLI/CLI.hpp>
@@ -63,6 +65,12 @@ int run_cli(int argc, const char* const* argv) {
     }
     if (json) return input_error(cmd, "(options)", 0, e.what(), true);
     app.exit(e);
+    return kBadInput;
+  } catch (const LoadError& e) {  // a command that let one through: still bad input, not a crash
+    return input_error(app.get_subcommands().empty() ? "(none)" : app.get_subcommands().front()->get_name(), e,
+                       app.get_subcommands().empty() ? false : app.get_subcommands().front()->count("--json") > 0);
+  } catch (const std::filesystem::filesystem_error& e) {  // a path given on the command line
+    std::cerr << "unpopcheck: " << e.what() << "\n";
     return kBadInput;
   }
   return exit_code;

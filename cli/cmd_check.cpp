@@ -2,7 +2,6 @@
 // rule x variant table and writes each minimal counterexample as a case file.
 #ifdef HAVE_UNPOP_PROPERTIES
 #include <chrono>
-#include <filesystem>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -90,16 +89,13 @@ int run(const CheckCmd& c) {
   // Counterexample files.
   std::map<std::string, std::string> files;  // variant/rule -> path
   if (!c.cex_dir.empty()) {
-    std::filesystem::create_directories(c.cex_dir);
     try {
       for (const auto& r : reports) {
-        for (const auto& [rule, cx] : r.findings) {
-          std::string path = fmt::format("{}/{}-{}.json", c.cex_dir, r.variant, rule);
-          save_case(path, cx.cs);
-          files[r.variant + "/" + rule] = path;
-        }
+        for (const auto& [rule, cx] : r.findings)
+          files[r.variant + "/" + rule] = save_case_in(c.cex_dir, fmt::format("{}-{}.json", r.variant, rule), cx.cs);
         // Every suite's own counterexample too (a rule the race suite shows with two callers).
-        for (const auto& cx : r.all) save_case(fmt::format("{}/{}-{}-{}.json", c.cex_dir, r.variant, cx.rule, cx.suite), cx.cs);
+        for (const auto& cx : r.all)
+          save_case_in(c.cex_dir, fmt::format("{}-{}-{}.json", r.variant, cx.rule, cx.suite), cx.cs);
       }
     } catch (const LoadError& e) {
       return input_error("check", e, c.json);

@@ -4,7 +4,6 @@
 // Exit 0 when all conform, 1 on a conformance failure, 2 when a source package is missing or
 // the options are wrong.
 #include <chrono>
-#include <filesystem>
 #include <optional>
 #include <iostream>
 
@@ -145,11 +144,9 @@ int run(const ConformCmd& c) {
     differs |= row.r.failed;
     error |= !row.r.error.empty();
     if (row.r.failed && row.r.cex && !c.cex_dir.empty()) {
-      std::filesystem::create_directories(c.cex_dir);
-      std::string path = fmt::format("{}/conform-{}-{}-{}.json", c.cex_dir, row.r.build->label(),
-                                     to_string(row.r.build->arch), c.mutant);
-      save_case(path, *row.r.cex);
-      row.r.cex->extra["saved_to"] = path;
+      row.r.cex->extra["saved_to"] = save_case_in(
+          c.cex_dir, fmt::format("conform-{}-{}-{}.json", row.r.build->label(), to_string(row.r.build->arch), c.mutant),
+          *row.r.cex);
     }
   }
   if (c.json) {

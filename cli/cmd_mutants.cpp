@@ -2,7 +2,6 @@
 // property suite runs against every mutant in every variant where its code exists, and the
 // table says which property (rule) killed it. Exit 1 if any mutant survives.
 #include <chrono>
-#include <filesystem>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -54,10 +53,8 @@ int run_all(const MutantsCmd& c) {
       if (!c.json && tty) std::cerr << fmt::format("\r  {} in {}...{:30}", m.name, v, "") << std::flush;
       if (!c.json && !tty) std::cerr << fmt::format("mutants: {} in {}\n", m.name, v);
       kills.push_back(props::run_mutant(m.id, v, cfg));
-      if (!c.cex_dir.empty() && kills.back().killed) {
-        std::filesystem::create_directories(c.cex_dir);
-        save_case(fmt::format("{}/mutant-{}-{}.json", c.cex_dir, m.name, v), kills.back().cex.cs);
-      }
+      if (!c.cex_dir.empty() && kills.back().killed)
+        save_case_in(c.cex_dir, fmt::format("mutant-{}-{}.json", m.name, v), kills.back().cex.cs);
     }
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -4,7 +4,6 @@
 #ifdef HAVE_UNPOP_SOLVER
 #include <chrono>
 #include <climits>
-#include <filesystem>
 #include <iostream>
 #include <map>
 
@@ -107,15 +106,13 @@ int run(const ProveCmd& c) {
     replay_bad += q.replayed && !*q.replayed;
   }
   if (!c.cex_dir.empty()) {
-    std::filesystem::create_directories(c.cex_dir);
     int i = 0;
     for (const auto& q : results)
       if (q.cex) {
-        std::string f = fmt::format("{}/{:03}-{}-{}-{}.json", c.cex_dir, i++, q.variant.empty() ? q.group : q.variant,
-                                    q.mutant == "none" ? q.rule : q.mutant, q.op);
-        for (auto& ch : f)
-          if (ch == ' ' || ch == '@' || ch == '(' || ch == ')') ch = '_';
-        save_case(f, *q.cex);
+        save_case_in(c.cex_dir,
+                     fmt::format("{:03}-{}-{}-{}.json", i++, q.variant.empty() ? q.group : q.variant,
+                                 q.mutant == "none" ? q.rule : q.mutant, q.op),
+                     *q.cex);
         ++saved;
       }
   }

@@ -1,6 +1,5 @@
 // unpopcheck replay: check a kernel trace of the allocator against every rule
 // (docs/trace-events.md; docs/replay.md).
-#include <filesystem>
 #include <iostream>
 #include <memory>
 
@@ -35,12 +34,12 @@ int usage(const ReplayArgs& a, const std::string& file, const std::string& msg) 
 
 // --cex DIR: the chosen variant's replay as DIR/VARIANT-RULE.json (RULE: the rule the case
 // shows, else the first violation's), or DIR/VARIANT-divergence-KIND.json for a divergent trace.
-std::string cex_name(const ReplayArgs& a, const replay::Result& res, const Case& cs) {
+std::string cex_name(const replay::Result& res, const Case& cs) {
   std::string what = !cs.rule.empty()           ? cs.rule
                      : !res.violations.empty() ? res.violations.front().finding.rule
                      : res.divergence         ? "divergence-" + res.divergence->kind
                                               : "replay";
-  return fmt::format("{}/{}-{}.json", a.cex, cs.variant, what);
+  return fmt::format("{}-{}.json", cs.variant, what);
 }
 
 int run(const ReplayArgs& a, const std::vector<std::string>& extras) {
@@ -89,13 +88,8 @@ int run(const ReplayArgs& a, const std::vector<std::string>& extras) {
   if (!a.cex.empty() && (res.verdict == replay::Verdict::violation || res.verdict == replay::Verdict::divergent)) {
     try {
       const Case cs = rep->counterexample();
-      std::filesystem::create_directories(a.cex);
-      cex_written = cex_name(a, res, cs);
-      save_case(cex_written, cs);
+      cex_written = save_case_in(a.cex, cex_name(res, cs), cs);
     } catch (const LoadError& e) {
-      std::cerr << "unpopcheck replay: could not write the case: " << e.what() << "\n";
-      cex_written.clear();
-    } catch (const std::filesystem::filesystem_error& e) {
       std::cerr << "unpopcheck replay: could not write the case: " << e.what() << "\n";
       cex_written.clear();
     }

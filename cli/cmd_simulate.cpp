@@ -1,6 +1,5 @@
 // unpopcheck simulate: run a small script of operations through one variant (or several, one
 // after the other) and print each step's state changes and findings.
-#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -67,7 +66,6 @@ Run run_variant(Case cs) {
 std::vector<std::string> write_cex(const std::string& dir, const Run& r) {
   std::vector<std::string> written;
   std::set<std::string> seen;
-  std::filesystem::create_directories(dir);
   for (const auto& s : r.steps)
     for (const auto& f : s.findings) {
       if (f.severity == Severity::warning || !seen.insert(f.rule).second) continue;
@@ -75,9 +73,7 @@ std::vector<std::string> write_cex(const std::string& dir, const Run& r) {
       c.ops.resize(s.index + 1);
       c.rule = f.rule;
       c.failing_step = s.index;
-      const std::string path = fmt::format("{}/{}-{}.json", dir, c.variant, f.rule);
-      save_case(path, c);
-      written.push_back(path);
+      written.push_back(save_case_in(dir, fmt::format("{}-{}.json", c.variant, f.rule), c));
     }
   return written;
 }

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -48,7 +49,16 @@ CLI::Option* mutant(CLI::App* app, std::string& m, const std::string& extra) {
 }
 std::string cex_text() { return "DIR: write one case file per finding, for `unpopcheck explore`"; }
 CLI::Option* cex(CLI::App* app, std::string& dir, const std::string& naming) {
-  return app->add_option("--cex", dir, cex_text() + " (" + naming + ")");
+  // DIR is made when the option is read: a DIR that cannot be a directory is a usage error at
+  // once (exit 2), not a crash after the run's work.
+  auto make = [](std::string& d) -> std::string {
+    std::error_code ec;
+    std::filesystem::create_directories(d, ec);
+    if (!ec && std::filesystem::is_directory(d, ec)) return {};
+    return fmt::format("{}: cannot make it a directory ({})", d,
+                       ec ? ec.message() : std::string("it exists and is not a directory"));
+  };
+  return app->add_option("--cex", dir, cex_text() + " (" + naming + ")")->check(CLI::Validator(make, "", "cex-dir"));
 }
 std::string json_text() { return "the report as JSON on stdout (usage and input errors too)"; }
 CLI::Option* json(CLI::App* app, bool& j) { return app->add_flag("--json", j, json_text()); }
@@ -109,6 +119,14 @@ int input_error(const std::string& command, const std::string& file, std::size_t
 
 int input_error(const std::string& command, const LoadError& e, bool json) {
   return input_error(command, e.file, e.line, e.message, json);
+}
+
+std::string save_case_in(const std::string& dir, const std::string& name, const Case& c) {
+  std::string path = dir + "/" + name;
+  for (std::size_t i = dir.size() + 1; i < path.size(); ++i)  // names carry variant and rule names
+    if (path[i] == ' ' || path[i] == '/' || path[i] == '@' || path[i] == '(' || path[i] == ')') path[i] = '_';
+  save_case(path, c);
+  return path;
 }
 
 namespace {

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "model/case/case.h"
 #include "model/core/geometry.h"
 #include "model/invariants/finding.h"
 #include "model/linux/mutants.h"
@@ -71,6 +72,9 @@ std::uint64_t parse_seed(const std::string& text);
 int input_error(const std::string& command, const std::string& file, std::size_t line, const std::string& message,
                 bool json);
 int input_error(const std::string& command, const LoadError& e, bool json);
+/// --cex DIR: saves `c` as DIR/NAME (DIR was made when --cex was read; characters of NAME that
+/// do not belong in a file name become '_'). Returns the path; LoadError if it cannot write.
+std::string save_case_in(const std::string& dir, const std::string& name, const Case& c);
 
 struct LayoutOptions {
   std::string preset, dtb, iomem, layout_file, page_size;

@@ -171,6 +171,15 @@ expect 1 "unpopcheck explore $tmp/rc/upstream-double-free.json" -- "$BIN" replay
 expect 0 "verdict: ok \(exit 0\)" -- "$BIN" replay --preset qemu-virt-dom0 "$RF/ram-stolen.bad.txt"
 expect 1 "exit 1: liveness findings, counted with --fail-on findings" -- "$BIN" replay --preset qemu-virt-dom0 --fail-on findings "$RF/ram-stolen.bad.txt"
 expect 2 "unknown variant 'nope'" -- "$BIN" replay --preset qemu-virt-dom0 --variant upstream,nope "$RF/ram-stolen.bad.txt"
+# --cex DIR where DIR cannot be a directory: a usage error before any work, never a crash
+# (simulate and replay used to abort with an uncaught filesystem_error after the run).
+: >"$tmp/a-file"
+for cmd in "simulate --preset qemu-virt-dom0 $tmp/df.script" "replay --preset qemu-virt-dom0 $RF/double-free.bad.txt" \
+           "check --runs 10" "prove" "mutants" "conform --runs 1"; do
+  # shellcheck disable=SC2086
+  expect 2 "--cex: $tmp/a-file/sub: cannot make it a directory" -- "$BIN" $cmd --cex "$tmp/a-file/sub"
+done
+expect 2 '"message": "--cex: .*cannot make it a directory' -- "$BIN" simulate --json --preset qemu-virt-dom0 --cex "$tmp/a-file" "$tmp/df.script"
 
 # prove and mutants take the shared --mutant and --variant.
 expect 2 "unknown mutant 'nope'" -- "$BIN" prove --mutant nope

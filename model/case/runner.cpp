@@ -33,7 +33,7 @@ Runner::Runner(const Case& c, bool liveness) : case_(c) {
   model_ = std::make_unique<Model>(ModelConfig{c.layout, g, c.variant, c.mutant}, checker_.get());
   for (auto& f : checker_->take()) init_findings_.push_back(std::move(f));
   results_.resize(c.ops.size());
-  rets_.assign(c.ops.size(), 1);
+  rets_.assign(c.ops.size(), std::nullopt);
   check_references(c.ops, "case");
 }
 
@@ -82,7 +82,7 @@ StepRecord Runner::finish(std::size_t i, const OpResult& r) {
     auto add_note = [&](const std::string& n) { s.note += (s.note.empty() ? "" : "; ") + n; };
     if (rets_[k] != 0) {
       s.bad_reference = fmt::format("#{} (`{}`) {}: it has no pages to give back", k, a.text(),
-                                    rets_[k] == 1 ? std::string("has not run yet") : std::string("failed with ") + err::name(rets_[k]));
+                                    !rets_[k] ? std::string("has not run yet") : std::string("failed with ") + err::name(*rets_[k]));
       add_note(s.bad_reference);
     } else if (op.count && *op.count < a.nr) {
       // Plain pages may go back in parts (xen_free_unpopulated_pages takes any of them); a DMA

@@ -3,6 +3,7 @@
 /// operation: what ran, what it returned, what changed, which rules broke.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -61,8 +62,8 @@ class Runner {
   std::unique_ptr<Checker> checker_;
   std::unique_ptr<Model> model_;
   std::vector<PageSeq> results_;  // pages each op got (allocs)
-  std::vector<int> rets_;
-  std::vector<AtomicStep> interleaving_;          // what each alloc returned (1: not run yet)
+  std::vector<std::optional<int>> rets_;  // what each alloc returned (nullopt: not run yet)
+  std::vector<AtomicStep> interleaving_;  // the atomic steps in the order they ran
   std::vector<Finding> init_findings_;
 };
 
