@@ -132,7 +132,8 @@ int run(const SimulateCmd& c) {
       for (const auto& p : cex) std::cout << "case: " << p << "\n";
     }
   }
-  if (bad_ref) return input_error("simulate", *bad_ref, c.json);
+  // The steps that ran are part of the answer: JSON carries them under "output".
+  if (bad_ref) return input_error("simulate", *bad_ref, c.json, c.json ? (runs.size() == 1 ? runs[0] : runs) : nullptr);
   if (c.json) std::cout << (runs.size() == 1 ? runs[0] : runs).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   return exit_for(outcome, c.fail_on);
 }

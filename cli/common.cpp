@@ -104,21 +104,21 @@ std::uint64_t parse_seed(const std::string& text) {
 }
 
 int input_error(const std::string& command, const std::string& file, std::size_t line, const std::string& message,
-                bool json) {
+                bool json, const nlohmann::json& output) {
   if (json) {
     nlohmann::json e{{"command", command}, {"file", file}, {"message", message}};
     if (line) e["line"] = line;
-    std::cout << nlohmann::json{{"error", e}, {"exit", kBadInput}}.dump(2, ' ', false,
-                                                                       nlohmann::json::error_handler_t::replace)
-              << "\n";
+    nlohmann::json doc{{"error", e}, {"exit", kBadInput}};
+    if (!output.is_null()) doc["output"] = output;
+    std::cout << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else {
     std::cerr << "unpopcheck " << command << ": " << LoadError{file, line, message}.what() << "\n";
   }
   return kBadInput;
 }
 
-int input_error(const std::string& command, const LoadError& e, bool json) {
-  return input_error(command, e.file, e.line, e.message, json);
+int input_error(const std::string& command, const LoadError& e, bool json, const nlohmann::json& output) {
+  return input_error(command, e.file, e.line, e.message, json, output);
 }
 
 std::string save_case_in(const std::string& dir, const std::string& name, const Case& c) {

@@ -3,6 +3,7 @@
 #include <string>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include "model/case/case.h"
 #include "model/core/geometry.h"
@@ -69,9 +70,11 @@ Mutant mutant_option(const std::string& text, bool allow_none = true);
 std::uint64_t parse_seed(const std::string& text);
 /// A bad-input or usage error: JSON {"error": {...}} on stdout with --json, else one line on
 /// stderr. Returns kBadInput.
+/// `output`: what the command did before it found the error (JSON: beside "error" under
+/// "output"; text: the caller printed it already).
 int input_error(const std::string& command, const std::string& file, std::size_t line, const std::string& message,
-                bool json);
-int input_error(const std::string& command, const LoadError& e, bool json);
+                bool json, const nlohmann::json& output = nullptr);
+int input_error(const std::string& command, const LoadError& e, bool json, const nlohmann::json& output = nullptr);
 /// --cex DIR: saves `c` as DIR/NAME (DIR was made when --cex was read; characters of NAME that
 /// do not belong in a file name become '_'). Returns the path; LoadError if it cannot write.
 std::string save_case_in(const std::string& dir, const std::string& name, const Case& c);

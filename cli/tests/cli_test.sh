@@ -154,6 +154,10 @@ expect 1 "case: $tmp/sim/upstream-double-free.json" -- "$BIN" simulate --variant
 expect 1 "violation double-free" -- "$BIN" explore "$tmp/sim/upstream-double-free.json"
 expect 2 "--save-case.*one --variant" -- "$BIN" simulate --variant all --preset qemu-virt-dom0 --save-case "$tmp/x.json" "$tmp/ok.script"
 expect 2 '"error"' -- "$BIN" simulate --json --preset qemu-virt-dom0 --bogus "$tmp/ok.script"
+# A free of a failed allocation: with --json the steps that ran come with the error.
+printf 'alloc 99999999\nfree #0\n' >"$tmp/badfree.script"
+expect 2 '"output": \{' -- "$BIN" simulate --json --preset qemu-virt-dom0 "$tmp/badfree.script"
+expect 2 'badfree.script:2: free #0: .*failed with' -- "$BIN" simulate --preset qemu-virt-dom0 "$tmp/badfree.script"
 
 # scenario: the seed printed as given; --mutant; liveness findings count with --fail-on findings.
 expect 0 "seed 0x2a\)" -- "$BIN" scenario pv-display --variant upstream --preset qemu-virt-dom0 --page-size 4K --seed 0x2a
