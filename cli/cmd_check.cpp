@@ -43,6 +43,7 @@ int run(const CheckCmd& c) {
   std::vector<std::string> variants;
   props::RunConfig cfg;
   std::string layout_name;  // the user's layout, for the header
+  std::vector<std::string> left_out;  // `all` on it: variants native to another arch
   try {
     variants = parse_variants(c.variant);
     cfg.seed = parse_seed(c.seed);
@@ -51,6 +52,12 @@ int run(const CheckCmd& c) {
       cfg.layout = c.lo.load();
       cfg.preset = c.lo.preset;
       layout_name = cfg.layout->name;
+      if (c.variant == "all")  // on the user's board, as scenario does
+        std::erase_if(variants, [&](const std::string& v) {
+          if (!all_leaves_out(v, cfg.layout->arch)) return false;
+          left_out.push_back(v);
+          return true;
+        });
       if (!c.lo.page_size.empty()) cfg.page_size = c.lo.geometry(*cfg.layout).page_size();
     } else if (!c.lo.page_size.empty()) {
       cfg.page_size = parse_page_size(c.lo.page_size);
@@ -115,6 +122,7 @@ int run(const CheckCmd& c) {
     j["runs"] = c.runs;
     j["layout"] = layout_name.empty() ? "generated and presets" : layout_name;
     j["mutant"] = to_string(cfg.mutant);
+    if (!left_out.empty()) j["left_out"] = left_out;
     j["exit"] = rc;
     j["seconds"] = secs;
     auto& vs = j["variants"] = nlohmann::json::object();
@@ -170,6 +178,10 @@ int run(const CheckCmd& c) {
                            layout_name.empty() ? "the presets and generated ones"
                                                : layout_name + " (3 cases in 4) and its neighbours",
                            cfg.mutant == Mutant::none ? "" : fmt::format(", mutant {}", to_string(cfg.mutant)));
+  for (const auto& v : left_out)
+    std::cout << fmt::format("{} left out: native to {}, the layout is {} (--variant {} runs it)\n", v,
+                             to_string(*variant_info(v).native_arch), to_string(cfg.layout->arch), v);
+  if (!left_out.empty()) std::cout << "\n";
   std::cout << t.render() << "\n";
   for (const auto& r : reports) {
     std::cout << fmt::format("{}: {} test cases", r.variant, r.tests);

@@ -91,10 +91,7 @@ int run(const ScenarioCmd& c) {
           sums.push_back(
               fmt::format("{}: {} ({} events, {:.0f} s)", s, w.summary, w.events.size(), w.duration));
           for (const auto& v : variants) {
-            // A variant native to another arch (x86: the weak-default iomem target, which an Arm
-            // kernel cannot have) runs only when named: `all` skips it there.
-            const auto& native = variant_info(v).native_arch;
-            if (native && *native != l.arch && c.variant == "all") continue;
+            if (c.variant == "all" && all_leaves_out(v, l.arch)) continue;
             auto r = scen::run_workload(w, l, g, v, series, mutant);
             r.seed = seed;
             outcome.violation |= r.c.violations > 0 || r.oopsed;

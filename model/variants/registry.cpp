@@ -109,6 +109,11 @@ std::vector<std::string> parse_variants(const std::string& text, const std::stri
   return out;
 }
 
+bool all_leaves_out(std::string_view variant, Arch arch) {
+  const VariantInfo* v = find_variant(variant);
+  return v && v->native_arch && *v->native_arch != arch;
+}
+
 const std::string& default_variant() {
   static const std::string d = "upstream";  // mainline: what a kernel runs unless patched
   return d;

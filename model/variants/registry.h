@@ -124,6 +124,10 @@ const VariantInfo& variant_info(std::string_view name, const std::string& option
 /// A variant's name, or "all" (registry order), or a comma-separated list (the order given, each
 /// once). A LoadError for an unknown one lists the registered names.
 std::vector<std::string> parse_variants(const std::string& text, const std::string& option = "--variant");
+/// `--variant all` on a layout of `arch` leaves out a variant native to another arch (x86's
+/// weak-default iomem target, which an Arm kernel cannot have); named, it still runs. One rule
+/// for every command that takes a user's layout (check, scenario).
+bool all_leaves_out(std::string_view variant, Arch arch);
 /// "upstream, rfc, v1, x86, proposed": for help texts and messages.
 std::string variant_list_text();
 /// The variant a case or a replay assumes when none is named.
