@@ -67,8 +67,9 @@ int run_cli(int argc, const char* const* argv) {
     app.exit(e);
     return kBadInput;
   } catch (const LoadError& e) {  // a command that let one through: still bad input, not a crash
-    return input_error(app.get_subcommands().empty() ? "(none)" : app.get_subcommands().front()->get_name(), e,
-                       app.get_subcommands().empty() ? false : app.get_subcommands().front()->count("--json") > 0);
+    const CLI::App* sub = app.get_subcommands().empty() ? nullptr : app.get_subcommands().front();
+    const CLI::Option* json = sub ? sub->get_option_no_throw("--json") : nullptr;
+    return input_error(sub ? sub->get_name() : "(none)", e, json && json->count() > 0);
   } catch (const std::filesystem::filesystem_error& e) {  // a path given on the command line
     std::cerr << "unpopcheck: " << e.what() << "\n";
     return kBadInput;

@@ -215,7 +215,7 @@ Result replay_files(const std::vector<std::string>& files, Replayer& rep) {
   // thread of its own, record by record (PrefetchReader): an event is checked as soon as the
   // kernel writes it, and a replay that stops early does not wait for a read() that may block.
   // Regular files are not prefetched: handing every record from one core to the other cost
-  // more than the parsing it overlapped (docs/replay.md, "Performance").
+  // more than the parsing it overlapped (docs/replay.md, "Benchmark").
   struct Input {
     std::unique_ptr<traces::RecordReader> direct;     // a regular file
     traces::Record own;                               // its record (reused)
