@@ -430,7 +430,7 @@ ReadStatus DatReader::next(Record& out, ReadError& err) {
 
   Record& ev = missed != 0 ? held_ : out;
   ev.clear();
-  if (ev.file != name_) ev.file.assign(name_);  // the same name every time: no copy
+  ev.file.assign(name_);
   ev.line = index_;
   ev.kind = RecordKind::event;
   ev.comm.assign(*comm ? comm : "<...>");
@@ -504,7 +504,7 @@ ReadStatus DatReader::next(Record& out, ReadError& err) {
   have_held_ = true;
   out.clear();
   out.kind = RecordKind::lost_events;
-  if (out.file != name_) out.file.assign(name_);
+  out.file.assign(name_);
   out.line = index_;
   out.cpu = static_cast<std::int32_t>(cpu);
   out.ts_ns = ts;

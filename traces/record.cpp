@@ -31,10 +31,13 @@ int hex_digit(char c) {
   return d < 16 ? static_cast<int>(d) : -1;
 }
 
-std::optional<std::uint64_t> parse_digits(std::string_view s, unsigned base) {
+// The base is a template parameter: the multiply is then a shift or a constant (every
+// timestamp, pid and CPU column of a text trace comes through here).
+template <unsigned base>
+std::optional<std::uint64_t> parse_digits(std::string_view s) {
   if (s.empty()) return std::nullopt;
   // Up to 15 hex / 19 decimal digits cannot overflow: no checks in the common case.
-  const std::size_t safe = base == 16 ? 15 : 19;
+  constexpr std::size_t safe = base == 16 ? 15 : 19;
   std::uint64_t v = 0;
   std::size_t i = 0;
   for (; i < s.size() && i < safe; ++i) {
@@ -64,15 +67,17 @@ std::optional<std::uint64_t> parse_u64(std::string_view s) {
       }
       return v;
     }
-    return parse_digits(s.substr(2), 16);
+    return parse_digits<16>(s.substr(2));
   }
-  return parse_digits(s, 10);
+  return parse_digits<10>(s);
 }
 
 std::optional<std::uint64_t> parse_hex_u64(std::string_view s) {
   if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) s.remove_prefix(2);
-  return parse_digits(s, 16);
+  return parse_digits<16>(s);
 }
+
+std::optional<std::uint64_t> parse_dec_u64(std::string_view s) { return parse_digits<10>(s); }
 
 std::optional<std::int64_t> parse_s64(std::string_view s) {
   bool neg = !s.empty() && s[0] == '-';

@@ -28,6 +28,8 @@ std::string_view to_string(RecordKind k);
 /// Parses C notation: `0x`/`0X` hex or decimal. No sign, no spaces, no suffix; full-range
 /// checked. Returns nullopt on anything else.
 std::optional<std::uint64_t> parse_u64(std::string_view s);
+/// Decimal digits only (no `0x`, no sign); full-range checked.
+std::optional<std::uint64_t> parse_dec_u64(std::string_view s);
 /// Bare hexadecimal without `0x` (old kprobe output `dfd=ffffff9c`, trace-cmd raw addresses).
 std::optional<std::uint64_t> parse_hex_u64(std::string_view s);
 /// Signed: optional `-`, then C notation as in parse_u64; range checked for int64.

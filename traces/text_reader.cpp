@@ -1,6 +1,5 @@
 #include "traces/text_reader.h"
 
-#include <array>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -51,20 +50,8 @@ struct Fail {
 };
 
 std::optional<std::uint64_t> parse_dec(std::string_view s) {
-  if (s.empty() || s.size() > 20) return std::nullopt;
-  if (s.size() == 20) {  // may overflow: the checked parser
-    for (char c : s)
-      if (!is_digit(c)) return std::nullopt;
-    return parse_u64(s);
-  }
-  // Up to 19 digits cannot overflow: one pass (every timestamp, pid and CPU column).
-  std::uint64_t v = 0;
-  for (char c : s) {
-    const unsigned d = static_cast<unsigned char>(c) - static_cast<unsigned>('0');
-    if (d > 9) return std::nullopt;
-    v = v * 10 + d;
-  }
-  return v;
+  if (s.size() > 20) return std::nullopt;
+  return parse_dec_u64(s);
 }
 
 // `12345.678901` -> ns; also integer timestamps (counter clocks).
@@ -115,17 +102,10 @@ bool all_hex(std::string_view s) {
   return true;
 }
 
-// A table: every byte of every field name goes through it.
-constexpr auto kKeyChar = [] {
-  std::array<bool, 256> t{};
-  for (int c = 'a'; c <= 'z'; ++c) t[static_cast<unsigned>(c)] = true;
-  for (int c = 'A'; c <= 'Z'; ++c) t[static_cast<unsigned>(c)] = true;
-  for (int c = '0'; c <= '9'; ++c) t[static_cast<unsigned>(c)] = true;
-  for (char c : {'_', '.', '-', '[', ']', '>', '$'}) t[static_cast<unsigned char>(c)] = true;
-  return t;
-}();
-
-bool is_key_char(char c) { return kKeyChar[static_cast<unsigned char>(c)]; }
+bool is_key_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '_' ||
+         c == '.' || c == '-' || c == '[' || c == ']' || c == '>' || c == '$';
+}
 
 // One side of a probe prefix: `sym+0xoff/0xsize [mod]`, `sym`, `sym <ffff..>`, `0x55ae..`,
 // `ffff8000..` (trace-cmd raw). Returns false if it is none of these.
@@ -614,7 +594,7 @@ ReadStatus TextReader::next(Record& out, ReadError& err) {
     if (!complete) return error(line.size() + 1, truncated, line, true);
     // 3. Parse it.
     out.clear();
-    if (out.file != name_) out.file.assign(name_);  // the same name every time: no copy
+    out.file.assign(name_);
     out.line = line_no_;
     err.file.assign(name_);
     err.line = line_no_;
