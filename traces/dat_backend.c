@@ -1,6 +1,7 @@
 /* trace.dat access through libtracecmd/libtraceevent. See dat_backend.h. */
 #define _GNU_SOURCE
 #include "traces/dat_backend.h"
+#include "traces/dat_body.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -62,6 +63,9 @@ struct unpop_dat {
   size_t info_cap;
   int last_pid;                /* tep_data_comm_from_pid() of the last record's pid */
   const char *last_comm;
+  struct unpop_body body;      /* the current record's body, from its event's template */
+  int check_bodies;            /* compare every templated body with libtraceevent's */
+  unsigned long long templated;
 };
 
 /* What unpop_dat_next() needs of an event's format, worked out at its first record. */
@@ -84,9 +88,20 @@ struct ev_info {
   unsigned char lat_key[LAT_KEY_MAX];
   char lat[32];
   int key_off[8], key_size[8], nkeys;
+  struct unpop_body_tmpl *tmpl; /* NULL: libtraceevent prints the body */
+  int tmpl_checks;              /* records still to compare with libtraceevent's print */
   size_t n;
   struct ev_field fields[];
 };
+
+/* Each event's template is compared with libtraceevent's print on this many records first. */
+#define TMPL_CHECKS 16
+
+static void free_info(struct ev_info *ei) {
+  if (!ei) return;
+  unpop_body_free(ei->tmpl);
+  free(ei);
+}
 
 static void set_err(char *errbuf, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -161,13 +176,20 @@ void unpop_dat_close(struct unpop_dat *d) {
   free(d->val_off);
   free(d->keys);
   free(d->values);
-  for (size_t i = 0; i < d->info_cap; i++) free(d->info_by_id[i]);
+  for (size_t i = 0; i < d->info_cap; i++) free_info(d->info_by_id[i]);
+  free(d->body.p);
   free(d->info_by_id);
   tracecmd_close(d->handle);
   free(d);
 }
 
 int unpop_dat_cpus(const struct unpop_dat *d) { return d->cpus; }
+
+void unpop_dat_check_bodies(struct unpop_dat *d, int on) { d->check_bodies = on; }
+
+unsigned long long unpop_dat_templated(const struct unpop_dat *d) { return d->templated; }
+
+struct tep_handle *unpop_dat_tep(struct unpop_dat *d) { return d->tep; }
 
 /* Reads an unsigned number of `size` bytes at `off` of the record (file endianness),
  * bounds-checked against the record's size. */
@@ -308,7 +330,7 @@ static struct ev_info *event_info(struct unpop_dat *d, struct tep_event *ev) {
   }
   struct ev_info *ei = d->info_by_id[id];
   if (ei && ei->ev == ev) return ei;
-  free(ei);
+  free_info(ei);
   d->info_by_id[id] = NULL;
   size_t n = 0;
   for (struct tep_format_field *f = ev->format.fields; f; f = f->next)
@@ -320,6 +342,8 @@ static struct ev_info *event_info(struct unpop_dat *d, struct tep_event *ev) {
   ei->lat_valid = 0;
   ei->lat_key_len = 0;
   ei->nkeys = 0;
+  ei->tmpl = unpop_body_compile(d->tep, ev);
+  ei->tmpl_checks = TMPL_CHECKS;
   ei->lat_cacheable = ev->format.nr_common > 0;
   for (struct tep_format_field *f = ev->format.common_fields; f && ei->lat_cacheable; f = f->next) {
     if (!f->name) { ei->lat_cacheable = 0; break; }
@@ -343,6 +367,83 @@ static struct ev_info *event_info(struct unpop_dat *d, struct tep_event *ev) {
   }
   d->info_by_id[id] = ei;
   return ei;
+}
+
+/* The latency flags and the body of record r (of event ei) into out. The flags come from the
+ * per-event cache when the record's common fields (other than type and pid) are those of the
+ * event's last record; the body from the event's template (dat_body.h) when it has one. What
+ * is left is printed by libtraceevent in one call (flags, which never hold a newline, a
+ * newline, the body). A template's body is compared with libtraceevent's on the event's first
+ * TMPL_CHECKS records (all with check_bodies): a difference drops the template (is an error
+ * with check_bodies). 1, or -1 with errbuf. */
+static int finish_body(struct unpop_dat *d, struct ev_info *ei, struct tep_record *r,
+                       struct unpop_dat_record *out, char *errbuf, size_t errlen) {
+  unsigned char key[LAT_KEY_MAX];
+  int cached = 0, key_ok = 0;
+  if (ei->lat_cacheable) {
+    size_t kn = 0;
+    for (int i = 0; i < ei->nkeys; i++) {
+      if (ei->key_off[i] > r->size || ei->key_size[i] > r->size - ei->key_off[i]) {
+        kn = (size_t)-1;
+        break;
+      }
+      memcpy(key + kn, (const char *)r->data + ei->key_off[i], (size_t)ei->key_size[i]);
+      kn += (size_t)ei->key_size[i];
+    }
+    key_ok = kn == ei->lat_key_len;
+    cached = key_ok && ei->lat_valid && memcmp(key, ei->lat_key, kn) == 0;
+  }
+  const int templ = ei->tmpl && unpop_body_format(ei->tmpl, d->tep, r, &d->body) == 0;
+  const int want_info = !templ || d->check_bodies || ei->tmpl_checks > 0;
+  const char *lat = cached ? ei->lat : "", *info = "";
+  trace_seq_reset(&d->seq_info);
+  if (!cached && want_info) {
+    tep_print_event(d->tep, &d->seq_info, r, "%s\n%s", TEP_PRINT_LATENCY, TEP_PRINT_INFO);
+    trace_seq_terminate(&d->seq_info);
+    char *both = d->seq_info.buffer;
+    char *nl = both ? strchr(both, '\n') : NULL;
+    if (nl) {
+      *nl = '\0';
+      lat = both;
+      info = nl + 1;
+    } else {
+      info = both ? both : "";
+      key_ok = 0;
+    }
+  } else if (!cached) {
+    tep_print_event(d->tep, &d->seq_info, r, "%s", TEP_PRINT_LATENCY);
+    trace_seq_terminate(&d->seq_info);
+    lat = d->seq_info.buffer ? d->seq_info.buffer : "";
+  } else if (want_info) {
+    tep_print_event(d->tep, &d->seq_info, r, "%s", TEP_PRINT_INFO);
+    trace_seq_terminate(&d->seq_info);
+    info = d->seq_info.buffer ? d->seq_info.buffer : "";
+  }
+  if (!cached) {
+    size_t ln = strlen(lat);
+    ei->lat_valid = key_ok && ln < sizeof ei->lat;
+    if (ei->lat_valid) {
+      memcpy(ei->lat, lat, ln + 1);
+      memcpy(ei->lat_key, key, ei->lat_key_len);
+    }
+  }
+  out->flags = lat;
+  out->info = info;
+  if (!templ) return 1;
+  if (want_info && strcmp(d->body.p, info) != 0) {
+    if (d->check_bodies) {
+      set_err(errbuf, errlen, "the body of %s as libtraceevent prints it (\"%s\"), not \"%s\"",
+              out->name, info, d->body.p);
+      return -1;
+    }
+    unpop_body_free(ei->tmpl);  /* libtraceevent prints this event from now on */
+    ei->tmpl = NULL;
+    return 1;
+  }
+  if (ei->tmpl_checks > 0) ei->tmpl_checks--;
+  d->templated++;
+  out->info = d->body.p;
+  return 1;
 }
 
 int unpop_dat_next(struct unpop_dat *d, struct unpop_dat_record *out, char *errbuf,
@@ -449,52 +550,5 @@ int unpop_dat_next(struct unpop_dat *d, struct unpop_dat_record *out, char *errb
   out->keys = d->keys;
   out->values = d->values;
 
-  /* The latency flags: from the per-event cache when the record's common fields (other than
-   * type and pid) are those of the event's last record, else printed with the event (one print
-   * for both: the flags, which never hold a newline, a newline, the event). */
-  unsigned char key[LAT_KEY_MAX];
-  int cached = 0, key_ok = 0;
-  if (ei->lat_cacheable) {
-    size_t kn = 0;
-    for (int i = 0; i < ei->nkeys; i++) {
-      if (ei->key_off[i] > r->size || ei->key_size[i] > r->size - ei->key_off[i]) {
-        kn = (size_t)-1;
-        break;
-      }
-      memcpy(key + kn, (const char *)r->data + ei->key_off[i], (size_t)ei->key_size[i]);
-      kn += (size_t)ei->key_size[i];
-    }
-    key_ok = kn == ei->lat_key_len;
-    cached = key_ok && ei->lat_valid && memcmp(key, ei->lat_key, kn) == 0;
-  }
-  trace_seq_reset(&d->seq_info);
-  if (cached) {
-    tep_print_event(d->tep, &d->seq_info, r, "%s", TEP_PRINT_INFO);
-    trace_seq_terminate(&d->seq_info);
-    out->flags = ei->lat;
-    out->info = d->seq_info.buffer ? d->seq_info.buffer : "";
-    return 1;
-  }
-  tep_print_event(d->tep, &d->seq_info, r, "%s\n%s", TEP_PRINT_LATENCY, TEP_PRINT_INFO);
-  trace_seq_terminate(&d->seq_info);
-  char *both = d->seq_info.buffer;
-  char *nl = both ? strchr(both, '\n') : NULL;
-  if (nl) {
-    *nl = '\0';
-    out->flags = both;
-    out->info = nl + 1;
-    size_t ln = (size_t)(nl - both);
-    if (key_ok && ln < sizeof ei->lat) {
-      memcpy(ei->lat, both, ln + 1);
-      memcpy(ei->lat_key, key, ei->lat_key_len);
-      ei->lat_valid = 1;
-    } else {
-      ei->lat_valid = 0;
-    }
-  } else {
-    out->flags = "";
-    out->info = both ? both : "";
-    ei->lat_valid = 0;
-  }
-  return 1;
+  return finish_body(d, ei, r, out, errbuf, errlen);
 }

@@ -1,6 +1,6 @@
 /* The only interface to libtracecmd/libtraceevent. Plain C: <trace-cmd.h> does not compile as
- * C++ (tracefs.h passes ints where enums are expected), so dat_backend.c is the one file that
- * includes it. Everything returned points into the handle and is valid until the next call. */
+ * C++ (tracefs.h passes ints where enums are expected), so dat_backend.c (with dat_body.c, its
+ * body templates) is the one file that includes it. Everything returned points into the handle and is valid until the next call. */
 #ifndef UNPOP_TRACES_DAT_BACKEND_H
 #define UNPOP_TRACES_DAT_BACKEND_H
 
@@ -44,6 +44,13 @@ int unpop_dat_next(struct unpop_dat *d, struct unpop_dat_record *out, char *errb
 
 /* Sizes as the file declares them, for the completeness check done at the end. */
 int unpop_dat_cpus(const struct unpop_dat *d);
+
+/* Tests: compare every templated body (dat_body.h) with libtraceevent's print, a difference
+ * being an error of unpop_dat_next(); how many bodies came from templates; the tep handle. */
+void unpop_dat_check_bodies(struct unpop_dat *d, int on);
+unsigned long long unpop_dat_templated(const struct unpop_dat *d);
+struct tep_handle;
+struct tep_handle *unpop_dat_tep(struct unpop_dat *d);
 
 #ifdef __cplusplus
 }
