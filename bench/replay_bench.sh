@@ -34,6 +34,7 @@ best "awk '{for(i=6;i<=NF;i++){split(\$i,a,\"=\")}}'" awk '{for(i=6;i<=NF;i++){s
 best "reader only (traces::TextReader)" "$BUILD/replay_throughput" read "$TRACE" 2>/dev/null || true
 best "unpopcheck replay (reader + every check)" "$BUILD/unpopcheck" replay --iomem "$IOMEM" "$TRACE"
 best "unpopcheck replay --variant v1 (no LIFO reference)" "$BUILD/unpopcheck" replay --iomem "$IOMEM" --variant v1 "$TRACE"
+best "unpopcheck replay /dev/stdin fed by cat (a pipe, as a live trace_pipe)" sh -c 'cat "$1" | "$2" replay --iomem "$3" /dev/stdin' sh "$TRACE" "$BUILD/unpopcheck" "$IOMEM"
 
 # --- trace.dat: unpopcheck replay against `trace-cmd report FILE > /dev/null` ---------------------
 # A real ~1,000,000-event trace.dat: a uprobe capture of traces/fixtures/uprobe_target `stress`

@@ -49,6 +49,7 @@ void PrefetchReader::produce(const std::shared_ptr<State>& st) {
         it.err.fatal = true;
       }
       last = it.status != ReadStatus::record;  // end, or an error: the replay stops there
+      if (!last && !st->inner->ready()) break;  // the next one waits for input: hand these over
     }
     {
       std::lock_guard<std::mutex> lock(st->mu);

@@ -1,10 +1,14 @@
 // Runs a RecordReader on its own thread, up to a few batches of records ahead of the consumer.
 // Records, end and errors come out in exactly the order the wrapped reader produced them.
 //
-// The replay reads pipes and a live `trace_pipe` through it (batches of one record), for the
-// early stop below. Regular files are read on the replay's own thread: on the 2-vCPU build
-// machine, handing each ~600-byte Record from one core to the other cost more than the parsing
-// it overlapped (docs/replay.md, "Benchmark").
+// The replay reads pipes and a live `trace_pipe` through it. Regular files are read on the
+// replay's own thread: on the 2-vCPU build machine, handing each ~600-byte Record from one core
+// to the other cost more than the parsing it overlapped (docs/replay.md, "Benchmark").
+//
+// A batch is handed over when it is full or when the next record would wait for input
+// (RecordReader::ready()): records already written to a pipe reach the consumer at once, and a
+// pipe with plenty of data costs one hand-over per batch, not one per record (batches of one
+// made a piped replay 20x slower than awk: two futex wake-ups per record).
 //
 // Records are handed out by pointer into the current batch (no copy): a pointer stays valid
 // until the next call to next().

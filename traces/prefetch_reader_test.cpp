@@ -1,10 +1,13 @@
 // PrefetchReader hands out exactly what the wrapped reader produces, in order (records across
 // many batch borders, then the first error), and stopping early does not wait for a reader
-// blocked on a pipe (a live trace_pipe).
+// blocked on a pipe (a live trace_pipe), nor does a record already in the pipe wait for a batch
+// to fill.
 #include "traces/prefetch_reader.h"
 
 #include <chrono>
+#include <future>
 #include <string>
+#include <thread>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -23,6 +26,25 @@ std::string lines(int n, bool bad_at_end) {
   if (bad_at_end) s += "this is not an event line\n";
   return s;
 }
+
+// Closes a pipe's write end after 10 s, or at once when the test ends: a reader that waits for
+// more than the pipe holds then fails the test (its time check) instead of hanging it.
+class Watchdog {
+ public:
+  explicit Watchdog(int write_fd)
+      : thread_([w = write_fd, done = done_.get_future()] {
+          done.wait_for(std::chrono::seconds(10));
+          ::close(w);
+        }) {}
+  ~Watchdog() {
+    done_.set_value();
+    thread_.join();
+  }
+
+ private:
+  std::promise<void> done_;  // (declared before thread_: the thread takes its future)
+  std::thread thread_;
+};
 
 TEST(PrefetchReader, SameRecordsAndErrorInOrderAcrossBatches) {
   const std::string text = lines(1000, true);
@@ -51,15 +73,50 @@ TEST(PrefetchReader, StoppingEarlyDoesNotWaitForABlockedPipe) {
   ASSERT_EQ(::pipe(fds), 0);
   const std::string text = lines(3, false);
   ASSERT_EQ(::write(fds[1], text.data(), text.size()), static_cast<ssize_t>(text.size()));
+  Watchdog dog(fds[1]);  // then the detached reader sees the end and finishes
   const auto t0 = std::chrono::steady_clock::now();
   {
-    PrefetchReader pre(TextReader::from_fd("pipe", fds[0]), 1);  // pipes: record by record
+    PrefetchReader pre(TextReader::from_fd("pipe", fds[0]));
     const Record* r = nullptr;
     ReadError err;
     ASSERT_EQ(pre.next(r, err), ReadStatus::record);  // the writer stays open: read() blocks
   }
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
-  ::close(fds[1]);  // the detached reader sees the end and finishes
+}
+
+// Records already in the pipe come out at once, though they fill no batch: the writer stays
+// open (a live trace_pipe).
+TEST(PrefetchReader, HandsOverWhatThePipeHoldsBeforeWaiting) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  const std::string text = lines(5, false);
+  ASSERT_EQ(::write(fds[1], text.data(), text.size()), static_cast<ssize_t>(text.size()));
+  Watchdog dog(fds[1]);
+  const auto t0 = std::chrono::steady_clock::now();
+  PrefetchReader pre(TextReader::from_fd("pipe", fds[0]));  // batches of 256
+  const Record* r = nullptr;
+  ReadError err;
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(pre.next(r, err), ReadStatus::record) << i;
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+}
+
+TEST(TextReader, ReadyWhenALineIsBuffered) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  auto reader = TextReader::from_fd("pipe", fds[0]);
+  EXPECT_FALSE(reader->ready());  // nothing read yet
+  const std::string text = lines(2, false);
+  ASSERT_EQ(::write(fds[1], text.data(), text.size()), static_cast<ssize_t>(text.size()));
+  Record r;
+  ReadError err;
+  ASSERT_EQ(reader->next(r, err), ReadStatus::record);
+  EXPECT_TRUE(reader->ready());  // the second line is buffered
+  ASSERT_EQ(reader->next(r, err), ReadStatus::record);
+  EXPECT_FALSE(reader->ready());  // the next would read()
+  ::close(fds[1]);
+  EXPECT_EQ(reader->next(r, err), ReadStatus::end);
+  EXPECT_TRUE(reader->ready());
+  EXPECT_TRUE(TextReader::from_memory("m", text)->ready());
 }
 
 }  // namespace

@@ -22,6 +22,9 @@ class RecordReader {
  public:
   virtual ~RecordReader() = default;
   virtual ReadStatus next(Record& out, ReadError& err) = 0;
+  /// Would next() answer without waiting for input (a whole line already buffered, or the
+  /// end seen)? A prefetching thread hands its records over before a wait. False: unknown.
+  virtual bool ready() const { return false; }
   /// The input's name as used in Record::file and ReadError::file.
   virtual const std::string& name() const = 0;
 };

@@ -514,6 +514,12 @@ bool TextReader::fill(ReadError& err) {
   }
 }
 
+// next() reads only when no newline is buffered (a line it is discarding may need more).
+bool TextReader::ready() const {
+  if (fd_ < 0 || done_ || eof_ || pending_truncation_) return true;
+  return !discarding_ && end_ > begin_ && std::memchr(buf_.data() + begin_, '\n', end_ - begin_) != nullptr;
+}
+
 ReadStatus TextReader::next(Record& out, ReadError& err) {
   auto error = [&](std::uint64_t column, std::string expected, std::string_view found,
                    bool fatal) {

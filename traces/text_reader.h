@@ -55,6 +55,7 @@ class TextReader final : public RecordReader {
 
   ~TextReader() override;
   ReadStatus next(Record& out, ReadError& err) override;
+  bool ready() const override;
   const std::string& name() const override { return name_; }
 
   /// Parses one line (without its newline). `rec.file`/`rec.line` and `err.file`/`err.line`

@@ -178,6 +178,9 @@ expect 1 "unpopcheck explore $tmp/rc/upstream-double-free.json" -- "$BIN" replay
 expect 0 "verdict: ok \(exit 0\)" -- "$BIN" replay --preset qemu-virt-dom0 "$RF/ram-stolen.bad.txt"
 expect 1 "exit 1: liveness findings, counted with --fail-on findings" -- "$BIN" replay --preset qemu-virt-dom0 --fail-on findings "$RF/ram-stolen.bad.txt"
 expect 2 "unknown variant 'nope'" -- "$BIN" replay --preset qemu-virt-dom0 --variant upstream,nope "$RF/ram-stolen.bad.txt"
+# a trace through a pipe (a live trace_pipe): the same verdict and the same violating event
+expect 1 "VIOLATION double-free" -- sh -c "cat '$RF/double-free.bad.txt' | '$BIN' replay --preset qemu-virt-dom0 /dev/stdin"
+expect 0 "verdict: ok \(exit 0\)" -- sh -c "cat '$RF/ram-stolen.bad.txt' | '$BIN' replay --preset qemu-virt-dom0 /dev/stdin"
 # --cex DIR where DIR cannot be a directory: a usage error before any work, never a crash
 # (simulate and replay used to abort with an uncaught filesystem_error after the run).
 : >"$tmp/a-file"

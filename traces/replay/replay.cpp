@@ -1,9 +1,11 @@
 #include "traces/replay/replay.h"
 
+#include <sched.h>
 #include <sys/stat.h>
 
 #include <fmt/format.h>
 
+#include "traces/dat_reader.h"
 #include "traces/prefetch_reader.h"
 #include "traces/reader.h"
 #include "traces/replay/attribution.h"
@@ -208,16 +210,23 @@ std::string short_message(const traces::ReadError& err) {
   if (err.byte_offset) m += fmt::format(" (at byte {})", *err.byte_offset);
   return m;
 }
+// The CPUs this process may run on (its affinity mask; 1 if unknown).
+int usable_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (::sched_getaffinity(0, sizeof set, &set) != 0) return 1;
+  return CPU_COUNT(&set);
+}
 }  // namespace
 
 Result replay_files(const std::vector<std::string>& files, Replayer& rep) {
-  // A regular file is read on the replay's own thread. A pipe or a live trace_pipe is read on a
-  // thread of its own, record by record (PrefetchReader): an event is checked as soon as the
-  // kernel writes it, and a replay that stops early does not wait for a read() that may block.
-  // Regular files are not prefetched: handing every record from one core to the other cost
-  // more than the parsing it overlapped (docs/replay.md, "Benchmark").
+  // Text is parsed on a thread of its own (PrefetchReader), in batches handed over before any
+  // read() that may block: on a pipe or a live trace_pipe an event is checked as soon as the
+  // kernel writes it, and a replay that stops early does not wait for that read(). A regular
+  // text file is parsed on the replay's own thread when the process has one CPU (nothing to
+  // overlap); a trace.dat always is (its decoder is a process of its own already).
   struct Input {
-    std::unique_ptr<traces::RecordReader> direct;     // a regular file
+    std::unique_ptr<traces::RecordReader> direct;     // a trace.dat, or text on one CPU
     traces::Record own;                               // its record (reused)
     std::unique_ptr<traces::PrefetchReader> prefetch;  // anything else
     const Record* rec = nullptr;
@@ -253,8 +262,9 @@ Result replay_files(const std::vector<std::string>& files, Replayer& rep) {
       return rep.result();
     }
     struct stat st {};
-    if (::stat(files[i].c_str(), &st) == 0 && S_ISREG(st.st_mode)) in[i].direct = std::move(reader);
-    else in[i].prefetch = std::make_unique<traces::PrefetchReader>(std::move(reader), 1);
+    const bool regular = ::stat(files[i].c_str(), &st) == 0 && S_ISREG(st.st_mode);
+    if (regular && (traces::is_trace_dat(files[i]) || usable_cpus() < 2)) in[i].direct = std::move(reader);
+    else in[i].prefetch = std::make_unique<traces::PrefetchReader>(std::move(reader));
   }
   bool ok = true;
   if (in.size() == 1) {
