@@ -10,29 +10,15 @@
 #include <string.h>
 #include <trace-cmd/trace-cmd.h>
 
-struct buf {
-  char *p;
-  size_t len, cap;
-};
-
-static int buf_reserve(struct buf *b, size_t extra) {
-  if (b->len + extra + 1 <= b->cap) return 0;
-  size_t cap = b->cap ? b->cap : 256;
-  while (cap < b->len + extra + 1) cap *= 2;
-  char *p = realloc(b->p, cap);
-  if (!p) return -1;
-  b->p = p;
-  b->cap = cap;
-  return 0;
-}
-
-static int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int buf_printf(struct buf *b, const char *fmt, ...) {
+/* Strings are built in dat_body.h's growing buffer (struct unpop_body), shared with the body
+ * templates. */
+static int buf_printf(struct unpop_body *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int buf_printf(struct unpop_body *b, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   int n = vsnprintf(NULL, 0, fmt, ap);
   va_end(ap);
-  if (n < 0 || buf_reserve(b, (size_t)n) < 0) return -1;
+  if (n < 0 || unpop_body_reserve(b, (size_t)n) < 0) return -1;
   va_start(ap, fmt);
   vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
   va_end(ap);
@@ -40,8 +26,8 @@ static int buf_printf(struct buf *b, const char *fmt, ...) {
   return 0;
 }
 
-static int buf_putc(struct buf *b, char c) {
-  if (buf_reserve(b, 1) < 0) return -1;
+static int buf_putc(struct unpop_body *b, char c) {
+  if (unpop_body_reserve(b, 1) < 0) return -1;
   b->p[b->len++] = c;
   b->p[b->len] = '\0';
   return 0;
@@ -54,7 +40,7 @@ struct unpop_dat {
   struct tep_record **pending; /* next unread record of each CPU */
   struct tep_record *current;  /* the record last returned (freed on the next call) */
   struct trace_seq seq_info;   /* "LATENCY\nINFO" of the current record */
-  struct buf strings;          /* every value/key string of the current record, NUL-separated */
+  struct unpop_body strings;          /* every value/key string of the current record, NUL-separated */
   size_t *key_off, *val_off;   /* offsets into strings */
   const char **keys, **values;
   size_t fields_cap;
@@ -226,7 +212,7 @@ static unsigned long long sign_extend(unsigned long long v, int size) {
   return (v ^ sign) - sign;
 }
 
-static int put_string(struct buf *b, const unsigned char *s, size_t len) {
+static int put_string(struct unpop_body *b, const unsigned char *s, size_t len) {
   if (buf_putc(b, '"') < 0) return -1;
   for (size_t i = 0; i < len && s[i]; i++) {
     unsigned char c = s[i];
@@ -240,7 +226,7 @@ static int put_string(struct buf *b, const unsigned char *s, size_t len) {
 }
 
 /* "0x%llx", "%llu" and "%lld" without printf (one call per field of every record). */
-static int put_number(struct buf *b, unsigned long long v, int size, int is_signed, int hex) {
+static int put_number(struct unpop_body *b, unsigned long long v, int size, int is_signed, int hex) {
   char tmp[24];
   char *e = tmp + sizeof tmp, *q = e;
   int neg = 0;
@@ -257,7 +243,7 @@ static int put_number(struct buf *b, unsigned long long v, int size, int is_sign
     if (neg) *--q = '-';
   }
   size_t n = (size_t)(e - q);
-  if (buf_reserve(b, n) < 0) return -1;
+  if (unpop_body_reserve(b, n) < 0) return -1;
   memcpy(b->p + b->len, q, n);
   b->len += n;
   b->p[b->len] = '\0';
@@ -267,7 +253,7 @@ static int put_number(struct buf *b, unsigned long long v, int size, int is_sign
 /* Formats one field's value into d->strings. -1 on a malformed record. */
 static int format_field(struct unpop_dat *d, struct tep_format_field *f, int hex,
                         struct tep_record *r) {
-  struct buf *b = &d->strings;
+  struct unpop_body *b = &d->strings;
   int off = f->offset, len = f->size;
   if (f->flags & TEP_FIELD_IS_DYNAMIC) {
     unsigned long long loc;
@@ -475,7 +461,7 @@ int unpop_dat_next(struct unpop_dat *d, struct unpop_dat_record *out, char *errb
   }
   struct tep_event *ev = tep_find_event_by_record(d->tep, r);
   d->strings.len = 0;
-  if (buf_reserve(&d->strings, 0) < 0) return -1;
+  if (unpop_body_reserve(&d->strings, 0) < 0) return -1;
   d->strings.p[0] = '\0';
   out->pid = tep_data_pid(d->tep, r);
   if (!d->last_comm || d->last_pid != out->pid) {
@@ -515,7 +501,7 @@ int unpop_dat_next(struct unpop_dat *d, struct unpop_dat_record *out, char *errb
     if (add_field_slot(d, n) < 0) return -1;
     d->key_off[n] = d->strings.len;
     size_t kl = ei->fields[i].name_len;
-    if (buf_reserve(&d->strings, kl + 1) < 0) return -1;
+    if (unpop_body_reserve(&d->strings, kl + 1) < 0) return -1;
     memcpy(d->strings.p + d->strings.len, f->name, kl + 1);
     d->strings.len += kl + 1;
     d->val_off[n] = d->strings.len;

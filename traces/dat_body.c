@@ -116,7 +116,7 @@ void unpop_body_free(struct unpop_body_tmpl *t) {
   free(t);
 }
 
-static int reserve(struct unpop_body *b, size_t extra) {
+int unpop_body_reserve(struct unpop_body *b, size_t extra) {
   if (b->len + extra + 1 <= b->cap) return 0;
   size_t cap = b->cap ? b->cap : 256;
   while (cap < b->len + extra + 1) cap *= 2;
@@ -128,7 +128,7 @@ static int reserve(struct unpop_body *b, size_t extra) {
 }
 
 static int put(struct unpop_body *b, const char *s, size_t n) {
-  if (reserve(b, n) < 0) return -1;
+  if (unpop_body_reserve(b, n) < 0) return -1;
   memcpy(b->p + b->len, s, n);
   b->len += n;
   return 0;
@@ -182,7 +182,7 @@ int unpop_body_format(const struct unpop_body_tmpl *t, struct tep_handle *tep,
     int rc = o->conv == 's' ? put_str(out, tep, r, o->f) : put_num(out, tep, r, o->f, o->conv);
     if (rc < 0) return -1;
   }
-  if (reserve(out, 0) < 0) return -1;
+  if (unpop_body_reserve(out, 0) < 0) return -1;
   out->p[out->len] = '\0';
   return 0;
 }

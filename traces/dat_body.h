@@ -27,6 +27,9 @@ struct unpop_body {
   size_t len, cap;
 };
 
+/* Room for `extra` more bytes and a NUL after len. 0, or -1 without memory. */
+int unpop_body_reserve(struct unpop_body *b, size_t extra);
+
 /* The template of ev's print fmt, or NULL when the fmt is outside the grammar: literal text
  * (escapes \" \\ \n \t), conversions %[l|ll|L](u|d|i|x) of a scalar field whose size and
  * signedness the conversion prints unchanged, and %s of a string field (__get_str or a char
