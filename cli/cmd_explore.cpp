@@ -154,8 +154,7 @@ int run(const ExploreCmd& c) {
       if (!c.mutant.empty()) one.mutant = mutant_option(c.mutant);
       Replayed r;
       explore_one(c, cs, one, picture, r);
-      outcome.violation |= r.outcome.violation;
-      outcome.liveness |= r.outcome.liveness;
+      outcome.add(r.outcome);
       if (c.json)
         runs.push_back(r.json);
       else

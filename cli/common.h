@@ -30,6 +30,11 @@ struct Outcome {
     violation |= s == Severity::violation;
     liveness |= s == Severity::liveness;
   }
+  /// Another run's outcome (several runs, one exit code).
+  void add(const Outcome& o) {
+    violation |= o.violation;
+    liveness |= o.liveness;
+  }
 };
 /// --fail-on: "violations" (the default everywhere) or "findings" (liveness findings fail too).
 int exit_for(const Outcome& o, const std::string& fail_on);
