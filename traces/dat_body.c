@@ -32,20 +32,22 @@ static int conv_fits(struct tep_handle *tep, const struct tep_format_field *f, c
   return size == 8; /* ll, L */
 }
 
+/* The field an argument prints (a parsed fmt may leave the pointer unresolved: by name then). */
+static struct tep_format_field *named(struct tep_event *ev, struct tep_format_field *f,
+                                      const char *name) {
+  return f ? f : name ? tep_find_field(ev, name) : NULL;
+}
+
 static struct tep_format_field *arg_field(struct tep_event *ev, struct tep_print_arg *a,
                                           char conv) {
-  if (a->type == TEP_PRINT_FIELD && conv != 's') {
-    struct tep_format_field *f = a->field.field;
-    return f ? f : tep_find_field(ev, a->field.name);
+  if (a->type == TEP_PRINT_FIELD) {
+    struct tep_format_field *f = named(ev, a->field.field, a->field.name);
+    if (conv != 's' || !f) return f;
+    return (f->flags & TEP_FIELD_IS_STRING) && !(f->flags & TEP_FIELD_IS_DYNAMIC) ? f : NULL;
   }
   if (a->type == TEP_PRINT_STRING && conv == 's') {
-    struct tep_format_field *f = a->string.field;
-    if (!f) f = tep_find_field(ev, a->string.string);
+    struct tep_format_field *f = named(ev, a->string.field, a->string.string);
     return f && (f->flags & TEP_FIELD_IS_DYNAMIC) ? f : NULL;
-  }
-  if (a->type == TEP_PRINT_FIELD && conv == 's') {
-    struct tep_format_field *f = a->field.field ? a->field.field : tep_find_field(ev, a->field.name);
-    return f && (f->flags & TEP_FIELD_IS_STRING) && !(f->flags & TEP_FIELD_IS_DYNAMIC) ? f : NULL;
   }
   return NULL;
 }
@@ -137,13 +139,15 @@ static int put(struct unpop_body *b, const char *s, size_t n) {
 /* A string field's bytes up to its NUL (as %s prints them). */
 static int put_str(struct unpop_body *b, struct tep_handle *tep, const struct tep_record *r,
                    const struct tep_format_field *f) {
-  long off = f->offset, len = f->size;
-  if (f->flags & TEP_FIELD_IS_DYNAMIC) {
-    if (f->size < 2 || f->offset < 0 || f->offset + 4 > r->size) return -1;
-    unsigned long long loc = tep_read_number(tep, (const char *)r->data + f->offset, 4);
-    off = (long)(loc & 0xffff);
-    len = (long)((loc >> 16) & 0xffff);
-    if (f->flags & TEP_FIELD_IS_RELATIVE) off += f->offset + f->size;
+  long long off = f->offset, len = f->size;
+  if (f->flags & TEP_FIELD_IS_DYNAMIC) {  /* as dat_backend.c's format_field reads it */
+    const int n = f->size < 4 ? f->size : 4;
+    if (n != 1 && n != 2 && n != 4) return -1;
+    if (f->offset < 0 || f->offset > r->size || n > r->size - f->offset) return -1;
+    unsigned long long loc = tep_read_number(tep, (const char *)r->data + f->offset, n);
+    off = (long long)(loc & 0xffff);
+    len = (long long)((loc >> 16) & 0xffff);
+    if (f->flags & TEP_FIELD_IS_RELATIVE) off += (long long)f->offset + f->size;
   }
   if (off < 0 || len < 0 || off > r->size || len > r->size - off) return -1;
   const char *s = (const char *)r->data + off;

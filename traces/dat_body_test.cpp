@@ -118,6 +118,26 @@ RC_GTEST_PROP(DatBody, TemplateEqualsLibtraceeventPrint, ()) {
   RC_ASSERT(mine == theirs);
 }
 
+// Any bytes as the record (cut short, a __data_loc pointing anywhere): the template reads only
+// inside the record (ASan/UBSan in CI) and refuses a record too short for its fields.
+RC_GTEST_PROP(DatBody, MalformedRecordsStayInside, ()) {
+  Tep t(kAccepted);
+  RC_ASSERT(t.ev != nullptr);
+  unpop_body_tmpl* tmpl = unpop_body_compile(t.tep, t.ev);
+  const bool compiled = tmpl != nullptr;
+  RC_ASSERT(compiled);
+  // (a vector of its own size: ASan sees a read past the record)
+  std::vector<char> data = *rc::gen::container<std::vector<char>>(rc::gen::arbitrary<char>());
+  tep_record r{};
+  r.data = data.data();
+  r.size = static_cast<int>(data.size());
+  unpop_body out{};
+  const int rc = unpop_body_format(tmpl, t.tep, &r, &out);
+  free(out.p);
+  unpop_body_free(tmpl);
+  if (data.size() < static_cast<std::size_t>(kFixed)) RC_ASSERT(rc == -1);
+}
+
 TEST(DatBody, NoTemplateOutsideTheGrammar) {
   const char* rejected[] = {
       R"f("ret=%5d", REC->ret)f",                        // width
