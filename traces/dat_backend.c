@@ -40,7 +40,7 @@ struct unpop_dat {
   struct tep_record **pending; /* next unread record of each CPU */
   struct tep_record *current;  /* the record last returned (freed on the next call) */
   struct trace_seq seq_info;   /* "LATENCY\nINFO" of the current record */
-  struct unpop_body strings;          /* every value/key string of the current record, NUL-separated */
+  struct unpop_body strings;   /* every value/key string of the current record, NUL-separated */
   size_t *key_off, *val_off;   /* offsets into strings */
   const char **keys, **values;
   size_t fields_cap;
@@ -174,8 +174,6 @@ int unpop_dat_cpus(const struct unpop_dat *d) { return d->cpus; }
 void unpop_dat_check_bodies(struct unpop_dat *d, int on) { d->check_bodies = on; }
 
 unsigned long long unpop_dat_templated(const struct unpop_dat *d) { return d->templated; }
-
-struct tep_handle *unpop_dat_tep(struct unpop_dat *d) { return d->tep; }
 
 /* Reads an unsigned number of `size` bytes at `off` of the record (file endianness),
  * bounds-checked against the record's size. */
@@ -355,6 +353,19 @@ static struct ev_info *event_info(struct unpop_dat *d, struct tep_event *ev) {
   return ei;
 }
 
+/* The bytes of r's common fields that the latency flags depend on, into key. 1 if they could
+ * all be read (the flags can be cached under them). */
+static int read_lat_key(const struct ev_info *ei, const struct tep_record *r, unsigned char *key) {
+  if (!ei->lat_cacheable) return 0;
+  size_t kn = 0;
+  for (int i = 0; i < ei->nkeys; i++) {
+    if (ei->key_off[i] > r->size || ei->key_size[i] > r->size - ei->key_off[i]) return 0;
+    memcpy(key + kn, (const char *)r->data + ei->key_off[i], (size_t)ei->key_size[i]);
+    kn += (size_t)ei->key_size[i];
+  }
+  return kn == ei->lat_key_len;
+}
+
 /* The latency flags and the body of record r (of event ei) into out. The flags come from the
  * per-event cache when the record's common fields (other than type and pid) are those of the
  * event's last record; the body from the event's template (dat_body.h) when it has one. What
@@ -365,20 +376,8 @@ static struct ev_info *event_info(struct unpop_dat *d, struct tep_event *ev) {
 static int finish_body(struct unpop_dat *d, struct ev_info *ei, struct tep_record *r,
                        struct unpop_dat_record *out, char *errbuf, size_t errlen) {
   unsigned char key[LAT_KEY_MAX];
-  int cached = 0, key_ok = 0;
-  if (ei->lat_cacheable) {
-    size_t kn = 0;
-    for (int i = 0; i < ei->nkeys; i++) {
-      if (ei->key_off[i] > r->size || ei->key_size[i] > r->size - ei->key_off[i]) {
-        kn = (size_t)-1;
-        break;
-      }
-      memcpy(key + kn, (const char *)r->data + ei->key_off[i], (size_t)ei->key_size[i]);
-      kn += (size_t)ei->key_size[i];
-    }
-    key_ok = kn == ei->lat_key_len;
-    cached = key_ok && ei->lat_valid && memcmp(key, ei->lat_key, kn) == 0;
-  }
+  int key_ok = read_lat_key(ei, r, key);
+  const int cached = key_ok && ei->lat_valid && memcmp(key, ei->lat_key, ei->lat_key_len) == 0;
   const int templ = ei->tmpl && unpop_body_format(ei->tmpl, d->tep, r, &d->body) == 0;
   const int want_info = !templ || d->check_bodies || ei->tmpl_checks > 0;
   const char *lat = cached ? ei->lat : "", *info = "";

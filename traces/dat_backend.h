@@ -46,11 +46,9 @@ int unpop_dat_next(struct unpop_dat *d, struct unpop_dat_record *out, char *errb
 int unpop_dat_cpus(const struct unpop_dat *d);
 
 /* Tests: compare every templated body (dat_body.h) with libtraceevent's print, a difference
- * being an error of unpop_dat_next(); how many bodies came from templates; the tep handle. */
+ * being an error of unpop_dat_next(); how many bodies came from templates. */
 void unpop_dat_check_bodies(struct unpop_dat *d, int on);
 unsigned long long unpop_dat_templated(const struct unpop_dat *d);
-struct tep_handle;
-struct tep_handle *unpop_dat_tep(struct unpop_dat *d);
 
 #ifdef __cplusplus
 }
