@@ -50,6 +50,8 @@ struct Tep {
     if (tep_parse_format(tep, &ev, text.data(), text.size(), "unpop") != 0) ev = nullptr;
   }
   ~Tep() { tep_free(tep); }
+  Tep(const Tep&) = delete;
+  Tep& operator=(const Tep&) = delete;
 };
 
 struct Values {
@@ -97,13 +99,18 @@ const char* kAccepted =
     R"f("(%lx) kind=\"%s\" start=0x%Lx ret=%d small=%u delta=%lld tab\there", )f"
     "REC->__probe_ip, __get_str(kind), REC->start, REC->ret, REC->small, REC->delta";
 
+// kAccepted parsed and compiled (freed at the end of the case, whatever it asserts).
+struct Accepted : Tep {
+  unpop_body_tmpl* tmpl = ev ? unpop_body_compile(tep, ev) : nullptr;
+  Accepted() : Tep(kAccepted) {}
+  ~Accepted() { unpop_body_free(tmpl); }
+};
+
 }  // namespace
 
 RC_GTEST_PROP(DatBody, TemplateEqualsLibtraceeventPrint, ()) {
-  Tep t(kAccepted);
-  RC_ASSERT(t.ev != nullptr);
-  unpop_body_tmpl* tmpl = unpop_body_compile(t.tep, t.ev);
-  const bool compiled = tmpl != nullptr;
+  Accepted t;
+  const bool compiled = t.tmpl != nullptr;
   RC_ASSERT(compiled);
   Values v;
   v.ip = *rc::gen::arbitrary<std::uint64_t>();
@@ -113,18 +120,15 @@ RC_GTEST_PROP(DatBody, TemplateEqualsLibtraceeventPrint, ()) {
   v.delta = *rc::gen::arbitrary<std::int64_t>();
   // printable bytes with quotes and backslashes, and bytes above 0x7f (%s prints them as they are)
   v.kind = *rc::gen::container<std::string>(rc::gen::suchThat(rc::gen::arbitrary<char>(), [](char c) { return c != 0; }));
-  auto [mine, theirs] = both(t, tmpl, v);
-  unpop_body_free(tmpl);
+  auto [mine, theirs] = both(t, t.tmpl, v);
   RC_ASSERT(mine == theirs);
 }
 
 // Any bytes as the record (cut short, a __data_loc pointing anywhere): the template reads only
 // inside the record (ASan/UBSan in CI) and refuses a record too short for its fields.
 RC_GTEST_PROP(DatBody, MalformedRecordsStayInside, ()) {
-  Tep t(kAccepted);
-  RC_ASSERT(t.ev != nullptr);
-  unpop_body_tmpl* tmpl = unpop_body_compile(t.tep, t.ev);
-  const bool compiled = tmpl != nullptr;
+  Accepted t;
+  const bool compiled = t.tmpl != nullptr;
   RC_ASSERT(compiled);
   // (a vector of its own size: ASan sees a read past the record)
   std::vector<char> data = *rc::gen::container<std::vector<char>>(rc::gen::arbitrary<char>());
@@ -132,9 +136,8 @@ RC_GTEST_PROP(DatBody, MalformedRecordsStayInside, ()) {
   r.data = data.data();
   r.size = static_cast<int>(data.size());
   unpop_body out{};
-  const int rc = unpop_body_format(tmpl, t.tep, &r, &out);
+  const int rc = unpop_body_format(t.tmpl, t.tep, &r, &out);
   free(out.p);
-  unpop_body_free(tmpl);
   if (data.size() < static_cast<std::size_t>(kFixed)) RC_ASSERT(rc == -1);
 }
 
