@@ -1,5 +1,6 @@
 // unpopcheck replay: check a kernel trace of the allocator against every rule
 // (docs/trace-events.md; docs/replay.md).
+#include <algorithm>
 #include <iostream>
 #include <memory>
 
@@ -42,9 +43,19 @@ std::string cex_name(const replay::Result& res, const Case& cs) {
   return fmt::format("{}-{}.json", cs.variant, what);
 }
 
+// '-' is standard input, read through /dev/stdin: a pipe (`trace-cmd report | unpopcheck replay
+// -`) or a file redirected in, trace.dat included (it is opened by path).
+std::vector<std::string> traces_to_read(std::vector<std::string> traces) {
+  for (auto& t : traces)
+    if (t == "-") t = "/dev/stdin";
+  return traces;
+}
+
 int run(const ReplayArgs& a, const std::vector<std::string>& extras) {
   if (!extras.empty()) return usage(a, "(options)", fmt::format("unknown option or argument '{}'", extras.front()));
   if (a.traces.empty()) return usage(a, "(options)", "expected at least one TRACE file");
+  if (std::count(a.traces.begin(), a.traces.end(), "-") > 1)
+    return usage(a, "TRACE", "'-' (standard input) given more than once");
   if (!a.lo.given())
     return usage(a, "(options)", "no layout given: use --iomem FILE and/or --dtb FILE, --preset NAME or --layout FILE");
   replay::Options o;
@@ -83,7 +94,7 @@ int run(const ReplayArgs& a, const std::vector<std::string>& extras) {
   } catch (const LoadError& e) {
     return usage(a, e.file, e.message);
   }
-  const replay::Result& res = replay::replay_files(a.traces, *rep);
+  const replay::Result& res = replay::replay_files(traces_to_read(a.traces), *rep);
   std::string cex_written;
   if (!a.cex.empty() && (res.verdict == replay::Verdict::violation || res.verdict == replay::Verdict::divergent)) {
     try {
@@ -154,7 +165,7 @@ void register_replay(CLI::App& app) {
                                  "DIR/VARIANT-divergence-KIND.json: up to the divergent call");
   sub->add_option("--vmemmap", a->vmemmap, "struct page array base, to turn page= into pfns");
   sub->add_option("--struct-page-size", a->struct_page_size, "sizeof(struct page) (default 64)");
-  sub->add_option("TRACE", a->traces, "trace files: tracefs trace/trace_pipe text, trace-cmd report text, trace.dat");
+  sub->add_option("TRACE", a->traces, "trace files: tracefs trace/trace_pipe text, trace-cmd report text, trace.dat ('-': standard input)");
   sub->callback([a, sub] { exit_code = run(*a, sub->remaining()); });
 }
 

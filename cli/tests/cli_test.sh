@@ -181,6 +181,8 @@ expect 2 "unknown variant 'nope'" -- "$BIN" replay --preset qemu-virt-dom0 --var
 # a trace through a pipe (a live trace_pipe): the same verdict and the same violating event
 expect 1 "VIOLATION double-free" -- sh -c "cat '$RF/double-free.bad.txt' | '$BIN' replay --preset qemu-virt-dom0 /dev/stdin"
 expect 0 "verdict: ok \(exit 0\)" -- sh -c "cat '$RF/ram-stolen.bad.txt' | '$BIN' replay --preset qemu-virt-dom0 /dev/stdin"
+expect 1 "VIOLATION double-free at /dev/stdin:20" -- sh -c "cat '$RF/double-free.bad.txt' | '$BIN' replay --preset qemu-virt-dom0 -"
+expect 2 "'-' \(standard input\) given more than once" -- "$BIN" replay --preset qemu-virt-dom0 - -
 # --cex DIR where DIR cannot be a directory: a usage error before any work, never a crash
 # (simulate and replay used to abort with an uncaught filesystem_error after the run).
 : >"$tmp/a-file"
