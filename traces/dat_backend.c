@@ -204,12 +204,6 @@ static int printed_hex(const struct tep_event *ev, const char *name) {
   return 0;
 }
 
-static unsigned long long sign_extend(unsigned long long v, int size) {
-  if (size >= 8) return v;
-  unsigned long long sign = 1ULL << (size * 8 - 1);
-  return (v ^ sign) - sign;
-}
-
 static int put_string(struct unpop_body *b, const unsigned char *s, size_t len) {
   if (buf_putc(b, '"') < 0) return -1;
   for (size_t i = 0; i < len && s[i]; i++) {
@@ -223,44 +217,12 @@ static int put_string(struct unpop_body *b, const unsigned char *s, size_t len) 
   return buf_putc(b, '"');
 }
 
-/* "0x%llx", "%llu" and "%lld" without printf (one call per field of every record). */
-static int put_number(struct unpop_body *b, unsigned long long v, int size, int is_signed, int hex) {
-  char tmp[24];
-  char *e = tmp + sizeof tmp, *q = e;
-  int neg = 0;
-  if (hex) {
-    do { *--q = "0123456789abcdef"[v & 15]; v >>= 4; } while (v);
-    *--q = 'x';
-    *--q = '0';
-  } else {
-    if (is_signed) {
-      long long sv = (long long)sign_extend(v, size);
-      if (sv < 0) { neg = 1; v = 0ULL - (unsigned long long)sv; }
-    }
-    do { *--q = (char)('0' + v % 10); v /= 10; } while (v);
-    if (neg) *--q = '-';
-  }
-  size_t n = (size_t)(e - q);
-  if (unpop_body_reserve(b, n) < 0) return -1;
-  memcpy(b->p + b->len, q, n);
-  b->len += n;
-  b->p[b->len] = '\0';
-  return 0;
-}
-
 /* Formats one field's value into d->strings. -1 on a malformed record. */
 static int format_field(struct unpop_dat *d, struct tep_format_field *f, int hex,
                         struct tep_record *r) {
   struct unpop_body *b = &d->strings;
-  int off = f->offset, len = f->size;
-  if (f->flags & TEP_FIELD_IS_DYNAMIC) {
-    unsigned long long loc;
-    if (read_num(d, r, f->offset, f->size < 4 ? f->size : 4, &loc) < 0) return -1;
-    off = (int)(loc & 0xffff);
-    len = (int)((loc >> 16) & 0xffff);
-    if (f->flags & TEP_FIELD_IS_RELATIVE) off += f->offset + f->size;
-  }
-  if (off < 0 || len < 0 || off > r->size || len > r->size - off) return -1;
+  int off, len;
+  if (unpop_field_span(d->tep, r, f, &off, &len) < 0) return -1;
   const unsigned char *p = (const unsigned char *)r->data + off;
   if (f->flags & TEP_FIELD_IS_STRING) return put_string(b, p, (size_t)len);
   if (f->flags & TEP_FIELD_IS_ARRAY) {
@@ -271,14 +233,15 @@ static int format_field(struct unpop_dat *d, struct tep_format_field *f, int hex
       unsigned long long v;
       if (read_num(d, r, off + i, es, &v) < 0) return -1;
       if (i && buf_putc(b, ',') < 0) return -1;
-      if (put_number(b, v, es, (f->flags & TEP_FIELD_IS_SIGNED) != 0, hex) < 0) return -1;
+      if (unpop_body_put_number(b, v, es, (f->flags & TEP_FIELD_IS_SIGNED) != 0, hex ? "0x" : NULL) < 0)
+        return -1;
     }
     return buf_putc(b, '}');
   }
   unsigned long long v;
   if (read_num(d, r, off, len, &v) < 0) return -1;
-  return put_number(b, v, len, (f->flags & TEP_FIELD_IS_SIGNED) != 0,
-                    hex || (f->flags & TEP_FIELD_IS_POINTER));
+  return unpop_body_put_number(b, v, len, (f->flags & TEP_FIELD_IS_SIGNED) != 0,
+                               hex || (f->flags & TEP_FIELD_IS_POINTER) ? "0x" : NULL);
 }
 
 static int add_field_slot(struct unpop_dat *d, size_t i) {

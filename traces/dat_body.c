@@ -136,44 +136,68 @@ static int put(struct unpop_body *b, const char *s, size_t n) {
   return 0;
 }
 
+int unpop_field_span(struct tep_handle *tep, const struct tep_record *r,
+                     const struct tep_format_field *f, int *off, int *len) {
+  long long o = f->offset, n = f->size;
+  if (f->flags & TEP_FIELD_IS_DYNAMIC) {
+    const int w = f->size < 4 ? f->size : 4; /* the (offset, length) word */
+    if (w != 1 && w != 2 && w != 4) return -1;
+    if (f->offset < 0 || f->offset > r->size || w > r->size - f->offset) return -1;
+    unsigned long long loc = tep_read_number(tep, (const char *)r->data + f->offset, w);
+    o = (long long)(loc & 0xffff);
+    n = (long long)((loc >> 16) & 0xffff);
+    if (f->flags & TEP_FIELD_IS_RELATIVE) o += (long long)f->offset + f->size;
+  }
+  if (o < 0 || n < 0 || o > r->size || n > r->size - o) return -1;
+  *off = (int)o;
+  *len = (int)n;
+  return 0;
+}
+
+static unsigned long long sign_extend(unsigned long long v, int size) {
+  if (size >= 8) return v;
+  unsigned long long sign = 1ULL << (size * 8 - 1);
+  return (v ^ sign) - sign;
+}
+
+int unpop_body_put_number(struct unpop_body *b, unsigned long long v, int size, int is_signed,
+                          const char *hex_prefix) {
+  char tmp[24];
+  char *e = tmp + sizeof tmp, *q = e;
+  if (hex_prefix) {
+    do { *--q = "0123456789abcdef"[v & 15]; v >>= 4; } while (v);
+    if (put(b, hex_prefix, strlen(hex_prefix)) < 0) return -1;
+  } else {
+    int neg = 0;
+    if (is_signed) {
+      long long sv = (long long)sign_extend(v, size);
+      if (sv < 0) { neg = 1; v = 0ULL - (unsigned long long)sv; }
+    }
+    do { *--q = (char)('0' + v % 10); v /= 10; } while (v);
+    if (neg) *--q = '-';
+  }
+  if (put(b, q, (size_t)(e - q)) < 0) return -1;
+  b->p[b->len] = '\0';
+  return 0;
+}
+
 /* A string field's bytes up to its NUL (as %s prints them). */
 static int put_str(struct unpop_body *b, struct tep_handle *tep, const struct tep_record *r,
                    const struct tep_format_field *f) {
-  long long off = f->offset, len = f->size;
-  if (f->flags & TEP_FIELD_IS_DYNAMIC) {  /* as dat_backend.c's format_field reads it */
-    const int n = f->size < 4 ? f->size : 4;
-    if (n != 1 && n != 2 && n != 4) return -1;
-    if (f->offset < 0 || f->offset > r->size || n > r->size - f->offset) return -1;
-    unsigned long long loc = tep_read_number(tep, (const char *)r->data + f->offset, n);
-    off = (long long)(loc & 0xffff);
-    len = (long long)((loc >> 16) & 0xffff);
-    if (f->flags & TEP_FIELD_IS_RELATIVE) off += (long long)f->offset + f->size;
-  }
-  if (off < 0 || len < 0 || off > r->size || len > r->size - off) return -1;
+  int off, len;
+  if (unpop_field_span(tep, r, f, &off, &len) < 0) return -1;
   const char *s = (const char *)r->data + off;
   const char *nul = memchr(s, '\0', (size_t)len);
   return put(b, s, nul ? (size_t)(nul - s) : (size_t)len);
 }
 
+/* A scalar field as conv prints it (conv_fits: a size of 1, 2, 4 or 8). */
 static int put_num(struct unpop_body *b, struct tep_handle *tep, const struct tep_record *r,
                    const struct tep_format_field *f, char conv) {
-  if (f->offset < 0 || f->size <= 0 || f->offset > r->size || f->size > r->size - f->offset)
-    return -1;
-  unsigned long long v = tep_read_number(tep, (const char *)r->data + f->offset, f->size);
-  char tmp[24];
-  char *e = tmp + sizeof tmp, *q = e;
-  if (conv == 'x') {
-    do { *--q = "0123456789abcdef"[v & 15]; v >>= 4; } while (v);
-    return put(b, q, (size_t)(e - q));
-  }
-  int neg = 0;
-  if (conv == 'd') {
-    long long sv = f->size == 4 ? (long long)(int)(unsigned)v : (long long)v;
-    if (sv < 0) { neg = 1; v = 0ULL - (unsigned long long)sv; }
-  }
-  do { *--q = (char)('0' + v % 10); v /= 10; } while (v);
-  if (neg) *--q = '-';
-  return put(b, q, (size_t)(e - q));
+  int off, len;
+  if (unpop_field_span(tep, r, f, &off, &len) < 0 || len <= 0) return -1;
+  unsigned long long v = tep_read_number(tep, (const char *)r->data + off, len);
+  return unpop_body_put_number(b, v, len, conv == 'd', conv == 'x' ? "" : NULL);
 }
 
 int unpop_body_format(const struct unpop_body_tmpl *t, struct tep_handle *tep,

@@ -19,6 +19,7 @@ extern "C" {
 struct tep_handle;
 struct tep_event;
 struct tep_record;
+struct tep_format_field;
 
 struct unpop_body_tmpl;
 
@@ -29,6 +30,16 @@ struct unpop_body {
 
 /* Room for `extra` more bytes and a NUL after len. 0, or -1 without memory. */
 int unpop_body_reserve(struct unpop_body *b, size_t extra);
+/* v appended without printf (one call per field of every record): hex digits after
+ * hex_prefix ("0x", or "" for %x), or with hex_prefix NULL decimal, signed (sign-extended
+ * from `size` bytes) or not. NUL-terminated. 0, or -1 without memory. */
+int unpop_body_put_number(struct unpop_body *b, unsigned long long v, int size, int is_signed,
+                          const char *hex_prefix);
+
+/* Where field f's bytes lie in record r: a __data_loc/__rel_loc field's (offset, length) word
+ * decoded, else the field's own offset and size. 0, or -1 when they are not all inside r. */
+int unpop_field_span(struct tep_handle *tep, const struct tep_record *r,
+                     const struct tep_format_field *f, int *off, int *len);
 
 /* The template of ev's print fmt, or NULL when the fmt is outside the grammar: literal text
  * (escapes \" \\ \n \t), conversions %[l|ll|L](u|d|i|x) of a scalar field whose size and
