@@ -5,7 +5,6 @@
 
 #include <fmt/format.h>
 
-#include "traces/dat_reader.h"
 #include "traces/prefetch_reader.h"
 #include "traces/reader.h"
 #include "traces/replay/attribution.h"
@@ -254,6 +253,7 @@ Result replay_files(const std::vector<std::string>& files, Replayer& rep) {
     }
     return false;
   };
+  const bool overlap = usable_cpus() >= 2;
   for (std::size_t i = 0; i < files.size(); ++i) {
     auto reader = traces::open_trace(files[i], err);
     if (!reader) {
@@ -263,7 +263,9 @@ Result replay_files(const std::vector<std::string>& files, Replayer& rep) {
     }
     struct stat st {};
     const bool regular = ::stat(files[i].c_str(), &st) == 0 && S_ISREG(st.st_mode);
-    if (regular && (traces::is_trace_dat(files[i]) || usable_cpus() < 2)) in[i].direct = std::move(reader);
+    // (open_trace chose the reader by content: a trace.dat is the one that is not text)
+    const bool text = dynamic_cast<const traces::TextReader*>(reader.get()) != nullptr;
+    if (!text || (regular && !overlap)) in[i].direct = std::move(reader);
     else in[i].prefetch = std::make_unique<traces::PrefetchReader>(std::move(reader));
   }
   bool ok = true;
