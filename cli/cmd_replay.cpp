@@ -19,7 +19,7 @@ namespace {
 struct ReplayArgs {
   LayoutOptions lo;
   std::string variant = replay::kAutoVariant, cex, vmemmap, struct_page_size, fail_on = "violations";
-  bool drained = false, all = false, json = false, no_liveness = false;
+  bool drained = false, all = false, json = false, no_liveness = false, separate_states = false;
   std::vector<std::string> traces;
 };
 
@@ -63,6 +63,7 @@ int run(const ReplayArgs& a, const std::vector<std::string>& extras) {
   o.drained = a.drained;
   o.all = a.all;
   o.liveness = !a.no_liveness;
+  o.share_states = !a.separate_states;
   o.build_cex = !a.cex.empty();
   o.preset = a.lo.preset;
   if (!a.vmemmap.empty()) {
@@ -161,6 +162,9 @@ void register_replay(CLI::App& app) {
   opt::json(sub, a->json);
   opt::fail_on(sub, a->fail_on);
   sub->add_flag("--no-liveness", a->no_liveness, "skip the liveness findings (spurious-enomem, ram-stolen)");
+  sub->add_flag("--separate-states", a->separate_states,
+                "one model state per candidate variant from the first event, instead of one shared by the variants "
+                "it cannot tell apart until a DMA call splits them (slower; the report is the same)");
   opt::cex(sub, a->cex, "DIR/VARIANT-RULE.json: the replay up to the first violation, under the chosen variant; "
                                  "DIR/VARIANT-divergence-KIND.json: up to the divergent call");
   sub->add_option("--vmemmap", a->vmemmap, "struct page array base, to turn page= into pfns");

@@ -219,16 +219,18 @@ std::uint64_t Checker::pool_overlap(int p, Pfn lo, Pfn hi) {
 
 void Checker::drop_pages(std::uint32_t owner, std::uint64_t n) {
   // The runs of one free usually belong to one allocation: remember the last one found.
-  if (owner != dropping_id_ || dropping_ == allocs_.end()) {
-    dropping_ = allocs_.find(owner);
-    dropping_id_ = owner;
-    if (dropping_ == allocs_.end()) return;
+  if (!dropping_.set || owner != dropping_.id) {
+    const auto it = allocs_.find(owner);
+    if (it == allocs_.end()) return;
+    dropping_.it = it;
+    dropping_.id = owner;
+    dropping_.set = true;
   }
-  Alloc& a = dropping_->second;
+  Alloc& a = dropping_.it->second;
   a.live -= std::min<std::uint64_t>(a.live, n);
   if (a.live == 0) {
-    allocs_.erase(dropping_);
-    dropping_ = allocs_.end();
+    allocs_.erase(dropping_.it);
+    dropping_.set = false;
   }
 }
 

@@ -35,9 +35,12 @@ class Checker : public Observer {
     /// "allocation #K", as the script language's `free #K` refers to it. Otherwise (replay)
     /// allocations are numbered in the order they happened and steps are trace lines.
     bool steps_are_ops = false;
+    friend bool operator==(const Options&, const Options&) = default;
   };
   Checker(const Layout& layout, const Geometry& geo, Options opt);
-  Checker(const Checker&) = delete;  // drop_pages keeps an iterator into allocs_
+  /// A copy checks on from the same state (replay's lockstep candidates split:
+  /// traces/replay/lockstep.h); it shares nothing with the original.
+  Checker(const Checker&) = default;
   Checker& operator=(const Checker&) = delete;
 
   /// region-overlap and Xen's input rules (2 MiB alignment, 64 MiB minimum) on the layout.
@@ -135,8 +138,15 @@ class Checker : public Observer {
   std::uint64_t live_in_pool_[2] = {0, 0};
   std::map<Pfn, std::pair<std::uint64_t, unsigned>> dma_allocs_;  // first pfn -> (pages, id)
   std::map<unsigned, Alloc> allocs_;
-  std::map<unsigned, Alloc>::iterator dropping_ = allocs_.end();  // drop_pages' last allocation
-  unsigned dropping_id_ = 0;
+  // drop_pages' last allocation. It points into this object's allocs_: a copy starts without one.
+  struct Dropping {
+    std::map<unsigned, Alloc>::iterator it;
+    unsigned id = 0;
+    bool set = false;
+    Dropping() = default;
+    Dropping(const Dropping&) {}
+    Dropping& operator=(const Dropping&) = delete;
+  } dropping_;
   unsigned next_id_ = 1;
 
   PageList ref_lifo_;  // what page_list would hand out next

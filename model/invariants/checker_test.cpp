@@ -53,6 +53,34 @@ TEST_F(CheckerTest, CleanLifoSequenceHasNoFinding) {
   EXPECT_EQ(rules(), V{});
 }
 
+// Replay's lockstep candidates split by copying their state: the copy checks on from where the
+// original was and shares nothing with it (not the live index's block cache, not the
+// allocation drop_pages last looked at: copied, either would point into the original).
+TEST_F(CheckerTest, ACopyChecksOnFromTheSameStateAndSharesNothing) {
+  alloc(PageSeq::descending(0x4ffff, 4));  // #1
+  free(PageSeq::descending(0x4ffff, 2));   // drop_pages and the block cache now point at #1's
+  Checker copy = c;
+  FreeEvent rest;
+  rest.path = Path::plain;
+  rest.nr_pages = 2;
+  rest.pages = PageSeq::descending(0x4fffd, 2);
+  copy.freed(rest);
+  EXPECT_TRUE(copy.take().empty());
+  EXPECT_EQ(copy.live_pages(), 0u);
+  EXPECT_TRUE(copy.live_allocs().empty());
+  copy.freed(rest);
+  const auto twice = copy.take();
+  ASSERT_EQ(twice.size(), 1u);
+  EXPECT_EQ(twice[0].rule, "double-free");
+  // The original still has #1's last two pages live and gives them back once, cleanly.
+  EXPECT_EQ(c.live_pages(), 2u);
+  ASSERT_EQ(c.live_allocs().size(), 1u);
+  EXPECT_EQ(c.live_allocs().begin()->second.live, 2u);
+  free(PageSeq::descending(0x4fffd, 2));
+  EXPECT_EQ(rules(), V{});
+  EXPECT_TRUE(c.live_allocs().empty());
+}
+
 TEST_F(CheckerTest, GrowthRules) {
   c.growth(kMainPool, 1, Range{0x60000000, 0x67ffffff}, 0);  // in the hole, over RAM
   auto r = rules();

@@ -63,8 +63,8 @@ void LiveIndex::set(Pfn lo, Pfn hi, PageTag tag) {
     Block* blk = const_cast<Block*>(find(b));
     if (!blk) {
       blk = &blocks_[b];
-      cached_ = b;
-      cached_blk_ = blk;
+      cache_.b = b;
+      cache_.blk = blk;
     } else if (blk->runs.empty()) {
       --empty_;
     }
@@ -93,7 +93,7 @@ void LiveIndex::sweep() {
   for (auto it = blocks_.begin(); it != blocks_.end();)
     it = it->second.runs.empty() ? blocks_.erase(it) : std::next(it);
   empty_ = 0;
-  cached_blk_ = nullptr;
+  cache_.blk = nullptr;
 }
 
 std::vector<LiveIndex::Run> LiveIndex::runs() const {

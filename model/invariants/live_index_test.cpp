@@ -79,6 +79,36 @@ TEST(LiveIndex, EqualsAnIclIntervalMapOnRandomHistories) {
   }
 }
 
+// A copy (replay's candidates split) is an index of its own: each goes on with its own history
+// and matches its own reference; neither sees the other's changes through the block cache.
+TEST(LiveIndex, ACopyGoesOnWithItsOwnHistory) {
+  std::mt19937_64 rnd(12);
+  auto step = [&](LiveIndex& idx, Ref& ref) {
+    const Pfn lo = rnd() % 200, hi = lo + rnd() % 20;
+    if (rnd() % 3 == 0) {
+      idx.erase(lo, hi);
+      ref.erase(Ref::interval_type::closed(lo, hi));
+    } else {
+      const PageTag tag{static_cast<std::uint32_t>(1 + rnd() % 3), PageState::live_plain};
+      idx.set(lo, hi, tag);
+      ref.set({Ref::interval_type::closed(lo, hi), RefTag{tag}});
+    }
+  };
+  for (int history = 0; history < 50; ++history) {
+    LiveIndex a;
+    Ref ra;
+    for (int i = 0; i < 100; ++i) step(a, ra);
+    LiveIndex b = a;
+    Ref rb = ra;
+    for (int i = 0; i < 100; ++i) {
+      step(a, ra);
+      step(b, rb);
+      ASSERT_TRUE(same(a.runs(), ref_runs(ra))) << "history " << history << " step " << i;
+      ASSERT_TRUE(same(b.runs(), ref_runs(rb))) << "history " << history << " step " << i;
+    }
+  }
+}
+
 TEST(LiveIndex, OneAllocationsContiguousPagesAreOneRunPerBlock) {
   static_assert(LiveIndex::kBlockPages >= 16);
   LiveIndex idx;

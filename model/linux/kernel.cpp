@@ -9,7 +9,7 @@ namespace unpop {
 using AddrInterval = boost::icl::interval_set<Addr>::interval_type;
 
 Kernel::Kernel(const Layout& layout, const Geometry& geo, Mutant mutant, Observer* obs)
-    : layout_(layout), geo_(geo), mutant_(mutant), obs_(obs ? obs : &null_obs_), ram_(layout, geo) {
+    : layout_(layout), geo_(geo), mutant_(mutant), obs_(obs), ram_(layout, geo) {
   iomem_ = tree_.make_root("PCI mem", iomem_resource_span(layout_));
   pluggable_ = pluggable_range(layout_, geo_);
   // Top level of /proc/iomem at boot: System RAM, no-map reserved memory, device MMIO.

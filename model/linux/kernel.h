@@ -47,6 +47,10 @@ struct GrowResult {
 class Kernel {
  public:
   Kernel(const Layout& layout, const Geometry& geo, Mutant mutant, Observer* obs);
+  /// A copy (replay's lockstep candidates split: traces/replay/lockstep.h) reports to the same
+  /// observer, or to a silent one of its own if the original had none.
+  Kernel(const Kernel&) = default;
+  Kernel& operator=(const Kernel&) = delete;
 
   /// arch_xen_unpopulated_init() of arch/arm/xen/enlighten.c: xen_resource from the extended
   /// regions, "Unavailable space" holes between them. Sets target on success.
@@ -95,8 +99,20 @@ class Kernel {
   Layout layout_;
   Geometry geo_;
   Mutant mutant_;
-  Observer null_obs_;
-  Observer* obs_;
+  // The caller's observer, or a silent one of this object's own (which a copy does not share).
+  class ObsSlot {
+   public:
+    explicit ObsSlot(Observer* o) : p_(o ? o : &silent_) {}
+    ObsSlot(const ObsSlot& o) : p_(o.p_ == &o.silent_ ? &silent_ : o.p_) {}
+    ObsSlot& operator=(const ObsSlot&) = delete;
+    Observer& operator*() const { return *p_; }
+    Observer* operator->() const { return p_; }
+
+   private:
+    Observer silent_;
+    Observer* p_;
+  };
+  ObsSlot obs_;
   ResourceTree tree_;
   ResId iomem_ = kNoRes;
   ResId xen_res_ = kNoRes;

@@ -25,14 +25,14 @@ void AnonPages::change(int path, std::int64_t delta) {
 void AnonPages::close_stretch(bool at_end) {
   if (stretches_++ < kMaxStretches) {
     const Where at = cur_.where();
-    out_.unchecked(fmt::format(
+    out_->unchecked(fmt::format(
         "{}:{}-{}: {} calls without page events (anonymous pages, {} live at the {}): not-in-pool, double-alloc, "
         "unknown-free, double-free, mixed-free, not-contiguous and ram/device overlap of those pages not checked; "
         "counts and totals checked",
         stretch_file_, stretch_start_, at_end ? std::string("end") : std::to_string(at.line), stretch_calls_,
         at_end ? live() : 0, at_end ? "end" : "close"));
   } else if (stretches_ == kMaxStretches + 1) {
-    out_.unchecked("... more stretches of anonymous pages (not listed)");
+    out_->unchecked("... more stretches of anonymous pages (not listed)");
   }
 }
 

@@ -17,7 +17,10 @@ namespace unpop::replay {
 
 class AnonPages {
  public:
-  AnonPages(const Cursor& cursor, Collector& out) : cur_(cursor), out_(out) {}
+  AnonPages(const Cursor& cursor, Collector& out) : cur_(cursor), out_(&out) {}
+  AnonPages(const AnonPages&) = default;  // a copy reports to the Collector rebind() gives
+  AnonPages& operator=(const AnonPages&) = delete;
+  void rebind(Collector& out) { out_ = &out; }
 
   std::uint64_t live() const { return live_[0] + live_[1]; }
   std::uint64_t live(int path) const { return live_[path]; }  // 0 plain, 1 DMA
@@ -33,7 +36,7 @@ class AnonPages {
 
  private:
   const Cursor& cur_;
-  Collector& out_;
+  Collector* out_;
   std::uint64_t live_[2] = {0, 0};  // handed out without page events, still live (plain, dma)
   std::uint64_t uncertain_ = 0;     // known pages given back without page events (which: unknown)
   std::uint64_t stretch_start_ = 0;

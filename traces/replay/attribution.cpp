@@ -84,14 +84,19 @@ struct Attributor::Task {
 Attributor::Attributor(const Geometry& geo, Cursor& cursor, CallSink& sink) : geo_(geo), cur_(cursor), sink_(sink) {}
 Attributor::~Attributor() = default;
 
+// (Tasks are never dropped: the last one found stays valid, and consecutive events are mostly
+// one task's.)
 Attributor::Task& Attributor::task(const Event& e) {
+  if (last_task_ && last_pid_ == e.rec->pid) return *last_task_;
   auto it = tasks_.find(e.rec->pid);
   if (it == tasks_.end()) {
     auto t = std::make_unique<Task>();
     t->owner = fmt::format("{}-{}", e.rec->comm, e.rec->pid);
     it = tasks_.emplace(e.rec->pid, std::move(t)).first;
   }
-  return *it->second;
+  last_pid_ = e.rec->pid;
+  last_task_ = it->second.get();
+  return *last_task_;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -62,7 +62,9 @@ class Attributor {
   Geometry geo_;
   Cursor& cur_;
   CallSink& sink_;
-  std::unordered_map<std::int64_t, std::unique_ptr<Task>> tasks_;
+  std::unordered_map<std::int64_t, std::unique_ptr<Task>> tasks_;  // never erased
+  std::int64_t last_pid_ = 0;
+  Task* last_task_ = nullptr;  // task() found it last
   std::vector<Task*> busy_;  // tasks that may have pages waiting (usually zero to two)
 };
 

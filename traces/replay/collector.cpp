@@ -32,7 +32,7 @@ const char* to_string(Verdict v) {
 }
 
 Collector::Collector(const Options& opt, const Cursor& cursor, const ContextRing& ring, Counterexample* cex)
-    : opt_(opt), cur_(cursor), ring_(ring), cex_(cex) {}
+    : opt_(&opt), cur_(cursor), ring_(ring), cex_(cex) {}
 
 void Collector::warn(std::string kind, const Where& at, std::string message) {
   // The first few of each kind are listed, the rest counted (a lost marker early in a long
@@ -87,7 +87,7 @@ void Collector::collect(Checker* checker, const Doubts& doubts) {
     rep.finding = std::move(f);
     if (res_.violations.empty() && cex_) cex_->first_violation();
     if (res_.violations.size() < kMaxReported) res_.violations.push_back(std::move(rep));
-    if (!opt_.all) stop_ = true;
+    if (!opt_->all) stop_ = true;
   }
 }
 
@@ -101,7 +101,7 @@ void Collector::diverge(std::string kind, std::string model, std::string kernel,
   if (res_.divergence) return;
   if (cex_) cex_->first_divergence();
   Divergence d;
-  d.variant = opt_.variant;
+  d.variant = opt_->variant;
   d.kind = std::move(kind);
   d.at = at;
   d.model = std::move(model);

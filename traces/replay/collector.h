@@ -34,6 +34,14 @@ class Collector {
  public:
   /// `cex` (may be null) learns where the first violation is.
   Collector(const Options& opt, const Cursor& cursor, const ContextRing& ring, Counterexample* cex);
+  /// A copy (a lockstep candidate split off: lockstep.h) reports with its own options and
+  /// counterexample, given by rebind(); cursor and ring are the trace's, shared.
+  Collector(const Collector&) = default;
+  Collector& operator=(const Collector&) = delete;
+  void rebind(const Options& opt, Counterexample* cex) {
+    opt_ = &opt;
+    cex_ = cex;
+  }
 
   void warn(std::string kind, const Where& at, std::string message);
   void unchecked(std::string note);
@@ -61,7 +69,7 @@ class Collector {
   const Result& result() const { return res_; }
 
  private:
-  const Options& opt_;
+  const Options* opt_;
   const Cursor& cur_;
   const ContextRing& ring_;
   Counterexample* cex_;

@@ -21,7 +21,7 @@ void ContextRing::enter_file(const std::string& file) {
 
 void ContextRing::remember(const traces::Record& r, Ev kind, Pfn lo, Pfn hi) {
   Entry& e = ring_[next_];
-  next_ = (next_ + 1) % ring_.size();
+  if (++next_ == ring_.size()) next_ = 0;  // (not %: a division per event)
   ++count_;
   e.file = file_idx_;
   e.line = r.line;

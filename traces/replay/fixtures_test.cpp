@@ -83,12 +83,21 @@ std::vector<fs::path> fixtures() {
 
 class Fixture : public ::testing::TestWithParam<fs::path> {};
 
+// Candidates sharing one state until a DMA call splits them (traces/replay/lockstep.h) report
+// exactly what one state per variant reports: the whole JSON, byte for byte.
+void expect_same_separately(const std::string& args, const CliRun& shared) {
+  const CliRun sep = run(std::string(UNPOP_CLI) + " replay --separate-states " + args);
+  EXPECT_EQ(sep.exit, shared.exit) << args;
+  EXPECT_EQ(sep.out, shared.out) << args;
+}
+
 TEST_P(Fixture, MatchesItsHeader) {
   const fs::path p = GetParam();
   Expect e = read_expect(p);
   std::string rel = fs::relative(p, kDir).string();
   CliRun r = run(std::string(UNPOP_CLI) + " replay --json " + e.args + " " + rel);
   SCOPED_TRACE(rel + "\n" + r.out);
+  expect_same_separately("--json " + e.args + " " + rel, r);
   EXPECT_EQ(r.exit, e.exit);
   auto j = nlohmann::json::parse(r.out);
   for (const char* k : {"verdict", "events", "violations", "warnings", "unchecked", "findings", "other_events"})
@@ -294,9 +303,10 @@ TEST(Recorded, CapturesReplay) {
     if (name == "RECORDING.txt") continue;
     const auto has = [&](const char* s) { return name.find(s) != std::string::npos; };
     const int want = has("double_free") || has("unknown_free") ? 1 : has("lost") || has("enomem") ? 0 : 3;
-    CliRun r = run(std::string(UNPOP_CLI) + " replay --json --iomem fixtures/recorded_guest_iomem.txt " +
-                   e.path().string());
+    const std::string args = "--json --iomem fixtures/recorded_guest_iomem.txt " + e.path().string();
+    CliRun r = run(std::string(UNPOP_CLI) + " replay " + args);
     EXPECT_EQ(r.exit, want) << name << "\n" << r.out;
+    expect_same_separately(args, r);
     if (want == 3 && r.exit == 3) {
       auto j = nlohmann::json::parse(r.out);
       EXPECT_EQ(j["divergence"]["kind"], "growth-placement") << name;
@@ -320,10 +330,12 @@ TEST(ReplayFuzzRegressions, CliPrintsValidJson) {
     if (bytes.empty()) continue;
     const fs::path trace = fs::temp_directory_path() / ("unpop_fuzz_regression_" + e.path().filename().string());
     std::ofstream(trace, std::ios::binary) << bytes.substr(1);
-    CliRun r = run(std::string(UNPOP_CLI) + " replay --json --all --drained --preset qemu-virt-dom0 --variant " +
-                   kVariants[(static_cast<unsigned char>(bytes[0]) & 0x7f) % 6] + " " + trace.string());
-    fs::remove(trace);
+    const std::string args = std::string("--json --all --drained --preset qemu-virt-dom0 --variant ") +
+                             kVariants[(static_cast<unsigned char>(bytes[0]) & 0x7f) % 6] + " " + trace.string();
+    CliRun r = run(std::string(UNPOP_CLI) + " replay " + args);
     SCOPED_TRACE(e.path().filename().string() + "\n" + r.out);
+    expect_same_separately(args, r);
+    fs::remove(trace);
     EXPECT_TRUE(r.exit == 0 || r.exit == 1 || r.exit == 2 || r.exit == 3);
     nlohmann::json j;
     ASSERT_NO_THROW(j = nlohmann::json::parse(r.out));

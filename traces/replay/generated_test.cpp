@@ -25,6 +25,7 @@
 #include "model/model.h"
 #include "model/variants/registry.h"
 #include "traces/replay/replay.h"
+#include "traces/replay/report.h"
 
 namespace unpop::replay {
 namespace {
@@ -198,12 +199,13 @@ Generated generate() {
   return g;
 }
 
-Result replay_text(const Generated& g, bool automatic = false) {
+Result replay_text(const Generated& g, bool automatic = false, bool share_states = true) {
   Layout l = load_preset(g.target.preset);
   Geometry geo;
   Geometry::make(l.arch, 4096, geo);
   Options o;
   o.variant = automatic ? std::string(kAutoVariant) : g.target.variant;
+  o.share_states = share_states;
   Replayer rep(l, geo, o);
   return replay::replay_text("gen.txt", g.text, rep);
 }
@@ -267,6 +269,15 @@ RC_GTEST_PROP(GeneratedTraces, OneMovedPageIsCaught, ()) {
   // A page the list cannot hand out is a page-choice divergence, or a violation (double-alloc,
   // not-in-pool, a free of a page never handed out) where it breaks a rule.
   RC_ASSERT(r.verdict == Verdict::violation || r.verdict == Verdict::divergent);
+}
+
+// Under auto, candidates sharing one state (lockstep.h) report what one state per variant
+// reports, on valid runs and on runs with one page moved (violations, divergences, drop-outs).
+RC_GTEST_PROP(GeneratedTraces, SharedStatesReportAsSeparateOnes, ()) {
+  Generated g = generate();
+  if (*rc::gen::arbitrary<bool>()) move_one_page(g.text, *rc::gen::arbitrary<std::size_t>());
+  const auto shared = to_json(replay_text(g, true, true)), separate = to_json(replay_text(g, true, false));
+  if (shared != separate) RC_FAIL("shared:\n" + shared.dump(1) + "\nseparate:\n" + separate.dump(1) + "\n" + g.text);
 }
 
 RC_GTEST_PROP(GeneratedTraces, OneMovedGrowthIsCaught, ()) {

@@ -17,11 +17,66 @@ std::vector<std::string> auto_candidates(const Layout& layout) {
   return out;
 }
 
-Candidate::Candidate(const Layout& layout, const Geometry& geo, Options o, Cursor& cursor, const ContextRing& ring)
-    : opt(std::move(o)),
+namespace {
+StateTraits traits_of(const Member& m) { return StateTraits::of(variant_info(m.name)); }
+}  // namespace
+
+Candidate::Candidate(const Layout& layout, const Geometry& geo, Options o, std::vector<Member> m, Cursor& cursor,
+                     const ContextRing& ring)
+    : opt((o.variant = m.front().name, std::move(o))),
       cex(opt.build_cex),
       out(opt, cursor, ring, opt.build_cex ? &cex : nullptr),
-      state(layout, geo, opt, cursor, out, cex) {}
+      state(layout, geo, opt, cursor, out, cex) {
+  stand_for(std::move(m));
+}
+
+Candidate::Candidate(const Candidate& o, std::vector<Member> m)
+    : opt(o.opt), cex(o.cex), out(o.out), state(o.state), live(o.live) {
+  opt.variant = m.front().name;
+  out.rebind(opt, opt.build_cex ? &cex : nullptr);
+  state.rebind(opt, out, cex);
+  stand_for(std::move(m));
+}
+
+// The state reads the first member's traits; the DMA ones are shared only if every member has them.
+void Candidate::stand_for(std::vector<Member> m) {
+  members = std::move(m);
+  const StateTraits first = traits_of(members.front());
+  bool shared = true;
+  own_dma_pool = false;
+  for (const Member& x : members) {
+    const StateTraits t = traits_of(x);
+    shared = shared && t.dma == first.dma;
+    own_dma_pool = own_dma_pool || t.dma.source == DmaSource::own_genpool;
+  }
+  state.set_dma_traits(first.dma, shared);
+}
+
+std::string Candidate::label() const {
+  std::string s;
+  for (const Member& m : members) s += (s.empty() ? "" : "+") + m.name;
+  return s;
+}
+
+std::vector<std::unique_ptr<Candidate>> make_candidates(const Layout& layout, const Geometry& geo, const Options& opt,
+                                                        const std::vector<std::string>& names, Cursor& cursor,
+                                                        const ContextRing& ring) {
+  std::vector<std::vector<Member>> groups;
+  std::vector<StateTraits::Common> keys;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const StateTraits::Common key = StateTraits::of(variant_info(names[i])).common;
+    std::size_t g = 0;
+    while (g < keys.size() && !(opt.share_states && keys[g] == key)) ++g;
+    if (g == keys.size()) {
+      keys.push_back(key);
+      groups.emplace_back();
+    }
+    groups[g].push_back(Member{i, names[i]});
+  }
+  std::vector<std::unique_ptr<Candidate>> out;
+  for (auto& g : groups) out.push_back(std::make_unique<Candidate>(layout, geo, opt, std::move(g), cursor, ring));
+  return out;
+}
 
 std::size_t FanOut::live() const {
   return static_cast<std::size_t>(std::count_if(c_.begin(), c_.end(), [](const auto& c) { return c->live; }));
@@ -46,14 +101,36 @@ void FanOut::prune() {
     if ((*it)->live && (*it)->out.diverged() && live() > 1) (*it)->live = false;
 }
 
+void FanOut::split_for_dma() {
+  for (std::size_t i = 0; i < c_.size(); ++i) {
+    Candidate& c = *c_[i];
+    if (!c.live || c.members.size() == 1) continue;
+    // Members by DMA traits, in order: the first kind stays in c, each other kind gets a copy.
+    std::vector<std::pair<StateTraits::Dma, std::vector<Member>>> kinds;
+    for (const Member& m : c.members) {
+      const StateTraits::Dma d = traits_of(m).dma;
+      auto k = std::find_if(kinds.begin(), kinds.end(), [&](const auto& x) { return x.first == d; });
+      if (k == kinds.end()) kinds.push_back({d, {m}});
+      else k->second.push_back(m);
+    }
+    if (kinds.size() == 1) continue;
+    for (std::size_t k = 1; k < kinds.size(); ++k)
+      c_.push_back(std::make_unique<Candidate>(c, std::move(kinds[k].second)));
+    c_[i]->stand_for(std::move(kinds[0].second));  // (c_ may have moved its pointers, not the candidates)
+  }
+  std::stable_sort(c_.begin(), c_.end(), [](const auto& a, const auto& b) { return a->members.front().rank < b->members.front().rank; });
+}
+
 // Every call goes to each live candidate with its own copy of the pages (a state may move them).
 void FanOut::growth(const GrowthCall& g) {
+  if (g.pool == kDmaPool) split_for_dma();
   for (auto& c : c_)
     if (c->live) c->state.growth(g);
 }
 
 // (the last live candidate takes the call itself: with one candidate nothing is copied)
 void FanOut::alloc(AllocCall&& call) {
+  if (call.path == Path::dma) split_for_dma();
   Candidate* last = last_live();
   for (auto& c : c_)
     if (c->live && c.get() != last) c->state.alloc(AllocCall(call));
@@ -61,6 +138,7 @@ void FanOut::alloc(AllocCall&& call) {
 }
 
 void FanOut::free(FreeCall&& call) {
+  if (call.path == Path::dma) split_for_dma();
   Candidate* last = last_live();
   for (auto& c : c_)
     if (c->live && c.get() != last) c->state.free(FreeCall(call));
@@ -99,7 +177,7 @@ Pfn FanOut::page_pfn(const Event& e, bool alloc) {
       c->live = false;
       first.out.unchecked(fmt::format("variant {}: dropped, it derives another struct page base (give --vmemmap to "
                                       "compare it)",
-                                      c->opt.variant));
+                                      c->label()));
     }
   return pfn;
 }
@@ -116,7 +194,7 @@ void FanOut::pool_extent_unknown() {
 // A DMA pool of its own in any candidate: growths wait for their task's next summary (for the
 // others that only files the growth a little later, at its own event).
 bool FanOut::pool_from_next_summary() const {
-  return std::any_of(c_.begin(), c_.end(), [](const auto& c) { return c->live && c->state.pool_from_next_summary(); });
+  return std::any_of(c_.begin(), c_.end(), [](const auto& c) { return c->live && c->own_dma_pool; });
 }
 
 }  // namespace unpop::replay

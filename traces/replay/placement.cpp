@@ -8,13 +8,13 @@
 namespace unpop::replay {
 
 Placement::Placement(const Layout& layout, const Geometry& geo)
-    : geo_(geo), kernel_(layout, geo, Mutant::none, &quiet_) {}
+    : geo_(geo), kernel_(layout, geo, Mutant::none, nullptr) {}
 
-std::unique_ptr<Placement> Placement::make(const Layout& layout, const Geometry& geo, Target target) {
-  if (target == Target::none) return nullptr;
-  std::unique_ptr<Placement> p(new Placement(layout, geo));
-  const int ret = target == Target::xen_resource ? p->kernel_.arm_init() : p->kernel_.iomem_init();
-  if (ret != 0 || !p->kernel_.has_target()) return nullptr;
+std::optional<Placement> Placement::make(const Layout& layout, const Geometry& geo, Target target) {
+  if (target == Target::none) return std::nullopt;
+  Placement p(layout, geo);
+  const int ret = target == Target::xen_resource ? p.kernel_.arm_init() : p.kernel_.iomem_init();
+  if (ret != 0 || !p.kernel_.has_target()) return std::nullopt;
   return p;
 }
 

@@ -21,7 +21,7 @@ class Placement {
  public:
   /// nullopt: the model cannot build the target from this layout (its init fails); the caller
   /// says growths are unchecked.
-  static std::unique_ptr<Placement> make(const Layout& layout, const Geometry& geo, Target target);
+  static std::optional<Placement> make(const Layout& layout, const Geometry& geo, Target target);
 
   struct Mismatch {
     std::string kind;  // growth-placement, growth-size
@@ -37,9 +37,8 @@ class Placement {
   Placement(const Layout& layout, const Geometry& geo);
   std::uint64_t round_up(std::uint64_t nr) const;
 
-  Observer quiet_;  // the model's own observer calls are not the trace's
   Geometry geo_;
-  Kernel kernel_;
+  Kernel kernel_;  // with no observer: the model's own observer calls are not the trace's
   int growths_ = 0;  // growths predicted so far
 };
 

@@ -9,15 +9,30 @@ namespace unpop::replay {
 namespace {
 
 struct PlacementRig {
-  PlacementRig() {
-    layout = load_preset("qemu-virt-dom0");  // regions 0x40400000-0x5fffffff, 0x80000000-0xbfffffff
-    Geometry::make(layout.arch, 4096, geo);
-    p = Placement::make(layout, geo, Target::xen_resource);
+  static Geometry geo4k(const Layout& l) {
+    Geometry g;
+    Geometry::make(l.arch, 4096, g);
+    return g;
   }
-  Layout layout;
-  Geometry geo;
-  std::unique_ptr<Placement> p;
+  Layout layout = load_preset("qemu-virt-dom0");  // regions 0x40400000-0x5fffffff, 0x80000000-0xbfffffff
+  Geometry geo = geo4k(layout);
+  std::optional<Placement> p = Placement::make(layout, geo, Target::xen_resource);
 };
+
+// A copy (lockstep candidates splitting) owns its resource tree: growths of one do not move the
+// other's predictions.
+TEST(ReplayPlacement, ACopyPredictsOnItsOwn) {
+  PlacementRig rig;
+  ASSERT_TRUE(rig.p);
+  EXPECT_FALSE(rig.p->grown(1, Range{0x48000000, 0x4fffffff}, kMainPool));
+  Placement copy = *rig.p;
+  EXPECT_FALSE(copy.grown(32769, Range{0x50000000, 0x5fffffff}, kMainPool));
+  EXPECT_FALSE(copy.grown(0, Range{0x80000000, 0x87ffffff}, kMainPool));
+  EXPECT_EQ(copy.growths(), 3);
+  EXPECT_EQ(rig.p->growths(), 1);
+  EXPECT_FALSE(rig.p->grown(32769, Range{0x50000000, 0x5fffffff}, kMainPool));  // still the original's room
+  EXPECT_TRUE(rig.p->grown(1, Range{0x88000000, 0x8fffffff}, kMainPool));        // 0x80000000 is free here
+}
 
 TEST(ReplayPlacement, FollowsTheKernelsGrowthsInOrder) {
   PlacementRig rig;

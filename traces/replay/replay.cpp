@@ -34,11 +34,7 @@ struct Replayer::Stages {
     const std::vector<std::string> names =
         opt.variant == kAutoVariant ? auto_candidates(layout) : parse_variants(opt.variant);
     choosing = opt.variant == kAutoVariant || names.size() > 1;
-    for (const auto& name : names) {
-      Options co = opt;
-      co.variant = name;
-      cands.push_back(std::make_unique<Candidate>(layout, geo, std::move(co), cursor, ring));
-    }
+    cands = make_candidates(layout, geo, opt, names, cursor, ring);
   }
 
   Options opt;
@@ -54,6 +50,7 @@ struct Replayer::Stages {
   bool finished = false;
   Result final;              // after finish(): the chosen candidate's report, with the choice
   Candidate* chosen = nullptr;
+  std::string chosen_name;   // the variant chosen (a member of *chosen)
 
   template <class F>
   void each(F f) {
@@ -169,21 +166,37 @@ void Replayer::finish() {
 
 // The chosen candidate: the first in registration order with no divergence, else the one that
 // went furthest (the last one still live). docs/replay.md, "Which variant".
+// A candidate standing for several variants reports for each of them: its divergence (if any)
+// is each one's, under its own name.
 void Replayer::Stages::choose() {
+  std::vector<std::pair<const Member*, Candidate*>> members;  // in the order of choice
   for (auto& c : cands)
-    if (c->live && !c->out.diverged()) {
-      chosen = c.get();
+    for (const Member& m : c->members) members.emplace_back(&m, c.get());
+  std::sort(members.begin(), members.end(), [](const auto& a, const auto& b) { return a.first->rank < b.first->rank; });
+  const auto fits = [](const Candidate* c) { return c->live && !c->out.diverged(); };
+  for (const auto& [m, c] : members)
+    if (fits(c)) {
+      chosen = c;
+      chosen_name = m->name;
       break;
     }
-  if (!chosen) chosen = &fan.first_live();
+  if (!chosen) {
+    chosen = &fan.first_live();
+    chosen_name = chosen->members.front().name;
+  }
   final = chosen->out.result();
+  if (final.divergence) final.divergence->variant = chosen_name;
   if (!choosing) return;
   VariantChoice v;
   v.asked = opt.variant;
-  v.chosen = chosen->opt.variant;
-  for (auto& c : cands) {
-    if (c->live && !c->out.diverged()) v.fits.push_back(c->opt.variant);
-    else if (c.get() != chosen && c->out.result().divergence) v.dropped.push_back(*c->out.result().divergence);
+  v.chosen = chosen_name;
+  for (const auto& [m, c] : members) {
+    if (fits(c)) {
+      v.fits.push_back(m->name);
+    } else if ((c != chosen || m->name != chosen_name) && c->out.result().divergence) {
+      v.dropped.push_back(*c->out.result().divergence);
+      v.dropped.back().variant = m->name;
+    }
   }
   v.why = v.fits.empty() ? "no candidate fits the trace: the report is the one that went furthest"
           : v.fits.size() == 1 ? "the only candidate that fits the trace"
@@ -193,7 +206,8 @@ void Replayer::Stages::choose() {
 }
 
 Case Replayer::counterexample() const {
-  const Candidate& c = s_->chosen ? *s_->chosen : s_->fan.first_live();
+  if (s_->chosen) return s_->chosen->cex.build(s_->final, s_->chosen->state.layout(), s_->geo, s_->chosen_name, s_->opt.preset);
+  const Candidate& c = s_->fan.first_live();
   return c.cex.build(c.out.result(), c.state.layout(), s_->geo, c.opt.variant, s_->opt.preset);
 }
 

@@ -15,26 +15,58 @@ ModelState::ModelState(Layout layout, const Geometry& geo, const Options& opt, C
                        Counterexample& cex)
     : layout_(std::move(layout)),
       geo_(geo),
-      opt_(opt),
-      info_(&variant_info(opt.variant)),
-      lifo_(info_->traits.pool == PoolKind::lifo_list),
+      opt_(&opt),
+      traits_(StateTraits::of(variant_info(opt.variant))),
+      lifo_(traits_.common.pool == PoolKind::lifo_list),
       cur_(cursor),
-      out_(out),
-      cex_(cex),
+      out_(&out),
+      cex_(&cex),
       struct_pages_(opt.vmemmap, opt.struct_page_size, lifo_),
       anon_(cursor, out) {}
 
 ModelState::~ModelState() = default;
 
 void ModelState::collect() {
-  out_.collect(checker_.get(), Doubts{order_unknown_, pool_unknown_, anon_.uncertain() > 0});
+  out_->collect(checker_ ? &*checker_ : nullptr, Doubts{order_unknown_, pool_unknown_, anon_.uncertain() > 0});
 }
 
 void ModelState::warn(std::string kind, const Where& at, std::string message) {
-  out_.warn(std::move(kind), at, std::move(message));
+  out_->warn(std::move(kind), at, std::move(message));
 }
 
-bool ModelState::pool_from_next_summary() const { return info_->traits.dma == DmaSource::own_genpool; }
+bool ModelState::pool_from_next_summary() const { return dma().source == DmaSource::own_genpool; }
+
+StateTraits StateTraits::of(const VariantInfo& v) {
+  StateTraits t;
+  t.common.pool = v.traits.pool;
+  t.common.target = v.traits.target;
+  t.common.growth_from_tree = v.traits.growth_from_tree;
+  t.common.dma_shares_pool = dma_shares_pool(v);
+  t.common.checker = checker_options(v.name);
+  t.dma.source = v.traits.dma;
+  t.dma.cma_fallback = v.traits.cma_fallback;
+  return t;
+}
+
+void ModelState::rebind(const Options& opt, Collector& out, Counterexample& cex) {
+  opt_ = &opt;
+  out_ = &out;
+  cex_ = &cex;
+  anon_.rebind(out);
+}
+
+void ModelState::set_dma_traits(const StateTraits::Dma& dma, bool shared) {
+  traits_.dma = dma;
+  dma_shared_ = shared;
+}
+
+const StateTraits::Dma& ModelState::dma() const {
+  // lockstep.h splits a candidate whose variants differ here before any call of the DMA path or
+  // pool reaches it: a read on another call is a bug of the lockstep, not of the trace.
+  if (!dma_shared_)
+    throw std::logic_error("replay: a DMA trait read on a call the lockstep did not split the candidate for");
+  return traits_.dma;
+}
 
 // ---------------------------------------------------------------------------------------------
 // The checker, regions and init
@@ -45,12 +77,12 @@ void ModelState::ensure_checker() {
   std::sort(trace_holes_.begin(), trace_holes_.end());
   const Where at = cur_.where();
   if (!trace_regions_.empty()) compare_regions(at);
-  Checker::Options o = checker_options(opt_.variant);
-  o.liveness = opt_.liveness;
-  checker_ = std::make_unique<Checker>(layout_, geo_, o);
+  Checker::Options o = traits_.common.checker;
+  o.liveness = opt_->liveness;
+  checker_.emplace(layout_, geo_, o);
   checker_->set_step(cur_.rec ? cur_.rec->line : 0);
-  for (auto& f : checker_->layout_findings()) out_.hold(std::move(f));
-  if (uses_iomem_target(*info_, layout_)) {
+  for (auto& f : checker_->layout_findings()) out_->hold(std::move(f));
+  if (traits_.common.target == GrowthTarget::iomem || layout_.arch == Arch::x86_64) {  // uses_iomem_target()
     for (const auto& x : layout_.extra_mem) {
       checker_->seeded(kMainPool, x.range);
       main_pool_pages_ += geo_.pfn(x.range.end) - geo_.pfn(x.range.start) + 1;
@@ -65,7 +97,7 @@ void ModelState::compare_regions(const Where& at) {
   if (layout_.ext_regions.empty()) {
     layout_.ext_regions = trace_regions_;
     layout_.hypervisor_node = true;
-    out_.warn("regions-from-trace", at,
+    out_->warn("regions-from-trace", at,
               fmt::format("the layout has no extended regions: using the {} xen_unpop_region kind=ext events",
                           trace_regions_.size()));
     return;
@@ -77,7 +109,7 @@ void ModelState::compare_regions(const Where& at) {
     f.rule = "region-mismatch";
     f.message = std::move(message);
     f.ranges = {{r, name}};
-    out_.hold(std::move(f));
+    out_->hold(std::move(f));
   };
   for (const auto& r : trace_regions_)
     if (!std::binary_search(dt.begin(), dt.end(), r))
@@ -94,7 +126,7 @@ void ModelState::compare_regions(const Where& at) {
 }
 
 void ModelState::infer_target(const Where& at) {
-  Target t = !layout_.ext_regions.empty() && info_->traits.target != GrowthTarget::iomem ? Target::xen_resource
+  Target t = !layout_.ext_regions.empty() && traits_.common.target != GrowthTarget::iomem ? Target::xen_resource
                                                                                        : Target::iomem;
   std::vector<Range> regs = layout_.ext_regions, gaps;
   std::sort(regs.begin(), regs.end());
@@ -102,17 +134,17 @@ void ModelState::infer_target(const Where& at) {
     if (regs[i - 1].end + 1 < regs[i].start) gaps.push_back({regs[i - 1].end + 1, regs[i].start - 1});
   checker_->target_built(t, std::nullopt, gaps, 0);
   start_placement(t);
-  out_.warn("inferred-target", at,
+  out_->warn("inferred-target", at,
             fmt::format("no xen_unpop_init event before the first allocator event: target {} inferred from the "
                         "layout ({})",
                         to_string(t), t == Target::xen_resource ? "it has extended regions" : "no extended regions"));
-  out_.unchecked("region-mismatch: no xen_unpop_init/xen_unpop_region events, the regions Linux built are unknown");
+  out_->unchecked("region-mismatch: no xen_unpop_init/xen_unpop_region events, the regions Linux built are unknown");
 }
 
 void ModelState::region(const Event& e) {
   const RegionFields f = e.region();
   if (checker_) {
-    out_.warn("late-region", e.where(), "xen_unpop_region after the allocator's first event: ignored");
+    out_->warn("late-region", e.where(), "xen_unpop_region after the allocator's first event: ignored");
     return;
   }
   (f.ext ? trace_regions_ : trace_holes_).push_back(f.range);
@@ -123,7 +155,7 @@ void ModelState::init(const Event& e) {
   const bool first = !checker_;
   saw_init_ = true;
   ensure_checker();
-  if (!first) out_.warn("late-init", e.where(), "xen_unpop_init after allocator events");
+  if (!first) out_->warn("late-init", e.where(), "xen_unpop_init after allocator events");
   std::optional<Range> span;
   if (f.ret == 0 && f.target != Target::none) span = Range{f.start, f.end};
   // Holes are only meaningful when Linux built xen_resource from regions.
@@ -131,7 +163,7 @@ void ModelState::init(const Event& e) {
                          static_cast<int>(f.ret));
   if (f.ret == 0) start_placement(f.target);
   if (f.target == Target::xen_resource && trace_regions_.empty() && layout_.ext_regions.empty())
-    out_.unchecked("outside-ext-region: target xen_resource but neither the layout nor the trace gives the regions");
+    out_->unchecked("outside-ext-region: target xen_resource but neither the layout nor the trace gives the regions");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -141,20 +173,20 @@ void ModelState::init(const Event& e) {
 // model's kernel, built from the same layout and target, predicts each one.
 void ModelState::start_placement(Target t) {
   placement_.reset();
-  if (!info_->traits.growth_from_tree) {
-    out_.unchecked(fmt::format("growth placement: {} chooses its growth windows from its own state", info_->name));
+  if (!traits_.common.growth_from_tree) {
+    out_->unchecked("growth placement: the variant chooses its growth windows from its own state");
     return;
   }
-  placement_ = Placement::make(layout_, geo_, t);
+  if (auto p = Placement::make(layout_, geo_, t)) placement_.emplace(*p);
   if (!placement_)
-    out_.unchecked(fmt::format("growth placement: the model cannot build {} from this layout", to_string(t)));
+    out_->unchecked(fmt::format("growth placement: the model cannot build {} from this layout", to_string(t)));
 }
 
 void ModelState::check_placement(const GrowthCall& g) {
   if (!placement_) return;
   if (g.ret == 0 && !g.range) {  // a growth of unknown range: the model's tree cannot follow
     placement_.reset();
-    out_.unchecked("growth placement: a growth of unknown range");
+    out_->unchecked("growth placement: a growth of unknown range");
     return;
   }
   const bool first = placement_->growths() == 0;
@@ -167,13 +199,13 @@ void ModelState::check_placement(const GrowthCall& g) {
   if (first)
     message += " -- this is the trace's first growth: check the layout (--dtb/--iomem/--preset) before "
                "suspecting the kernel";
-  out_.diverge(m->kind, m->model, m->kernel, std::move(message), where);
+  out_->diverge(m->kind, m->model, m->kernel, std::move(message), where);
 }
 
 // Where the variant gets DMA pages from. Upstream's grant-table DMA path is CMA RAM
 // (dma_alloc_coherent): a DMA page that is not RAM of the layout cannot come from it.
 void ModelState::check_dma_source(const PageSeq& pages) {
-  if (info_->traits.dma != DmaSource::cma_ram || out_.diverged()) return;
+  if (dma().source != DmaSource::cma_ram || out_->diverged()) return;
   AddrSet ram;
   for (const auto& r : layout_.ram) ram += AddrSet::interval_type::closed(r.range.start, r.range.end);
   for (const auto& x : layout_.extra_mem) ram += AddrSet::interval_type::closed(x.range.start, x.range.end);
@@ -182,11 +214,11 @@ void ModelState::check_dma_source(const PageSeq& pages) {
     if (icl::contains(ram, AddrSet::interval_type::closed(lo, hi))) continue;
     Finding where;
     where.pfns = {run.lo()};
-    out_.diverge("dma-source", "DMA pages from CMA RAM (dma_alloc_coherent)",
+    out_->diverge("dma-source", "DMA pages from CMA RAM (dma_alloc_coherent)",
                  fmt::format("DMA pages {} outside RAM", pages.describe()),
-                 fmt::format("dma-source: {} takes DMA pages from CMA RAM; the kernel handed out {}, not RAM of the "
-                             "layout (a DMA pool of unpopulated pages?)",
-                             info_->name, pages.describe()),
+                 fmt::format("dma-source: the variant takes DMA pages from CMA RAM; the kernel handed out {}, not RAM "
+                             "of the layout (a DMA pool of unpopulated pages?)",
+                             pages.describe()),
                  where);
     return;
   }
@@ -199,17 +231,17 @@ void ModelState::check_dma_source(const PageSeq& pages) {
 // (their summaries may come out of lock order); the first overlap stops it, said in unchecked.
 
 int ModelState::genpool_of(Path path) const {
-  if (info_->traits.pool == PoolKind::genpool) return kMainPool;  // every allocation (V1)
-  if (path == Path::dma && info_->traits.dma == DmaSource::own_genpool) return kDmaPool;  // the RFC's DMA pool
+  if (traits_.common.pool == PoolKind::genpool) return kMainPool;             // every allocation (V1)
+  if (path == Path::dma && dma().source == DmaSource::own_genpool) return kDmaPool;  // the RFC's DMA pool
   return -1;
 }
 
 void ModelState::genpool_grown(int pool, const Range& r) {
-  const bool serves = pool == kMainPool ? info_->traits.pool == PoolKind::genpool
-                                        : info_->traits.dma == DmaSource::own_genpool;
+  const bool serves =
+      pool == kMainPool ? traits_.common.pool == PoolKind::genpool : dma().source == DmaSource::own_genpool;
   if (!serves) return;
   auto& g = genpool_[pool == kDmaPool ? 1 : 0];
-  if (!g && !genpool_off_) g = std::make_unique<GenPool>();
+  if (!g && !genpool_off_) g.emplace();
   if (g) g->add_chunk(geo_.pfn(r.start), r.size() / geo_.page_size());
 }
 
@@ -221,7 +253,7 @@ void ModelState::genpool_alloc(const AllocCall& c) {
   if (c.applied > 0 || c.pages.empty()) {  // overlapping calls, or pages without page events
     g.reset();
     genpool_off_ = true;
-    out_.unchecked(c.pages.empty() ? "genalloc page choice: pages handed out without page events from here"
+    out_->unchecked(c.pages.empty() ? "genalloc page choice: pages handed out without page events from here"
                                    : "genalloc page choice: calls of several tasks overlap from here");
     return;
   }
@@ -232,7 +264,7 @@ void ModelState::genpool_alloc(const AllocCall& c) {
   where.pfns = {c.pages.front()};
   const std::string model = first ? fmt::format("pfns {:#x}..{:#x}", *first, *first + c.pages.size() - 1)
                                   : std::string("no room (gen_pool_alloc fails)");
-  out_.diverge("page-choice", "gen_pool_alloc (newest chunk first, best fit) gives " + model,
+  out_->diverge("page-choice", "gen_pool_alloc (newest chunk first, best fit) gives " + model,
                "handed out " + c.pages.describe(),
                fmt::format("page-choice: {} allocation of {} pages is {}; genalloc would give {}", to_string(c.path),
                            c.pages.size(), c.pages.describe(), model),
@@ -250,12 +282,12 @@ void ModelState::genpool_freed(Path path, const PageSeq& pages) {
 }
 
 void ModelState::growth(const GrowthCall& g) {
-  if (g.pool == kDmaPool && info_->traits.dma == DmaSource::cma_ram && !out_.diverged() && g.ret == 0) {
+  if (g.pool == kDmaPool && dma().source == DmaSource::cma_ram && !out_->diverged() && g.ret == 0) {
     Finding where;
     if (g.range) where.ranges = {{*g.range, "growth"}};
-    out_.diverge("growth-pool", "no DMA pool (DMA pages from CMA RAM)",
+    out_->diverge("growth-pool", "no DMA pool (DMA pages from CMA RAM)",
                  "a growth of a DMA pool" + (g.range ? " " + to_string(*g.range) : std::string()),
-                 fmt::format("growth-pool: {} has no DMA pool of unpopulated pages; the kernel grew one", info_->name),
+                 "growth-pool: the variant has no DMA pool of unpopulated pages; the kernel grew one",
                  where);
   }
   check_placement(g);
@@ -272,14 +304,14 @@ void ModelState::growth(const GrowthCall& g) {
 }
 
 Pfn ModelState::page_pfn(const Event& e, bool alloc) {
-  const Pfn pfn = struct_pages_.pfn(e, alloc, geo_, out_);
+  const Pfn pfn = struct_pages_.pfn(e, alloc, geo_, *out_);
   if (alloc) struct_pages_.handed_out();
   return pfn;
 }
 
 Source ModelState::dma_source(const PageSeq& pages) const {
-  if (info_->traits.dma == DmaSource::cma_ram) return Source::ram;  // CMA (dma_alloc_coherent)
-  if (info_->traits.cma_fallback && !pages.empty()) {
+  if (dma().source == DmaSource::cma_ram) return Source::ram;  // CMA (dma_alloc_coherent)
+  if (dma().cma_fallback && !pages.empty()) {
     // The pool falls back to dma_alloc_coherent(): pages outside the pool are RAM.
     for (const auto& run : pages.runs())
       if (!icl::contains(checker_->pool(), PfnSet::interval_type::closed(run.lo(), run.hi()))) return Source::ram;
@@ -289,12 +321,12 @@ Source ModelState::dma_source(const PageSeq& pages) const {
 
 void ModelState::check_list_count(std::uint64_t list_count) {
   if (pool_unknown_ || anon_.uncertain() > 0) {
-    out_.unchecked("list_count: the pool or the live pages are not exactly known (growth of unknown range or pages "
+    out_->unchecked("list_count: the pool or the live pages are not exactly known (growth of unknown range or pages "
                    "given back without page events)");
     return;
   }
   // Anonymous pages are off the list but unknown to the checker: the list had them too.
-  const bool one_pool = dma_shares_pool(*info_);
+  const bool one_pool = traits_.common.dma_shares_pool;
   std::uint64_t anon = anon_.live(0) + (one_pool ? anon_.live(1) : 0);
   CountReport c;
   c.pool = kMainPool;
@@ -319,7 +351,7 @@ void ModelState::alloc(AllocCall&& c) {
   if (c.ret == 0 && c.pages.empty() && c.nr > 0) {  // no page events: anonymous pages
     anon_change(p, static_cast<std::int64_t>(c.nr));
     if (c.list_count) check_list_count(*c.list_count);
-    cex_.alloc(c.path, c.nr, c.owner, c.pages, true);
+    cex_->alloc(c.path, c.nr, c.owner, c.pages, true);
     return;
   }
   if (c.ret != 0) {
@@ -334,14 +366,14 @@ void ModelState::alloc(AllocCall&& c) {
     e.source = c.path == Path::dma ? dma_source(c.pages) : Source::pool;
     e.pages = std::move(c.pages);
     checker_->allocated(e);
-    cex_.alloc(c.path, c.nr, c.owner, e.pages, true);
+    cex_->alloc(c.path, c.nr, c.owner, e.pages, true);
   } else {
     // Parts went to the checker at their page events: hand out the rest, then the summary's
     // count against all of the call's pages.
     if (c.applied < c.pages.size()) hand_out(c.path, c.owner, c.pages.slice(c.applied, c.pages.size() - c.applied));
     if (c.nr != c.pages.size()) count_mismatch(fmt::format("allocation returned 0 with {} pages for nr_pages={}",
                                                            c.pages.size(), c.nr), c.nr, c.pages.size());
-    cex_.alloc(c.path, c.nr, c.owner, c.pages, true);
+    cex_->alloc(c.path, c.nr, c.owner, c.pages, true);
   }
   if (c.list_count) check_list_count(*c.list_count);
 }
@@ -375,7 +407,7 @@ void ModelState::count_mismatch(std::string message, std::uint64_t nr, std::uint
   f.rule = "count-mismatch";
   f.message = std::move(message);
   f.counts = {{"nr_pages", static_cast<std::int64_t>(nr)}, {"pages", static_cast<std::int64_t>(pages)}};
-  out_.hold(std::move(f));
+  out_->hold(std::move(f));
 }
 
 // return-code: a list pool's xen_alloc_unpopulated_pages() fails only when list_count <
@@ -383,20 +415,20 @@ void ModelState::count_mismatch(std::string message, std::uint64_t nr, std::uint
 // model does not have). A failure, without page events, while the free list held the request
 // is a return the variant cannot give.
 void ModelState::check_return_code(const AllocCall& c, const PageSeq& pages) {
-  if (info_->traits.pool != PoolKind::lifo_list || c.path != Path::plain || !pages.empty() || c.nr == 0 ||
-      out_.diverged())
+  if (traits_.common.pool != PoolKind::lifo_list || c.path != Path::plain || !pages.empty() || c.nr == 0 ||
+      out_->diverged())
     return;
   const std::uint64_t pool_free = checker_->free_in_pool(kMainPool);
   const std::uint64_t free = pool_free > anon_.live() ? pool_free - anon_.live() : 0;  // anonymous pages are live
   if (free < c.nr) return;
   Finding where;
-  out_.diverge("return-code",
+  out_->diverge("return-code",
                fmt::format("0: list_count {} >= nr_pages {}, so no fill_list and no failure", free, c.nr),
                fmt::format("returned {}", err::name(c.ret)),
                fmt::format("return-code: {} allocation of {} pages returned {} while the free list held {} pages; "
-                           "{}'s xen_alloc_unpopulated_pages() fails only when list_count < nr_pages and "
+                           "its xen_alloc_unpopulated_pages() fails only when list_count < nr_pages and "
                            "fill_list() fails",
-                           to_string(c.path), c.nr, err::name(c.ret), free, info_->name),
+                           to_string(c.path), c.nr, err::name(c.ret), free),
                where);
 }
 
@@ -411,7 +443,7 @@ void ModelState::alloc_failed(const AllocCall& c, const PageSeq& pages, std::uin
   e.nr_pages = c.nr;
   e.ret = c.ret;
   if (!pages.empty()) {
-    out_.warn("assumed-rollback", cur_.where(),
+    out_->warn("assumed-rollback", cur_.where(),
               fmt::format("{} allocation returned {} after {} page events ({}): assumed rolled back by the kernel "
                           "(pages checked as handed out, then put back)",
                           to_string(c.path), err::name(c.ret), pages.size(), pages.describe()));
@@ -420,7 +452,7 @@ void ModelState::alloc_failed(const AllocCall& c, const PageSeq& pages, std::uin
     give_back(c.path, c.owner, pages);
   }
   collect();
-  e.source = c.path == Path::dma && info_->traits.dma == DmaSource::cma_ram ? Source::ram : Source::pool;
+  e.source = c.path == Path::dma && dma().source == DmaSource::cma_ram ? Source::ram : Source::pool;
   checker_->allocated(e);
   for (auto& f : checker_->take()) {
     // Anonymous live pages look free to the checker: a failure is spurious only if the space
@@ -428,9 +460,9 @@ void ModelState::alloc_failed(const AllocCall& c, const PageSeq& pages, std::uin
     if (f.rule == "spurious-enomem" && anon_.live() > 0 &&
         !checker_->could_serve(c.nr + anon_.live(), c.path == Path::dma, ~Addr{0}))
       continue;
-    out_.hold(std::move(f));
+    out_->hold(std::move(f));
   }
-  cex_.alloc(c.path, c.nr, c.owner, PageSeq{}, false);
+  cex_->alloc(c.path, c.nr, c.owner, PageSeq{}, false);
 }
 
 void ModelState::free(FreeCall&& c) {
@@ -459,7 +491,7 @@ void ModelState::free(FreeCall&& c) {
     if (c.nr != c.pages.size())
       count_mismatch(fmt::format("free of nr_pages={} gave back {} pages", c.nr, c.pages.size()), c.nr, c.pages.size());
   }
-  cex_.free(c.path, c.nr, c.pages);
+  cex_->free(c.path, c.nr, c.pages);
   if (c.list_count) check_list_count(*c.list_count);
 }
 
@@ -480,19 +512,19 @@ void ModelState::free_anonymous(const FreeCall& c) {
       f.message =
           fmt::format("{} free of {} pages without page events, but only {} pages are live", to_string(c.path), c.nr, live);
       f.counts = {{"nr_pages", static_cast<std::int64_t>(c.nr)}, {"live", static_cast<std::int64_t>(live)}};
-      out_.hold(std::move(f));
+      out_->hold(std::move(f));
     } else {
       anon_.add_uncertain(excess);
       if (!order_unknown_ && lifo_) anon_change(p, 0);
       const Where at = cur_.where();
-      out_.unchecked(fmt::format(
+      out_->unchecked(fmt::format(
           "{}:{}: {} known pages given back without page events: which ones is unknown; a later hand-out of a page "
           "still live to the checker is taken as one of them, and leak/list_count are not checked from here",
           at.file, at.line, excess));
     }
   }
   if (c.list_count) check_list_count(*c.list_count);
-  cex_.free(c.path, c.nr, c.pages);
+  cex_->free(c.path, c.nr, c.pages);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -503,7 +535,7 @@ void ModelState::anon_change(int path, std::int64_t delta) {
   if (!order_unknown_ && lifo_) {
     order_unknown_ = true;
     const Where at = cur_.where();
-    out_.unchecked(fmt::format("order-mismatch after {}:{}: pages handed out or given back without page events "
+    out_->unchecked(fmt::format("order-mismatch after {}:{}: pages handed out or given back without page events "
                                "make the LIFO order unknown",
                                at.file, at.line));
   }
@@ -544,9 +576,9 @@ void ModelState::drain() {
     f.message =
         fmt::format("{} anonymous pages (allocations without page events) are still live at the end", anon_.live());
     f.counts = {{"live", static_cast<std::int64_t>(anon_.live())}};
-    out_.hold(std::move(f));
+    out_->hold(std::move(f));
   }
-  cex_.drain();
+  cex_->drain();
   collect();
 }
 

@@ -5,8 +5,9 @@
 /// per call attribution hands over, plus what the replay must keep beside it: the layout as
 /// the trace completes it (regions, target), pages without page events (AnonPages), the struct
 /// page base (StructPages), list_count checks and what the state can no longer vouch for
-/// (Doubts). Variant behaviour comes from the registry's traits only. Nothing here is global:
-/// several states can replay one trace side by side (one per candidate variant).
+/// (Doubts). Variant behaviour comes from the registry's traits only, read through StateTraits.
+/// Nothing here is global: several states can replay one trace side by side (one per candidate,
+/// lockstep.h), and a state can be copied (a candidate splitting).
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -29,15 +30,45 @@
 
 namespace unpop::replay {
 
+/// Every trait of a variant the state reads, in two parts. `common` is read on any call;
+/// `dma` only on calls of the DMA path or the DMA pool (an allocation or free whose path is DMA,
+/// a growth of kDmaPool). Variants with equal `common` parts replay as one state until the first
+/// such call where their `dma` parts differ (lockstep.h); ModelState::dma() enforces the split.
+struct StateTraits {
+  struct Common {
+    PoolKind pool = PoolKind::lifo_list;
+    GrowthTarget target = GrowthTarget::by_arch;
+    bool growth_from_tree = true;
+    bool dma_shares_pool = false;  // list_count counts the DMA path's anonymous pages too
+    Checker::Options checker;      // checker_options(): order-mismatch against a LIFO
+    friend bool operator==(const Common&, const Common&) = default;
+  } common;
+  struct Dma {
+    DmaSource source = DmaSource::cma_ram;
+    bool cma_fallback = false;
+    friend bool operator==(const Dma&, const Dma&) = default;
+  } dma;
+  static StateTraits of(const VariantInfo& v);
+};
+
 class ModelState final : public CallSink {
  public:
   /// Throws LoadError for an unknown variant or a struct page size of 0.
   ModelState(Layout layout, const Geometry& geo, const Options& opt, Cursor& cursor, Collector& out,
              Counterexample& cex);
   ~ModelState() override;
+  /// A copy goes on from the same state on its own (checker, placement, genpools copied); it
+  /// reports through the options, collector and counterexample rebind() gives.
+  ModelState(const ModelState&) = default;
+  ModelState& operator=(const ModelState&) = delete;
+  void rebind(const Options& opt, Collector& out, Counterexample& cex);
+  /// The `dma` traits, and whether every variant this state stands for has them (if not,
+  /// reading them throws std::logic_error: the lockstep must split first).
+  void set_dma_traits(const StateTraits::Dma& dma, bool shared);
+  const StateTraits& traits() const { return traits_; }
 
-  bool has_checker() const { return checker_ != nullptr; }
-  const Checker* checker() const { return checker_.get(); }
+  bool has_checker() const { return checker_.has_value(); }
+  const Checker* checker() const { return checker_ ? &*checker_ : nullptr; }
   /// The layout as replayed: the trace's extended regions fill a layout that has none.
   const Layout& layout() const { return layout_; }
 
@@ -60,9 +91,9 @@ class ModelState final : public CallSink {
   void alloc(AllocCall&& c) override;
   void free(FreeCall&& c) override;
   void collect() override;
-  void hold(Finding f) override { out_.hold(std::move(f)); }
+  void hold(Finding f) override { out_->hold(std::move(f)); }
   void warn(std::string kind, const Where& at, std::string message) override;
-  void unchecked(std::string note) override { out_.unchecked(std::move(note)); }
+  void unchecked(std::string note) override { out_->unchecked(std::move(note)); }
   Pfn page_pfn(const Event& e, bool alloc) override;
   bool struct_page_base_known() const override { return struct_pages_.known(); }
   PageSeq pages_array(const Event& e) override { return struct_pages_.pages(e); }
@@ -91,21 +122,23 @@ class ModelState final : public CallSink {
   void check_return_code(const AllocCall& c, const PageSeq& pages);
   void reconcile_uncertain(const PageSeq& pages);
   Source dma_source(const PageSeq& pages) const;
+  const StateTraits::Dma& dma() const;
 
   Layout layout_;
   Geometry geo_;
-  const Options& opt_;
-  const VariantInfo* info_;
-  bool lifo_;  // a LIFO list: order-mismatch is checked against the list's order
+  const Options* opt_;
+  StateTraits traits_;
+  bool dma_shared_ = true;  // traits_.dma holds for every variant of this state
+  bool lifo_;               // a LIFO list: order-mismatch is checked against the list's order
   Cursor& cur_;
-  Collector& out_;
-  Counterexample& cex_;
+  Collector* out_;
+  Counterexample* cex_;
   StructPages struct_pages_;
   AnonPages anon_;
-  std::unique_ptr<Checker> checker_;
-  std::unique_ptr<Placement> placement_;  // the model's growths, while they follow the trace's
-  std::unique_ptr<GenPool> genpool_[2];    // genalloc as the variant's pools hold it, per pool id
-  bool genpool_off_ = false;               // its reference is lost (overlapping calls, a divergence)
+  std::optional<Checker> checker_;
+  std::optional<Placement> placement_;  // the model's growths, while they follow the trace's
+  std::optional<GenPool> genpool_[2];   // genalloc as the variant's pools hold it, per pool id
+  bool genpool_off_ = false;            // its reference is lost (overlapping calls, a divergence)
 
   std::vector<Range> trace_regions_, trace_holes_;  // xen_unpop_region events
   bool saw_init_ = false;

@@ -26,6 +26,9 @@ struct Options {
   std::size_t ring_size = 4096;          // recent events remembered for context
   bool liveness = true;
   bool build_cex = false;                // keep the ops for a counterexample case
+  /// Candidates the state cannot tell apart share one state until a DMA call splits them
+  /// (lockstep.h). Off: one state per variant from the start (the tests compare the two).
+  bool share_states = true;
   std::string preset;                    // the layout's preset name, for the case file
 };
 
