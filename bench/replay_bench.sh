@@ -33,6 +33,7 @@ echo "|---|---|---|---|---|"
 best "awk '{for(i=6;i<=NF;i++){split(\$i,a,\"=\")}}'" awk '{for(i=6;i<=NF;i++){split($i,a,"=")}}' "$TRACE"
 best "reader only (traces::TextReader)" "$BUILD/replay_throughput" read "$TRACE" 2>/dev/null || true
 best "unpopcheck replay (reader + every check)" "$BUILD/unpopcheck" replay --iomem "$IOMEM" "$TRACE"
+best "unpopcheck replay --separate-states (one state per candidate, not shared)" "$BUILD/unpopcheck" replay --iomem "$IOMEM" --separate-states "$TRACE"
 best "unpopcheck replay --variant v1 (no LIFO reference)" "$BUILD/unpopcheck" replay --iomem "$IOMEM" --variant v1 "$TRACE"
 best "unpopcheck replay /dev/stdin fed by cat (a pipe, as a live trace_pipe)" sh -c 'cat "$1" | "$2" replay --iomem "$3" /dev/stdin' sh "$TRACE" "$BUILD/unpopcheck" "$IOMEM"
 
