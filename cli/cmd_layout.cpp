@@ -140,7 +140,7 @@ void register_layout(CLI::App& app) {
   c->lo.add_to(sub, false);
   opt::json(sub, c->json);
   sub->add_flag("--list", c->list, "list the shipped presets");
-  sub->callback([c, sub] {
+  sub->callback([c] {
     if (!c->list && !c->lo.given()) throw CLI::RequiredError("one of --preset, --dtb, --iomem, --layout");
     exit_code = run(*c);
   });
