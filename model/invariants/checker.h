@@ -14,6 +14,7 @@
 
 #include "model/core/geometry.h"
 #include "model/core/observer.h"
+#include "model/core/own_cache.h"
 #include "model/invariants/finding.h"
 #include "model/invariants/live_index.h"
 #include "model/layout/layout.h"
@@ -138,15 +139,12 @@ class Checker : public Observer {
   std::uint64_t live_in_pool_[2] = {0, 0};
   std::map<Pfn, std::pair<std::uint64_t, unsigned>> dma_allocs_;  // first pfn -> (pages, id)
   std::map<unsigned, Alloc> allocs_;
-  // drop_pages' last allocation. It points into this object's allocs_: a copy starts without one.
-  struct Dropping {
+  struct Dropping {  // drop_pages' last allocation (it points into allocs_)
     std::map<unsigned, Alloc>::iterator it;
     unsigned id = 0;
     bool set = false;
-    Dropping() = default;
-    Dropping(const Dropping&) {}
-    Dropping& operator=(const Dropping&) = delete;
-  } dropping_;
+  };
+  OwnCache<Dropping> dropping_;
   unsigned next_id_ = 1;
 
   PageList ref_lifo_;  // what page_list would hand out next

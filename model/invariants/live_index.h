@@ -27,6 +27,7 @@
 
 #include <boost/container/small_vector.hpp>
 
+#include "model/core/own_cache.h"
 #include "model/core/range.h"
 
 namespace unpop {
@@ -114,17 +115,13 @@ class LiveIndex {
     cache_.blk = const_cast<Block*>(&it->second);
     return cache_.blk;
   }
-  // The last block found. It points into this object's table: a copy starts without one.
-  struct Cache {
+  struct Cache {  // the last block found (it points into blocks_)
     Pfn b = 0;
     Block* blk = nullptr;
-    Cache() = default;
-    Cache(const Cache&) {}
-    Cache& operator=(const Cache&) = delete;
   };
 
   std::unordered_map<Pfn, Block> blocks_;
-  mutable Cache cache_;
+  mutable OwnCache<Cache> cache_;
   std::size_t empty_ = 0;  // blocks with no run
 };
 

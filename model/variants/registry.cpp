@@ -130,9 +130,11 @@ std::unique_ptr<Variant> make_variant(std::string_view name) {
   return v ? v->make() : nullptr;
 }
 
-bool uses_iomem_target(const VariantInfo& v, const Layout& l) {
-  return v.traits.target == GrowthTarget::iomem || l.arch == Arch::x86_64;
+bool uses_iomem_target(GrowthTarget target, const Layout& l) {
+  return target == GrowthTarget::iomem || l.arch == Arch::x86_64;
 }
+
+bool uses_iomem_target(const VariantInfo& v, const Layout& l) { return uses_iomem_target(v.traits.target, l); }
 
 bool seeds_extra_mem(const VariantInfo& v, const Layout& l) {
   switch (v.traits.extra_mem) {

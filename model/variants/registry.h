@@ -142,6 +142,8 @@ std::unique_ptr<Variant> make_variant(std::string_view name);
 
 /// Does it grow into iomem_resource on this layout (x86 layouts, or the iomem target)?
 bool uses_iomem_target(const VariantInfo& v, const Layout& l);
+/// The same from the trait alone (replay's state keeps the traits it reads, not the variant).
+bool uses_iomem_target(GrowthTarget target, const Layout& l);
 /// Does it put xen_extra_mem into its pool at init on this layout?
 bool seeds_extra_mem(const VariantInfo& v, const Layout& l);
 /// Does genpool take this path's frees (where a bad free BUG()s)?

@@ -18,7 +18,17 @@ std::vector<std::string> auto_candidates(const Layout& layout) {
 }
 
 namespace {
-StateTraits traits_of(const Member& m) { return StateTraits::of(variant_info(m.name)); }
+// `ms` in groups of equal key(m), each in the members' order, the groups by their first member.
+template <class Key>
+std::vector<std::vector<Member>> group_in_order(std::vector<Member> ms, Key key) {
+  std::vector<std::vector<Member>> groups;
+  for (Member& m : ms) {
+    auto g = std::find_if(groups.begin(), groups.end(), [&](const auto& x) { return key(x.front()) == key(m); });
+    if (g == groups.end()) groups.emplace_back().push_back(std::move(m));
+    else g->push_back(std::move(m));
+  }
+  return groups;
+}
 }  // namespace
 
 Candidate::Candidate(const Layout& layout, const Geometry& geo, Options o, std::vector<Member> m, Cursor& cursor,
@@ -41,15 +51,14 @@ Candidate::Candidate(const Candidate& o, std::vector<Member> m)
 // The state reads the first member's traits; the DMA ones are shared only if every member has them.
 void Candidate::stand_for(std::vector<Member> m) {
   members = std::move(m);
-  const StateTraits first = traits_of(members.front());
-  bool shared = true;
+  const StateTraits::Dma& first = members.front().traits.dma;
+  dma_shared = true;
   own_dma_pool = false;
   for (const Member& x : members) {
-    const StateTraits t = traits_of(x);
-    shared = shared && t.dma == first.dma;
-    own_dma_pool = own_dma_pool || t.dma.source == DmaSource::own_genpool;
+    dma_shared = dma_shared && x.traits.dma == first;
+    own_dma_pool = own_dma_pool || x.traits.dma.own_pool();
   }
-  state.set_dma_traits(first.dma, shared);
+  state.set_dma_traits(first, dma_shared);
 }
 
 std::string Candidate::label() const {
@@ -61,17 +70,14 @@ std::string Candidate::label() const {
 std::vector<std::unique_ptr<Candidate>> make_candidates(const Layout& layout, const Geometry& geo, const Options& opt,
                                                         const std::vector<std::string>& names, Cursor& cursor,
                                                         const ContextRing& ring) {
+  std::vector<Member> all;
+  for (std::size_t i = 0; i < names.size(); ++i)
+    all.push_back(Member{i, names[i], StateTraits::of(variant_info(names[i]))});
   std::vector<std::vector<Member>> groups;
-  std::vector<StateTraits::Common> keys;
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    const StateTraits::Common key = StateTraits::of(variant_info(names[i])).common;
-    std::size_t g = 0;
-    while (g < keys.size() && !(opt.share_states && keys[g] == key)) ++g;
-    if (g == keys.size()) {
-      keys.push_back(key);
-      groups.emplace_back();
-    }
-    groups[g].push_back(Member{i, names[i]});
+  if (opt.share_states) {
+    groups = group_in_order(std::move(all), [](const Member& m) { return m.traits.common; });
+  } else {
+    for (Member& m : all) groups.push_back({std::move(m)});
   }
   std::vector<std::unique_ptr<Candidate>> out;
   for (auto& g : groups) out.push_back(std::make_unique<Candidate>(layout, geo, opt, std::move(g), cursor, ring));
@@ -102,23 +108,19 @@ void FanOut::prune() {
 }
 
 void FanOut::split_for_dma() {
-  for (std::size_t i = 0; i < c_.size(); ++i) {
-    Candidate& c = *c_[i];
-    if (!c.live || c.members.size() == 1) continue;
+  bool split = false;
+  for (std::size_t i = 0, n = c_.size(); i < n; ++i) {
+    Candidate& c = *c_[i];  // (c_ may move its pointers below, not the candidates)
+    if (!c.live || c.dma_shared) continue;
     // Members by DMA traits, in order: the first kind stays in c, each other kind gets a copy.
-    std::vector<std::pair<StateTraits::Dma, std::vector<Member>>> kinds;
-    for (const Member& m : c.members) {
-      const StateTraits::Dma d = traits_of(m).dma;
-      auto k = std::find_if(kinds.begin(), kinds.end(), [&](const auto& x) { return x.first == d; });
-      if (k == kinds.end()) kinds.push_back({d, {m}});
-      else k->second.push_back(m);
-    }
-    if (kinds.size() == 1) continue;
-    for (std::size_t k = 1; k < kinds.size(); ++k)
-      c_.push_back(std::make_unique<Candidate>(c, std::move(kinds[k].second)));
-    c_[i]->stand_for(std::move(kinds[0].second));  // (c_ may have moved its pointers, not the candidates)
+    auto kinds = group_in_order(c.members, [](const Member& m) { return m.traits.dma; });
+    for (std::size_t k = 1; k < kinds.size(); ++k) c_.push_back(std::make_unique<Candidate>(c, std::move(kinds[k])));
+    c.stand_for(std::move(kinds[0]));
+    split = true;
   }
-  std::stable_sort(c_.begin(), c_.end(), [](const auto& a, const auto& b) { return a->members.front().rank < b->members.front().rank; });
+  if (split)  // in the order of choice again
+    std::stable_sort(c_.begin(), c_.end(),
+                     [](const auto& a, const auto& b) { return a->members.front().rank < b->members.front().rank; });
 }
 
 // Every call goes to each live candidate with its own copy of the pages (a state may move them).
@@ -175,9 +177,10 @@ Pfn FanOut::page_pfn(const Event& e, bool alloc) {
   for (auto& c : c_)
     if (c->live && c.get() != &first && c->state.page_pfn(e, alloc) != pfn) {
       c->live = false;
-      first.out.unchecked(fmt::format("variant {}: dropped, it derives another struct page base (give --vmemmap to "
-                                      "compare it)",
-                                      c->label()));
+      first.out.unchecked(
+          fmt::format("variant {}: dropped, it derives another struct page base (give --vmemmap to "
+                      "compare it)",
+                      c->label()));
     }
   return pfn;
 }

@@ -33,10 +33,12 @@ namespace unpop::replay {
 /// order (the order of choice among those that fit).
 std::vector<std::string> auto_candidates(const Layout& layout);
 
-/// A variant of the candidates, with its place in the order of choice.
+/// A variant of the candidates, with its place in the order of choice and the traits the state
+/// reads (looked up once).
 struct Member {
   std::size_t rank;
   std::string name;
+  StateTraits traits;
 };
 
 struct Candidate {
@@ -54,6 +56,7 @@ struct Candidate {
   ModelState state;
   bool live = true;
   bool own_dma_pool = false;  // some member grows a DMA pool of its own (attribution asks)
+  bool dma_shared = true;     // every member has the first one's StateTraits::dma
   std::string label() const;  // the members' names joined by +
   /// Stands for `m` from here (its first member must stay the first: opt.variant is its name).
   void stand_for(std::vector<Member> m);

@@ -38,7 +38,7 @@ class Placement {
   std::uint64_t round_up(std::uint64_t nr) const;
 
   Geometry geo_;
-  Kernel kernel_;  // with no observer: the model's own observer calls are not the trace's
+  Kernel kernel_;    // with no observer: the model's own observer calls are not the trace's
   int growths_ = 0;  // growths predicted so far
 };
 

@@ -31,7 +31,7 @@ TEST(ReplayPlacement, ACopyPredictsOnItsOwn) {
   EXPECT_EQ(copy.growths(), 3);
   EXPECT_EQ(rig.p->growths(), 1);
   EXPECT_FALSE(rig.p->grown(32769, Range{0x50000000, 0x5fffffff}, kMainPool));  // still the original's room
-  EXPECT_TRUE(rig.p->grown(1, Range{0x88000000, 0x8fffffff}, kMainPool));        // 0x80000000 is free here
+  EXPECT_TRUE(rig.p->grown(1, Range{0x88000000, 0x8fffffff}, kMainPool));       // 0x80000000 is free here
 }
 
 TEST(ReplayPlacement, FollowsTheKernelsGrowthsInOrder) {

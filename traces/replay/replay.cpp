@@ -50,7 +50,7 @@ struct Replayer::Stages {
   bool finished = false;
   Result final;              // after finish(): the chosen candidate's report, with the choice
   Candidate* chosen = nullptr;
-  std::string chosen_name;   // the variant chosen (a member of *chosen)
+  std::string chosen_name;  // the variant chosen (a member of *chosen)
 
   template <class F>
   void each(F f) {
@@ -206,7 +206,8 @@ void Replayer::Stages::choose() {
 }
 
 Case Replayer::counterexample() const {
-  if (s_->chosen) return s_->chosen->cex.build(s_->final, s_->chosen->state.layout(), s_->geo, s_->chosen_name, s_->opt.preset);
+  if (s_->chosen)
+    return s_->chosen->cex.build(s_->final, s_->chosen->state.layout(), s_->geo, s_->chosen_name, s_->opt.preset);
   const Candidate& c = s_->fan.first_live();
   return c.cex.build(c.out.result(), c.state.layout(), s_->geo, c.opt.variant, s_->opt.preset);
 }

@@ -34,7 +34,7 @@ void ModelState::warn(std::string kind, const Where& at, std::string message) {
   out_->warn(std::move(kind), at, std::move(message));
 }
 
-bool ModelState::pool_from_next_summary() const { return dma().source == DmaSource::own_genpool; }
+bool ModelState::pool_from_next_summary() const { return dma().own_pool(); }
 
 StateTraits StateTraits::of(const VariantInfo& v) {
   StateTraits t;
@@ -82,7 +82,7 @@ void ModelState::ensure_checker() {
   checker_.emplace(layout_, geo_, o);
   checker_->set_step(cur_.rec ? cur_.rec->line : 0);
   for (auto& f : checker_->layout_findings()) out_->hold(std::move(f));
-  if (traits_.common.target == GrowthTarget::iomem || layout_.arch == Arch::x86_64) {  // uses_iomem_target()
+  if (uses_iomem_target(traits_.common.target, layout_)) {
     for (const auto& x : layout_.extra_mem) {
       checker_->seeded(kMainPool, x.range);
       main_pool_pages_ += geo_.pfn(x.range.end) - geo_.pfn(x.range.start) + 1;
@@ -98,8 +98,8 @@ void ModelState::compare_regions(const Where& at) {
     layout_.ext_regions = trace_regions_;
     layout_.hypervisor_node = true;
     out_->warn("regions-from-trace", at,
-              fmt::format("the layout has no extended regions: using the {} xen_unpop_region kind=ext events",
-                          trace_regions_.size()));
+               fmt::format("the layout has no extended regions: using the {} xen_unpop_region kind=ext events",
+                           trace_regions_.size()));
     return;
   }
   std::vector<Range> dt = layout_.ext_regions;
@@ -127,7 +127,7 @@ void ModelState::compare_regions(const Where& at) {
 
 void ModelState::infer_target(const Where& at) {
   Target t = !layout_.ext_regions.empty() && traits_.common.target != GrowthTarget::iomem ? Target::xen_resource
-                                                                                       : Target::iomem;
+                                                                                          : Target::iomem;
   std::vector<Range> regs = layout_.ext_regions, gaps;
   std::sort(regs.begin(), regs.end());
   for (std::size_t i = 1; i < regs.size(); ++i)
@@ -135,9 +135,9 @@ void ModelState::infer_target(const Where& at) {
   checker_->target_built(t, std::nullopt, gaps, 0);
   start_placement(t);
   out_->warn("inferred-target", at,
-            fmt::format("no xen_unpop_init event before the first allocator event: target {} inferred from the "
-                        "layout ({})",
-                        to_string(t), t == Target::xen_resource ? "it has extended regions" : "no extended regions"));
+             fmt::format("no xen_unpop_init event before the first allocator event: target {} inferred from the "
+                         "layout ({})",
+                         to_string(t), t == Target::xen_resource ? "it has extended regions" : "no extended regions"));
   out_->unchecked("region-mismatch: no xen_unpop_init/xen_unpop_region events, the regions Linux built are unknown");
 }
 
@@ -215,11 +215,11 @@ void ModelState::check_dma_source(const PageSeq& pages) {
     Finding where;
     where.pfns = {run.lo()};
     out_->diverge("dma-source", "DMA pages from CMA RAM (dma_alloc_coherent)",
-                 fmt::format("DMA pages {} outside RAM", pages.describe()),
-                 fmt::format("dma-source: the variant takes DMA pages from CMA RAM; the kernel handed out {}, not RAM "
-                             "of the layout (a DMA pool of unpopulated pages?)",
-                             pages.describe()),
-                 where);
+                  fmt::format("DMA pages {} outside RAM", pages.describe()),
+                  fmt::format("dma-source: the variant takes DMA pages from CMA RAM; the kernel handed out {}, not RAM "
+                              "of the layout (a DMA pool of unpopulated pages?)",
+                              pages.describe()),
+                  where);
     return;
   }
 }
@@ -231,14 +231,13 @@ void ModelState::check_dma_source(const PageSeq& pages) {
 // (their summaries may come out of lock order); the first overlap stops it, said in unchecked.
 
 int ModelState::genpool_of(Path path) const {
-  if (traits_.common.pool == PoolKind::genpool) return kMainPool;             // every allocation (V1)
-  if (path == Path::dma && dma().source == DmaSource::own_genpool) return kDmaPool;  // the RFC's DMA pool
+  if (traits_.common.pool == PoolKind::genpool) return kMainPool;  // every allocation (V1)
+  if (path == Path::dma && dma().own_pool()) return kDmaPool;      // the RFC's DMA pool
   return -1;
 }
 
 void ModelState::genpool_grown(int pool, const Range& r) {
-  const bool serves =
-      pool == kMainPool ? traits_.common.pool == PoolKind::genpool : dma().source == DmaSource::own_genpool;
+  const bool serves = pool == kMainPool ? traits_.common.pool == PoolKind::genpool : dma().own_pool();
   if (!serves) return;
   auto& g = genpool_[pool == kDmaPool ? 1 : 0];
   if (!g && !genpool_off_) g.emplace();
@@ -254,7 +253,7 @@ void ModelState::genpool_alloc(const AllocCall& c) {
     g.reset();
     genpool_off_ = true;
     out_->unchecked(c.pages.empty() ? "genalloc page choice: pages handed out without page events from here"
-                                   : "genalloc page choice: calls of several tasks overlap from here");
+                                    : "genalloc page choice: calls of several tasks overlap from here");
     return;
   }
   if (c.path == Path::dma && dma_source(c.pages) == Source::ram) return;  // V1's CMA fallback
@@ -265,10 +264,10 @@ void ModelState::genpool_alloc(const AllocCall& c) {
   const std::string model = first ? fmt::format("pfns {:#x}..{:#x}", *first, *first + c.pages.size() - 1)
                                   : std::string("no room (gen_pool_alloc fails)");
   out_->diverge("page-choice", "gen_pool_alloc (newest chunk first, best fit) gives " + model,
-               "handed out " + c.pages.describe(),
-               fmt::format("page-choice: {} allocation of {} pages is {}; genalloc would give {}", to_string(c.path),
-                           c.pages.size(), c.pages.describe(), model),
-               where);
+                "handed out " + c.pages.describe(),
+                fmt::format("page-choice: {} allocation of {} pages is {}; genalloc would give {}", to_string(c.path),
+                            c.pages.size(), c.pages.describe(), model),
+                where);
   g.reset();
   genpool_off_ = true;
 }
@@ -286,9 +285,8 @@ void ModelState::growth(const GrowthCall& g) {
     Finding where;
     if (g.range) where.ranges = {{*g.range, "growth"}};
     out_->diverge("growth-pool", "no DMA pool (DMA pages from CMA RAM)",
-                 "a growth of a DMA pool" + (g.range ? " " + to_string(*g.range) : std::string()),
-                 "growth-pool: the variant has no DMA pool of unpopulated pages; the kernel grew one",
-                 where);
+                  "a growth of a DMA pool" + (g.range ? " " + to_string(*g.range) : std::string()),
+                  "growth-pool: the variant has no DMA pool of unpopulated pages; the kernel grew one", where);
   }
   check_placement(g);
   if (g.ret == 0 && g.range) genpool_grown(g.pool, *g.range);
@@ -321,8 +319,9 @@ Source ModelState::dma_source(const PageSeq& pages) const {
 
 void ModelState::check_list_count(std::uint64_t list_count) {
   if (pool_unknown_ || anon_.uncertain() > 0) {
-    out_->unchecked("list_count: the pool or the live pages are not exactly known (growth of unknown range or pages "
-                   "given back without page events)");
+    out_->unchecked(
+        "list_count: the pool or the live pages are not exactly known (growth of unknown range or pages "
+        "given back without page events)");
     return;
   }
   // Anonymous pages are off the list but unknown to the checker: the list had them too.
@@ -423,13 +422,13 @@ void ModelState::check_return_code(const AllocCall& c, const PageSeq& pages) {
   if (free < c.nr) return;
   Finding where;
   out_->diverge("return-code",
-               fmt::format("0: list_count {} >= nr_pages {}, so no fill_list and no failure", free, c.nr),
-               fmt::format("returned {}", err::name(c.ret)),
-               fmt::format("return-code: {} allocation of {} pages returned {} while the free list held {} pages; "
-                           "its xen_alloc_unpopulated_pages() fails only when list_count < nr_pages and "
-                           "fill_list() fails",
-                           to_string(c.path), c.nr, err::name(c.ret), free),
-               where);
+                fmt::format("0: list_count {} >= nr_pages {}, so no fill_list and no failure", free, c.nr),
+                fmt::format("returned {}", err::name(c.ret)),
+                fmt::format("return-code: {} allocation of {} pages returned {} while the free list held {} pages; "
+                            "its xen_alloc_unpopulated_pages() fails only when list_count < nr_pages and "
+                            "fill_list() fails",
+                            to_string(c.path), c.nr, err::name(c.ret), free),
+                where);
 }
 
 // A failed allocation. Page events before it were rolled back by the kernel (upstream's PVMMU
@@ -444,9 +443,9 @@ void ModelState::alloc_failed(const AllocCall& c, const PageSeq& pages, std::uin
   e.ret = c.ret;
   if (!pages.empty()) {
     out_->warn("assumed-rollback", cur_.where(),
-              fmt::format("{} allocation returned {} after {} page events ({}): assumed rolled back by the kernel "
-                          "(pages checked as handed out, then put back)",
-                          to_string(c.path), err::name(c.ret), pages.size(), pages.describe()));
+               fmt::format("{} allocation returned {} after {} page events ({}): assumed rolled back by the kernel "
+                           "(pages checked as handed out, then put back)",
+                           to_string(c.path), err::name(c.ret), pages.size(), pages.describe()));
     if (applied < pages.size()) hand_out(c.path, c.owner, pages.slice(applied, pages.size() - applied));
     collect();
     give_back(c.path, c.owner, pages);
@@ -535,9 +534,10 @@ void ModelState::anon_change(int path, std::int64_t delta) {
   if (!order_unknown_ && lifo_) {
     order_unknown_ = true;
     const Where at = cur_.where();
-    out_->unchecked(fmt::format("order-mismatch after {}:{}: pages handed out or given back without page events "
-                               "make the LIFO order unknown",
-                               at.file, at.line));
+    out_->unchecked(
+        fmt::format("order-mismatch after {}:{}: pages handed out or given back without page events "
+                    "make the LIFO order unknown",
+                    at.file, at.line));
   }
 }
 

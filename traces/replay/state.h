@@ -46,6 +46,7 @@ struct StateTraits {
   struct Dma {
     DmaSource source = DmaSource::cma_ram;
     bool cma_fallback = false;
+    bool own_pool() const { return source == DmaSource::own_genpool; }  // a DMA pool of its own (the RFC)
     friend bool operator==(const Dma&, const Dma&) = default;
   } dma;
   static StateTraits of(const VariantInfo& v);
